@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "yiyang.core"
+    label = "core"
+    verbose_name = _("Registry")
+
+    def ready(self) -> None:
+        from . import checks, signals  # noqa: F401

@@ -1,0 +1,12 @@
+"""Embedded single-machine settings: SQLite under var/, eager Celery, keys kept in var/keys.json."""
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR
+from .keys import load_or_create_local_keys
+
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+DEBUG = False
+_keys = load_or_create_local_keys(VAR_DIR / "keys.json")
+SECRET_KEY = _keys["secret_key"]
+YIYANG_FIELD_KEYS = [_keys["field_key"]]
+YIYANG_BLIND_INDEX_KEY = _keys["blind_index_key"]
