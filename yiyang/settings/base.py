@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "yiyang.core",
     "yiyang.accounts",
     "yiyang.web",
+    "yiyang.assessments",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,119 @@
+"""Shared fixtures: a small demo county loaded once per test database, named demo users, an API client.
+
+Tests read like the rules they check and use the demo personas (doctor_sj, doctor_tp, wjj, mzj,
+yly_admin, sysadmin) so a failure names who could see what.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+DEMO_ELDERS = 400
+
+
+def _ensure_demo() -> None:
+    from yiyang.core.demo import load_demo
+    from yiyang.core.models import Elder
+
+    if not Elder.objects.exists():
+        load_demo(elders=DEMO_ELDERS, seed=7)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        _ensure_demo()
+
+
+@pytest.fixture
+def demo_db(db):  # type: ignore[no-untyped-def]
+    """The demo county, for tests in a transaction (rolled back after each test)."""
+    return None
+
+
+@pytest.fixture
+def demo_live(transactional_db):  # type: ignore[no-untyped-def]
+    """The demo county for tests that need committed data (live server); reloaded after flushes."""
+    _ensure_demo()
+
+
+@pytest.fixture
+def users(demo_db):  # type: ignore[no-untyped-def]
+    from yiyang.accounts.models import User
+
+    return {u.username: u for u in User.objects.all()}
+
+
+@pytest.fixture
+def client_for(demo_db):  # type: ignore[no-untyped-def]
+    """A logged-in page client for a demo user."""
+
+    def make(username: str) -> Client:
+        from yiyang.accounts.models import User
+
+        c = Client()
+        c.force_login(User.objects.get(username=username))
+        return c
+
+    return make
+
+
+class ApiClient:
+    def __init__(self, token: str | None) -> None:
+        self.client = Client()
+        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+
+    def get(self, path: str, **params):  # type: ignore[no-untyped-def]
+        return self.client.get(path, params, **self.headers)
+
+    def post(self, path: str, data=None):  # type: ignore[no-untyped-def]
+        return self.client.post(path, data or {}, content_type="application/json", **self.headers)
+
+    def patch(self, path: str, data=None):  # type: ignore[no-untyped-def]
+        return self.client.patch(path, data or {}, content_type="application/json", **self.headers)
+
+
+@pytest.fixture
+def api_for(demo_db):  # type: ignore[no-untyped-def]
+    """An API client holding a bearer token issued for a demo user."""
+
+    def make(username: str) -> ApiClient:
+        from yiyang.accounts.models import ApiToken, User
+
+        return ApiClient(ApiToken.issue(User.objects.get(username=username)))
+
+    return make
+
+
+@pytest.fixture
+def elder_of(demo_db):  # type: ignore[no-untyped-def]
+    """An active elder whose archive is kept by the given institution name."""
+
+    def pick(institution_name: str):  # type: ignore[no-untyped-def]
+        from yiyang.core.models import Elder
+
+        return Elder.objects.filter(managing_institution__name=institution_name, residence_institution=None).order_by("pk").first()
+
+    return pick
+
+
+SJ = "江口县双江街道中心卫生院"
+TP = "江口县太平镇卫生院"
+
+
+@pytest.fixture
+def sj_elder(elder_of):  # type: ignore[no-untyped-def]
+    return elder_of(SJ)
+
+
+@pytest.fixture
+def tp_elder(elder_of):  # type: ignore[no-untyped-def]
+    return elder_of(TP)
+
+
+@pytest.fixture
+def today() -> dt.date:
+    return dt.date.today()

@@ -1,0 +1,74 @@
+"""Roles and their permissions, as data (DESIGN §2). The scope a role reaches is in core.scoping.
+
+A permission is a string ``<record>.<verb>``. Keep this table the only place that says who may do
+what; views and the API ask :func:`yiyang.core.scoping.has_perm`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    HEALTH_OFFICER = "health_officer", _("Health commission officer")
+    CIVIL_OFFICER = "civil_officer", _("Civil affairs officer")
+    INSTITUTION_ADMIN = "institution_admin", _("Institution administrator")
+    CLINICIAN = "clinician", _("Doctor / nurse / carer")
+    SYSADMIN = "sysadmin", _("System administrator")
+
+
+class Binding(models.TextChoices):
+    REGION = "region", _("Region")
+    INSTITUTION = "institution", _("Institution")
+    NONE = "none", _("None")
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    binding: str
+    permissions: frozenset[str]
+
+
+ROLE_SPECS: dict[str, RoleSpec] = {
+    # 卫健委: everything health-related in the region (read), reveal with a reason, export.
+    Role.HEALTH_OFFICER: RoleSpec(
+        Binding.REGION,
+        frozenset({"elder.view", "elder.reveal", "elder.export", "institution.view", "audit.view_elder"}),
+    ),
+    # 民政: eldercare institutions of the region and their residents.
+    Role.CIVIL_OFFICER: RoleSpec(
+        Binding.REGION,
+        frozenset({"elder.view", "elder.reveal", "elder.export", "institution.view", "audit.view_elder"}),
+    ),
+    # Institution admin: their institution's elders and the institution's own record.
+    Role.INSTITUTION_ADMIN: RoleSpec(
+        Binding.INSTITUTION,
+        frozenset(
+            {
+                "elder.view",
+                "elder.add",
+                "elder.change",
+                "elder.reveal",
+                "elder.export",
+                "institution.view",
+                "institution.change",
+                "audit.view_elder",
+            }
+        ),
+    ),
+    # Doctor, nurse or carer: the elders their institution serves.
+    Role.CLINICIAN: RoleSpec(
+        Binding.INSTITUTION,
+        frozenset(
+            {"elder.view", "elder.add", "elder.change", "elder.reveal", "institution.view", "audit.view_elder"}
+        ),
+    ),
+    # Accounts and reference data; no health data unless also given a scoped role.
+    Role.SYSADMIN: RoleSpec(
+        Binding.NONE,
+        frozenset({"institution.view", "institution.add", "institution.change", "audit.view_all", "user.manage"}),
+    ),
+}

@@ -1,0 +1,117 @@
+"""The JSON API at /api/v1/ (django-ninja). OpenAPI document and Swagger UI are served offline
+from the ninja app's own static files at /api/v1/docs.
+
+Errors are JSON: ``{"detail": ..., "errors": [{"field", "code", "message"}]}`` with Chinese messages,
+4xx for anything the caller can fix; nothing the caller sends can cause a 500.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from yiyang.accounts.models import ApiToken
+from yiyang.core.errors import ServiceError
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):  # type: ignore[no-untyped-def]
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=ApiToken.hash_key(token), expires_at__gt=timezone.now(), user__is_active=True)
+            .first()
+        )
+        if row is None:
+            return None
+        if row.last_used_at is None or (timezone.now() - row.last_used_at).total_seconds() > 300:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        request.user = row.user
+        return row.user
+
+
+api = NinjaAPI(
+    title="yiyang 医养结合服务平台 API",
+    version="1",
+    urls_namespace="api",
+    auth=[BearerToken(), SessionAuth()],
+    docs_url="/docs",
+)
+
+PYDANTIC_MESSAGES = {
+    "missing": "必填项，不能为空。",
+    "string_type": "应为文本。",
+    "int_type": "应为整数。",
+    "int_parsing": "应为整数。",
+    "bool_type": "应为“是”或“否”（true/false）。",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD。",
+    "date_parsing": "日期格式应为 YYYY-MM-DD。",
+    "date_type": "日期格式应为 YYYY-MM-DD。",
+    "list_type": "应为列表。",
+    "dict_type": "应为对象。",
+    "model_attributes_type": "应为对象。",
+    "string_too_long": "文本过长。",
+    "string_too_short": "文本过短。",
+    "literal_error": "取值不在允许范围内。",
+    "enum": "取值不在允许范围内。",
+    "json_invalid": "请求体不是合法的 JSON。",
+    "extra_forbidden": "不接受此字段。",
+    "greater_than_equal": "数值过小。",
+    "less_than_equal": "数值过大。",
+}
+
+
+def _field_of(loc: list) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "data")]
+    return ".".join(parts) or "__all__"
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for e in exc.errors:
+        field = _field_of(list(e.get("loc", [])))
+        message = PYDANTIC_MESSAGES.get(e.get("type", ""), "格式不正确。")
+        errors.append({"field": field, "code": "INVALID", "message": f"{field}：{message}"})
+    return api.create_response(request, {"detail": _("The request has errors."), "errors": errors}, status=422)
+
+
+@api.exception_handler(ServiceError)
+def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.message, "errors": exc.as_list()}, status=exc.status)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": _("You do not have permission to do this.")}, status=403)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"detail": _("Log in or send a valid token.")}, status=401)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+def _mount() -> None:
+    from yiyang.accounts.api import router as accounts_router
+    from yiyang.core.api import router as core_router
+
+    api.add_router("/auth", accounts_router)
+    api.add_router("", core_router)
+    # Routers of other apps are mounted here, one line each.
+
+
+_mount()

@@ -1,0 +1,35 @@
+"""Declarations of how each route is protected. Every URL pattern and API operation must carry one;
+``yiyang/core/tests/test_route_declarations.py`` fails on any that does not.
+
+- ``scoped``: needs a logged-in user and reaches records only through :mod:`yiyang.core.scoping`.
+- ``public``: reachable without logging in and shows no records (login page, static assets, docs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+F = TypeVar("F", bound=Callable)
+
+ATTRIBUTE = "yiyang_access"
+
+
+def scoped(view: F) -> F:
+    setattr(view, ATTRIBUTE, "scoped")
+    return view
+
+
+def public(view: F) -> F:
+    setattr(view, ATTRIBUTE, "public")
+    return view
+
+
+def declared(view: Callable) -> str | None:
+    target = view
+    while target is not None:
+        value = getattr(target, ATTRIBUTE, None)
+        if value:
+            return value
+        target = getattr(target, "__wrapped__", None)
+    return None

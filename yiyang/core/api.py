@@ -1,0 +1,280 @@
+"""Registry endpoints: elders, institutions, regions, audit. Handlers parse, scope, call a service,
+respond; every record comes through :mod:`yiyang.core.scoping`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+
+from . import audit, presenters, services
+from .access import scoped
+from .errors import ServiceError
+from .forms import ContactForm, ElderFilterForm, ElderForm
+from .models import AuditEvent, Elder, Region
+from .regions import subtree_prefix
+from .schemas import (
+    AuditPage,
+    ElderDetailOut,
+    ElderIn,
+    ElderPage,
+    ElderPatch,
+    InstitutionOut,
+    RegionOut,
+    RevealIn,
+    RevealOut,
+    StatusIn,
+)
+from .scoping import (
+    get_elder_for_user,
+    get_institution_for_user,
+    has_perm,
+    region_scope_prefixes,
+    scope_elders,
+    scope_institutions,
+)
+from .search import filter_elders
+
+router = Router(tags=["registry"])
+MAX_PAGE_SIZE = 100
+
+
+class ElderQuery(Schema):
+    q: str = ""
+    region: str = ""
+    category: str = ""
+    age_band: str = ""
+    living_situation: str = ""
+    status: str = ""
+    page: int = 1
+    page_size: int = 20
+
+
+def _form_errors(form: Any, prefix: str = "") -> ServiceError:
+    errors = []
+    for field, items in form.errors.get_json_data().items():
+        for item in items:
+            name = f"{prefix}{field}"
+            errors.append({"field": name, "code": item.get("code") or "invalid", "message": item["message"]})
+    return ServiceError("INVALID", _("The request has errors."), errors=errors)
+
+
+def _page(page: int, page_size: int) -> tuple[int, int]:
+    return max(1, page), min(max(1, page_size), MAX_PAGE_SIZE)
+
+
+@router.get("/elders", response=ElderPage)
+@scoped
+def list_elders(request: HttpRequest, filters: Query[ElderQuery]) -> dict:
+    """List elders in your scope. ``q`` matches name characters, pinyin initials or a full ID number."""
+    form = ElderFilterForm(filters.dict())
+    if not form.is_valid():
+        raise _form_errors(form)
+    page, size = _page(filters.page, filters.page_size)
+    clean = {k: v for k, v in form.cleaned_data.items() if v}
+    qs = filter_elders(scope_elders(request.user), **clean)
+    count = qs.count()
+    rows = presenters.with_related(qs.order_by("region_id", "name", "pk"))[(page - 1) * size : page * size]
+    return {"count": count, "page": page, "page_size": size, "results": presenters.elder_rows(rows)}
+
+
+def _elder_form_data(payload: dict[str, Any]) -> dict[str, Any]:
+    data = dict(payload)
+    data["managing_institution"] = data.pop("managing_institution_id", None) or ""
+    data["residence_institution"] = data.pop("residence_institution_id", None) or ""
+    data.pop("emergency_contacts", None)
+    return data
+
+
+def _contacts(items: list[dict[str, Any]] | None) -> list[services.ContactData] | None:
+    if items is None:
+        return None
+    out = []
+    for i, item in enumerate(items):
+        form = ContactForm(item)
+        if not form.is_valid():
+            raise _form_errors(form, prefix=f"emergency_contacts.{i}.")
+        contact = form.to_contact()
+        if contact is not None:
+            out.append(contact)
+    return out
+
+
+def _detail(request: HttpRequest, elder: Elder) -> dict:
+    elder = presenters.with_related(scope_elders(request.user).filter(pk=elder.pk)).select_related("region").get()
+    return presenters.elder_detail(elder)
+
+
+@router.post("/elders", response={201: ElderDetailOut})
+@scoped
+def create_elder(request: HttpRequest, payload: ElderIn) -> tuple[int, dict]:
+    """建档: register an elder. A duplicate ID number answers 409 naming the existing record if you may see it."""
+    if not has_perm(request.user, "elder.add"):
+        raise PermissionDenied
+    form = ElderForm(_elder_form_data(payload.dict()), user=request.user)
+    if not form.is_valid():
+        raise _form_errors(form)
+    elder = services.register_elder(acting_user=request.user, data=form.to_data(_contacts(_raw_contacts(payload))))
+    return 201, _detail(request, elder)
+
+
+def _raw_contacts(payload: Schema) -> list[dict[str, Any]] | None:
+    contacts = getattr(payload, "emergency_contacts", None)
+    return None if contacts is None else [c.dict() for c in contacts]
+
+
+@router.get("/elders/{elder_id}", response=ElderDetailOut)
+@scoped
+def get_elder(request: HttpRequest, elder_id: int) -> dict:
+    elder = get_elder_for_user(request.user, elder_id)
+    services.record_view(elder, acting_user=request.user)
+    return _detail(request, elder)
+
+
+@router.patch("/elders/{elder_id}", response=ElderDetailOut)
+@scoped
+def patch_elder(request: HttpRequest, elder_id: int, payload: ElderPatch) -> dict:
+    """Change some fields; the rest keep their values. The audit row records the field diff."""
+    elder = get_elder_for_user(request.user, elder_id, perm="elder.change")
+    current = services.current_data(elder)
+    base = {
+        "name": current.name,
+        "id_number": current.id_number,
+        "region": current.region.code,
+        "living_situation": current.living_situation,
+        "residence_status": current.residence_status,
+        "phone": current.phone,
+        "address": current.address,
+        "ethnicity": current.ethnicity,
+        "categories": current.categories,
+        "managing_institution_id": current.managing_institution.pk if current.managing_institution else None,
+        "residence_institution_id": current.residence_institution.pk if current.residence_institution else None,
+    }
+    changes = payload.dict(exclude_unset=True)
+    base.update({k: v for k, v in changes.items() if k != "emergency_contacts"})
+    form = ElderForm(_elder_form_data(base), user=request.user)
+    if not form.is_valid():
+        raise _form_errors(form)
+    contacts = _contacts(changes.get("emergency_contacts")) if "emergency_contacts" in changes else None
+    elder = services.update_elder(elder, acting_user=request.user, data=form.to_data(contacts))
+    return _detail(request, elder)
+
+
+@router.post("/elders/{elder_id}/reveal", response=RevealOut)
+@scoped
+def reveal_field(request: HttpRequest, elder_id: int, payload: RevealIn) -> dict:
+    """查看: the clear value of id_number, phone or address, written to the audit trail with your reason."""
+    elder = get_elder_for_user(request.user, elder_id, perm="elder.reveal")
+    value = services.reveal(elder, payload.field, acting_user=request.user, reason=payload.reason)
+    return {"field": payload.field, "value": value}
+
+
+@router.post("/elders/{elder_id}/status", response=ElderDetailOut)
+@scoped
+def change_status(request: HttpRequest, elder_id: int, payload: StatusIn) -> dict:
+    """Record a death (死亡), a move out (迁出) or a return, with its date; history is kept."""
+    elder = get_elder_for_user(request.user, elder_id, perm="elder.change")
+    services.change_status(
+        elder,
+        acting_user=request.user,
+        to_status=payload.to_status,
+        effective_date=payload.effective_date,
+        reason=payload.reason,
+    )
+    return _detail(request, elder)
+
+
+@router.get("/elders/{elder_id}/audit", response=AuditPage)
+@scoped
+def elder_audit(request: HttpRequest, elder_id: int, page: int = 1, page_size: int = 50) -> dict:
+    """谁查看过: who viewed, revealed, exported or changed this elder's record, newest first."""
+    elder = get_elder_for_user(request.user, elder_id, perm="audit.view_elder")
+    qs = audit.events_for_object("core.elder", str(elder.pk))
+    return _audit_page(qs, page, page_size)
+
+
+def _audit_page(qs: Any, page: int, page_size: int) -> dict:
+    page, size = _page(page, page_size)
+    return {"count": qs.count(), "page": page, "page_size": size, "results": list(qs[(page - 1) * size : page * size])}
+
+
+@router.get("/audit", response=AuditPage)
+@scoped
+def audit_log(
+    request: HttpRequest, action: str = "", username: str = "", page: int = 1, page_size: int = 50
+) -> dict:
+    """The whole audit trail, for a system administrator (security review); read-only."""
+    if not has_perm(request.user, "audit.view_all"):
+        raise PermissionDenied
+    qs = AuditEvent.objects.all()
+    if action:
+        qs = qs.filter(action=action)
+    if username:
+        qs = qs.filter(username=username)
+    return _audit_page(qs, page, page_size)
+
+
+@router.get("/institutions", response=list[InstitutionOut])
+@scoped
+def list_institutions(request: HttpRequest, kind: str = "", region: str = "") -> list[dict]:
+    qs = scope_institutions(request.user).select_related("region").prefetch_related("beds", "departments")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if region:
+        if not region.isdigit() or len(region) != 12:
+            raise ServiceError("INVALID", _("Region must be a 12-digit code."), field="region")
+        qs = qs.filter(region__code__startswith=subtree_prefix(region))
+    return [presenters.institution_row(i) for i in qs]
+
+
+@router.get("/institutions/{institution_id}", response=InstitutionOut)
+@scoped
+def get_institution(request: HttpRequest, institution_id: int) -> dict:
+    return presenters.institution_row(get_institution_for_user(request.user, institution_id))
+
+
+@router.get("/regions", response=list[RegionOut])
+@scoped
+def list_regions(request: HttpRequest, parent: str = "") -> list[dict]:
+    """Children of ``parent`` (default: the top of your area). Regions are reference data; the tree
+    is bounded by your area so a township doctor is not handed the whole country."""
+    prefixes = region_scope_prefixes(request.user)
+    if parent:
+        node = get_object_or_404(Region, code=parent)
+        qs = Region.objects.filter(parent=node)
+    elif prefixes == [""]:
+        qs = Region.objects.filter(parent__isnull=True)
+    else:
+        qs = Region.objects.filter(code__in=[p.ljust(12, "0") for p in prefixes])
+    rows = [r for r in qs.order_by("code") if _region_visible(r.code, prefixes)]
+    with_children = set(
+        Region.objects.filter(parent__in=[r.code for r in rows]).values_list("parent_id", flat=True).distinct()
+    )
+    return [
+        {"code": r.code, "name": r.name, "level": r.level, "parent": r.parent_id, "has_children": r.code in with_children}
+        for r in rows
+    ]
+
+
+def _region_visible(code: str, prefixes: list[str]) -> bool:
+    """Inside one of the user's areas, or an ancestor of one (for the breadcrumb)."""
+    return any(code.startswith(p) or p.startswith(subtree_prefix(code)) for p in prefixes)
+
+
+@router.get("/regions/{code}", response=RegionOut)
+@scoped
+def get_region(request: HttpRequest, code: str) -> dict:
+    region = get_object_or_404(Region, code=code)
+    if not _region_visible(region.code, region_scope_prefixes(request.user)):
+        raise Http404
+    return {
+        "code": region.code,
+        "name": region.name,
+        "level": region.level,
+        "parent": region.parent_id,
+        "has_children": region.children.exists(),
+    }

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from yiyang.core.demo import DEMO_PASSWORD, DEMO_USERS
+
+
+class Command(BaseCommand):
+    help = "Print the demo URL and logins (make demo)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--port", default="8000")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        lines = [
+            "",
+            "=" * 64,
+            "  yiyang 医养结合服务平台（演示：贵州省铜仁市江口县）",
+            f"  URL:      http://127.0.0.1:{opts['port']}/",
+            f"  API docs: http://127.0.0.1:{opts['port']}/api/v1/docs",
+            f"  Demo logins (password / 密码: {DEMO_PASSWORD}):",
+        ]
+        lines += [f"    {u.username:<10} {u.display_name}" for u in DEMO_USERS]
+        lines += ["=" * 64, ""]
+        self.stdout.write("\n".join(lines))

@@ -1,0 +1,89 @@
+"""Turn registry rows into the plain dicts the API returns and the pages show (masked by default)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from .models import Elder, ElderCategory, Institution, Region
+
+ADDRESS_MASK = "****"
+
+
+def with_related(qs: QuerySet[Elder]) -> QuerySet[Elder]:
+    return qs.select_related("managing_institution", "residence_institution").prefetch_related(
+        Prefetch("categories", queryset=ElderCategory.objects.order_by("category"))
+    )
+
+
+def _inst(inst: Institution | None) -> dict[str, Any] | None:
+    return None if inst is None else {"id": inst.pk, "name": inst.name, "kind": inst.kind}
+
+
+def elder_rows(elders: Iterable[Elder], *, today: dt.date | None = None) -> list[dict[str, Any]]:
+    elders = list(elders)
+    today = today or dt.date.today()
+    paths = Region.paths_for({e.region_id for e in elders})
+    return [
+        {
+            "id": e.pk,
+            "name": e.name,
+            "sex": e.sex,
+            "sex_label": e.get_sex_display(),
+            "birth_date": e.birth_date,
+            "age": e.age_on(today),
+            "id_number": e.id_number_masked,
+            "phone": e.phone_masked,
+            "region": e.region_id,
+            "region_path": paths.get(e.region_id, ""),
+            "living_situation": e.living_situation,
+            "living_situation_label": e.get_living_situation_display(),
+            "residence_status": e.residence_status,
+            "categories": [c.category for c in e.categories.all()],
+            "category_labels": [c.get_category_display() for c in e.categories.all()],
+            "managing_institution": _inst(e.managing_institution),
+            "residence_institution": _inst(e.residence_institution),
+            "status": e.status,
+            "status_label": e.get_status_display(),
+            "status_date": e.status_date,
+        }
+        for e in elders
+    ]
+
+
+def elder_detail(elder: Elder) -> dict[str, Any]:
+    row = elder_rows([elder])[0]
+    row.update(
+        {
+            "ethnicity": elder.ethnicity,
+            "address": (elder.region.full_name() + " " + ADDRESS_MASK) if elder.address_encrypted else "",
+            "emergency_contacts": [
+                {"name": c.name, "relation": c.relation, "phone": c.phone_masked}
+                for c in elder.emergency_contacts.all()
+            ],
+        }
+    )
+    return row
+
+
+def institution_row(inst: Institution) -> dict[str, Any]:
+    return {
+        "id": inst.pk,
+        "name": inst.name,
+        "kind": inst.kind,
+        "kind_label": inst.get_kind_display(),
+        "grade": inst.grade,
+        "ownership": inst.ownership,
+        "region": inst.region_id,
+        "region_path": inst.region.full_name(),
+        "uscc": inst.uscc,
+        "medical_licence_no": inst.medical_licence_no,
+        "eldercare_filing_no": inst.eldercare_filing_no,
+        "has_inhouse_clinic": inst.has_inhouse_clinic,
+        "elder_friendly_declared": inst.elder_friendly_declared,
+        "beds": [{"kind": b.kind, "label": b.get_kind_display(), "count": b.count} for b in inst.beds.all()],
+        "departments": [{"kind": d.kind, "name": d.name} for d in inst.departments.all()],
+    }

@@ -1,0 +1,26 @@
+"""Log-ins, failed log-ins and log-outs go to the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from . import audit
+
+
+@receiver(user_logged_in)
+def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    audit.record("login", user=user, object_type="accounts.user", object_id=str(user.pk))
+
+
+@receiver(user_logged_out)
+def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        audit.record("logout", user=user, object_type="accounts.user", object_id=str(user.pk))
+
+
+@receiver(user_login_failed)
+def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    audit.record("login_failed", user=None, username=str(credentials.get("username", ""))[:150])
