@@ -102,6 +102,10 @@ def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        message = _("The request body could not be read: send valid JSON.")
+        body = {"detail": message, "errors": [{"field": "__all__", "code": "BAD_REQUEST", "message": message}]}
+        return api.create_response(request, body, status=400)
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
