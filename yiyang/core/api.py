@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from . import audit, presenters, services
 from .access import scoped
@@ -111,7 +111,7 @@ def _detail(request: HttpRequest, elder: Elder) -> dict:
 
 @router.post("/elders", response={201: ElderDetailOut})
 @scoped
-def create_elder(request: HttpRequest, payload: ElderIn) -> tuple[int, dict]:
+def create_elder(request: HttpRequest, payload: ElderIn) -> Status:
     """建档: register an elder. A duplicate ID number answers 409 naming the existing record if you may see it."""
     if not has_perm(request.user, "elder.add"):
         raise PermissionDenied
@@ -119,7 +119,7 @@ def create_elder(request: HttpRequest, payload: ElderIn) -> tuple[int, dict]:
     if not form.is_valid():
         raise _form_errors(form)
     elder = services.register_elder(acting_user=request.user, data=form.to_data(_contacts(_raw_contacts(payload))))
-    return 201, _detail(request, elder)
+    return Status(201, _detail(request, elder))
 
 
 def _raw_contacts(payload: Schema) -> list[dict[str, Any]] | None:

@@ -35,12 +35,12 @@ def test_lower_case_x_and_spaces_are_normalised():
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
-        ("", "必填"),
+        ("", "请填写"),
         ("52062119500315003", "18"),
         ("5206211950031500A1", "17"),
         (with_check_digit("52062119500315003")[:-1] + "0", "校验码"),
         (with_check_digit("52062119500230003"), "不存在"),
-        (with_check_digit("52062121500101003"), "不可能"),
+        (with_check_digit("52062121500101003"), "不合理"),
         (with_check_digit("99999919500101003"), "地址码"),
     ],
 )
