@@ -10,7 +10,6 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/yiyang
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 ## make demo [PORT=8000]: install, migrate the embedded SQLite file, load the demo county once, serve.
