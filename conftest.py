@@ -95,7 +95,11 @@ def elder_of(demo_db):  # type: ignore[no-untyped-def]
     def pick(institution_name: str):  # type: ignore[no-untyped-def]
         from yiyang.core.models import Elder
 
-        return Elder.objects.filter(managing_institution__name=institution_name, residence_institution=None).order_by("pk").first()
+        return (
+            Elder.objects.filter(managing_institution__name=institution_name, residence_institution=None)
+            .order_by("pk")
+            .first()
+        )
 
     return pick
 

@@ -77,7 +77,9 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
         field = _field_of(list(e.get("loc", [])))
         message = PYDANTIC_MESSAGES.get(e.get("type", ""), "格式不正确。")
         errors.append({"field": field, "code": "INVALID", "message": f"{field}：{message}"})
-    return api.create_response(request, {"detail": _("The request has errors."), "errors": errors}, status=422)
+    return api.create_response(
+        request, {"detail": _("The request has errors."), "errors": errors}, status=422
+    )
 
 
 @api.exception_handler(ServiceError)
@@ -104,7 +106,10 @@ def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
         message = _("The request body could not be read: send valid JSON.")
-        body = {"detail": message, "errors": [{"field": "__all__", "code": "BAD_REQUEST", "message": message}]}
+        body = {
+            "detail": message,
+            "errors": [{"field": "__all__", "code": "BAD_REQUEST", "message": message}],
+        }
         return api.create_response(request, body, status=400)
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 

@@ -38,7 +38,10 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> dict:
         user = None
     if user is None and getattr(request, "axes_locked_out", False):
         raise ServiceError(
-            "LOCKED_OUT", _("Too many failed attempts: this account is locked for 30 minutes."), field="username", status=429
+            "LOCKED_OUT",
+            _("Too many failed attempts: this account is locked for 30 minutes."),
+            field="username",
+            status=429,
         )
     if user is None:
         raise ServiceError("BAD_CREDENTIALS", _("Wrong username or password."), field="password", status=401)

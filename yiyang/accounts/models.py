@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -12,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .roles import ROLE_SPECS, Binding, Role
+
+TOKEN_LIFETIME = dt.timedelta(hours=12)
 
 
 class User(AbstractUser):
@@ -48,7 +51,12 @@ class RoleAssignment(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
     region = models.ForeignKey(
-        "core.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("region")
+        "core.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("region"),
     )
     institution = models.ForeignKey(
         "core.Institution",
@@ -73,7 +81,9 @@ class RoleAssignment(models.Model):
         if binding == Binding.REGION and (self.region is None or self.institution is not None):
             raise ValidationError({"region": _("This role is bound to a region: choose a region only.")})
         if binding == Binding.INSTITUTION and (self.institution is None or self.region is not None):
-            raise ValidationError({"institution": _("This role is bound to an institution: choose one only.")})
+            raise ValidationError(
+                {"institution": _("This role is bound to an institution: choose one only.")}
+            )
         if binding == Binding.NONE and (self.region is not None or self.institution is not None):
             raise ValidationError({"role": _("This role is not bound to a region or institution.")})
 
@@ -96,7 +106,7 @@ class ApiToken(models.Model):
         return hashlib.sha256(key.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User, *, lifetime: timezone.timedelta = timezone.timedelta(hours=12)) -> str:
+    def issue(cls, user: User, *, lifetime: dt.timedelta = TOKEN_LIFETIME) -> str:
         key = secrets.token_urlsafe(32)
         cls.objects.create(user=user, key_hash=cls.hash_key(key), expires_at=timezone.now() + lifetime)
         return key

@@ -63,12 +63,21 @@ ROLE_SPECS: dict[str, RoleSpec] = {
     Role.CLINICIAN: RoleSpec(
         Binding.INSTITUTION,
         frozenset(
-            {"elder.view", "elder.add", "elder.change", "elder.reveal", "institution.view", "audit.view_elder"}
+            {
+                "elder.view",
+                "elder.add",
+                "elder.change",
+                "elder.reveal",
+                "institution.view",
+                "audit.view_elder",
+            }
         ),
     ),
     # Accounts and reference data; no health data unless also given a scoped role.
     Role.SYSADMIN: RoleSpec(
         Binding.NONE,
-        frozenset({"institution.view", "institution.add", "institution.change", "audit.view_all", "user.manage"}),
+        frozenset(
+            {"institution.view", "institution.add", "institution.change", "audit.view_all", "user.manage"}
+        ),
     ),
 }

@@ -43,7 +43,12 @@ class InstitutionAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         from . import audit
 
-        audit.record("update" if change else "create", user=request.user, obj=obj, changes={"fields": list(form.changed_data)})
+        audit.record(
+            "update" if change else "create",
+            user=request.user,
+            obj=obj,
+            changes={"fields": list(form.changed_data)},
+        )
 
 
 @admin.register(AuditEvent)

@@ -105,20 +105,24 @@ def _contacts(items: list[dict[str, Any]] | None) -> list[services.ContactData] 
 
 
 def _detail(request: HttpRequest, elder: Elder) -> dict:
-    elder = presenters.with_related(scope_elders(request.user).filter(pk=elder.pk)).select_related("region").get()
+    elder = (
+        presenters.with_related(scope_elders(request.user).filter(pk=elder.pk)).select_related("region").get()
+    )
     return presenters.elder_detail(elder)
 
 
 @router.post("/elders", response={201: ElderDetailOut})
 @scoped
 def create_elder(request: HttpRequest, payload: ElderIn) -> Status:
-    """建档: register an elder. A duplicate ID number answers 409 naming the existing record if you may see it."""
+    """建档: register an elder. A duplicate ID number answers 409, naming the existing record if in scope."""
     if not has_perm(request.user, "elder.add"):
         raise PermissionDenied
     form = ElderForm(_elder_form_data(payload.dict()), user=request.user)
     if not form.is_valid():
         raise _form_errors(form)
-    elder = services.register_elder(acting_user=request.user, data=form.to_data(_contacts(_raw_contacts(payload))))
+    elder = services.register_elder(
+        acting_user=request.user, data=form.to_data(_contacts(_raw_contacts(payload)))
+    )
     return Status(201, _detail(request, elder))
 
 
@@ -152,7 +156,9 @@ def patch_elder(request: HttpRequest, elder_id: int, payload: ElderPatch) -> dic
         "ethnicity": current.ethnicity,
         "categories": current.categories,
         "managing_institution_id": current.managing_institution.pk if current.managing_institution else None,
-        "residence_institution_id": current.residence_institution.pk if current.residence_institution else None,
+        "residence_institution_id": current.residence_institution.pk
+        if current.residence_institution
+        else None,
     }
     changes = payload.dict(exclude_unset=True)
     base.update({k: v for k, v in changes.items() if k != "emergency_contacts"})
@@ -199,7 +205,12 @@ def elder_audit(request: HttpRequest, elder_id: int, page: int = 1, page_size: i
 
 def _audit_page(qs: Any, page: int, page_size: int) -> dict:
     page, size = _page(page, page_size)
-    return {"count": qs.count(), "page": page, "page_size": size, "results": list(qs[(page - 1) * size : page * size])}
+    return {
+        "count": qs.count(),
+        "page": page,
+        "page_size": size,
+        "results": list(qs[(page - 1) * size : page * size]),
+    }
 
 
 @router.get("/audit", response=AuditPage)
@@ -252,10 +263,18 @@ def list_regions(request: HttpRequest, parent: str = "") -> list[dict]:
         qs = Region.objects.filter(code__in=[p.ljust(12, "0") for p in prefixes])
     rows = [r for r in qs.order_by("code") if _region_visible(r.code, prefixes)]
     with_children = set(
-        Region.objects.filter(parent__in=[r.code for r in rows]).values_list("parent_id", flat=True).distinct()
+        Region.objects.filter(parent__in=[r.code for r in rows])
+        .values_list("parent_id", flat=True)
+        .distinct()
     )
     return [
-        {"code": r.code, "name": r.name, "level": r.level, "parent": r.parent_id, "has_children": r.code in with_children}
+        {
+            "code": r.code,
+            "name": r.name,
+            "level": r.level,
+            "parent": r.parent_id,
+            "has_children": r.code in with_children,
+        }
         for r in rows
     ]
 

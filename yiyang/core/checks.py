@@ -23,7 +23,8 @@ def check_personal_data_keys(app_configs: Any, **kwargs: Any) -> list[Error]:
             errors.append(
                 Error(
                     f"{name} must hold url-safe base64 keys of 32 bytes",
-                    hint="Generate one with: python -c 'import base64,os;print(base64.urlsafe_b64encode(os.urandom(32)).decode())'",
+                    hint="Generate one with: python -c "
+                    "'import base64,os;print(base64.urlsafe_b64encode(os.urandom(32)).decode())'",
                     id="core.E001",
                 )
             )

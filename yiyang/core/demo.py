@@ -42,10 +42,7 @@ from .search import id_number_index, search_keys_for
 COUNTY = "520621000000"
 DEMO_PASSWORD = "yiyang123"  # noqa: S105 — printed by `make demo`, documented in the README
 
-SURNAMES = (
-    "杨张王李吴刘陈罗田龙黄周徐胡赵何杜姚蒋谢唐冉彭肖石梁邓舒曾廖易向付罗宋冯杨张"
-    "单仇解区查乐盖缪朴"
-)
+SURNAMES = "杨张王李吴刘陈罗田龙黄周徐胡赵何杜姚蒋谢唐冉彭肖石梁邓舒曾廖易向付罗宋冯杨张单仇解区查乐盖缪朴"
 GIVEN = "秀兰英华明国志建文德永福贵芳玉桂珍淑凤成光荣金银海林春秋梅菊莲家忠正远昌兴平安云山松清水长友发琴琼翠"
 MALE_GIVEN = "国志建德永福贵成光荣金海林忠正远昌兴平安山松长友发"
 FEMALE_GIVEN = "秀兰英华芳玉桂珍淑凤春秋梅菊莲琴琼翠云"
@@ -112,26 +109,49 @@ def _institutions(rng: random.Random) -> list[Institution]:
         return inst
 
     hospital = add(
-        "江口县人民医院", InstitutionKind.GENERAL_HOSPITAL, seat, grade=HospitalGrade.LEVEL_2,
-        medical_licence_no="PDY00001452062117A1001", address="江口县双江街道", elder_friendly_declared=True,
+        "江口县人民医院",
+        InstitutionKind.GENERAL_HOSPITAL,
+        seat,
+        grade=HospitalGrade.LEVEL_2,
+        medical_licence_no="PDY00001452062117A1001",
+        address="江口县双江街道",
+        elder_friendly_declared=True,
     )
     tcm = add(
-        "江口县中医医院", InstitutionKind.TCM_HOSPITAL, seat, grade=HospitalGrade.LEVEL_2,
-        medical_licence_no="PDY00002452062117A2101", address="江口县双江街道",
+        "江口县中医医院",
+        InstitutionKind.TCM_HOSPITAL,
+        seat,
+        grade=HospitalGrade.LEVEL_2,
+        medical_licence_no="PDY00002452062117A2101",
+        address="江口县双江街道",
     )
     for inst, beds, depts in [
-        (hospital, {BedKind.GENERAL: 420, BedKind.REHAB: 30, BedKind.HOSPICE: 6},
-         [(DepartmentKind.GERIATRICS, "老年医学科"), (DepartmentKind.REHABILITATION, "康复医学科"), (DepartmentKind.INTERNAL, "内科")]),
-        (tcm, {BedKind.GENERAL: 260, BedKind.REHAB: 40},
-         [(DepartmentKind.REHABILITATION, "康复科"), (DepartmentKind.TCM, "针灸推拿科")]),
+        (
+            hospital,
+            {BedKind.GENERAL: 420, BedKind.REHAB: 30, BedKind.HOSPICE: 6},
+            [
+                (DepartmentKind.GERIATRICS, "老年医学科"),
+                (DepartmentKind.REHABILITATION, "康复医学科"),
+                (DepartmentKind.INTERNAL, "内科"),
+            ],
+        ),
+        (
+            tcm,
+            {BedKind.GENERAL: 260, BedKind.REHAB: 40},
+            [(DepartmentKind.REHABILITATION, "康复科"), (DepartmentKind.TCM, "针灸推拿科")],
+        ),
     ]:
-        BedCapacity.objects.bulk_create([BedCapacity(institution=inst, kind=k, count=n) for k, n in beds.items()])
+        BedCapacity.objects.bulk_create(
+            [BedCapacity(institution=inst, kind=k, count=n) for k, n in beds.items()]
+        )
         Department.objects.bulk_create([Department(institution=inst, kind=k, name=n) for k, n in depts])
 
     for town in townships:
         name = TOWNSHIP_CENTRES.get(town.code, f"江口县{town.name}卫生院")
         centre = add(
-            name, InstitutionKind.TOWNSHIP_HEALTH_CENTRE, town,
+            name,
+            InstitutionKind.TOWNSHIP_HEALTH_CENTRE,
+            town,
             medical_licence_no=f"PDY{rng.randint(10**8, 10**9 - 1)}452062117B1001",
             elder_friendly_declared=rng.random() < 0.5,
         )
@@ -154,31 +174,48 @@ def _institutions(rng: random.Random) -> list[Institution]:
         return next(t for n, t in by_name.items() if n.startswith(name))
 
     welfare = add(
-        "江口县社会福利院", InstitutionKind.ELDERCARE_HOME, seat, ownership=EldercareOwnership.PUBLIC,
-        eldercare_filing_no="黔铜民养备2021001", has_inhouse_clinic=True,
+        "江口县社会福利院",
+        InstitutionKind.ELDERCARE_HOME,
+        seat,
+        ownership=EldercareOwnership.PUBLIC,
+        eldercare_filing_no="黔铜民养备2021001",
+        has_inhouse_clinic=True,
     )
     BedCapacity.objects.bulk_create(
-        [BedCapacity(institution=welfare, kind=BedKind.ELDERCARE, count=120),
-         BedCapacity(institution=welfare, kind=BedKind.ELDERCARE_NURSING, count=60)]
+        [
+            BedCapacity(institution=welfare, kind=BedKind.ELDERCARE, count=120),
+            BedCapacity(institution=welfare, kind=BedKind.ELDERCARE_NURSING, count=60),
+        ]
     )
     homes = [welfare]
     for tname in ["太平", "闵孝", "桃映", "德旺"]:
         home = add(
-            f"江口县{tname}{'镇' if tname != '德旺' else '乡'}敬老院", InstitutionKind.ELDERCARE_HOME, town(tname),
-            ownership=EldercareOwnership.RURAL_WELFARE, eldercare_filing_no=f"黔铜民养备2020{rng.randint(100, 999)}",
+            f"江口县{tname}{'镇' if tname != '德旺' else '乡'}敬老院",
+            InstitutionKind.ELDERCARE_HOME,
+            town(tname),
+            ownership=EldercareOwnership.RURAL_WELFARE,
+            eldercare_filing_no=f"黔铜民养备2020{rng.randint(100, 999)}",
         )
         BedCapacity.objects.bulk_create(
-            [BedCapacity(institution=home, kind=BedKind.ELDERCARE, count=rng.randint(30, 60)),
-             BedCapacity(institution=home, kind=BedKind.ELDERCARE_NURSING, count=rng.randint(5, 15))]
+            [
+                BedCapacity(institution=home, kind=BedKind.ELDERCARE, count=rng.randint(30, 60)),
+                BedCapacity(institution=home, kind=BedKind.ELDERCARE_NURSING, count=rng.randint(5, 15)),
+            ]
         )
         homes.append(home)
     private = add(
-        "江口县梵净康养中心", InstitutionKind.INTEGRATED_CARE, town("凯德"), ownership=EldercareOwnership.PRIVATE,
-        eldercare_filing_no="黔铜民养备2022018", has_inhouse_clinic=True,
+        "江口县梵净康养中心",
+        InstitutionKind.INTEGRATED_CARE,
+        town("凯德"),
+        ownership=EldercareOwnership.PRIVATE,
+        eldercare_filing_no="黔铜民养备2022018",
+        has_inhouse_clinic=True,
     )
     BedCapacity.objects.bulk_create(
-        [BedCapacity(institution=private, kind=BedKind.ELDERCARE, count=80),
-         BedCapacity(institution=private, kind=BedKind.ELDERCARE_NURSING, count=50)]
+        [
+            BedCapacity(institution=private, kind=BedKind.ELDERCARE, count=80),
+            BedCapacity(institution=private, kind=BedKind.ELDERCARE_NURSING, count=50),
+        ]
     )
     homes.append(private)
     for tname in ["双江", "凯德", "太平"]:
@@ -188,12 +225,13 @@ def _institutions(rng: random.Random) -> list[Institution]:
 
 def _birth_date(rng: random.Random, today: dt.date) -> dt.date:
     r, acc = rng.random(), 0.0
-    low = 60
-    for low, share in AGE_BANDS:
+    band_start = AGE_BANDS[-1][0]
+    for start, share in AGE_BANDS:
         acc += share
         if r <= acc:
+            band_start = start
             break
-    age = low + rng.randint(0, 4)
+    age = band_start + rng.randint(0, 4)
     latest = today.replace(year=today.year - age)
     return latest - dt.timedelta(days=rng.randint(0, 364))
 
@@ -225,18 +263,25 @@ def load_demo(*, elders: int = 6000, seed: int = 20221, today: dt.date | None = 
     institutions = _institutions(rng)
     by_name = {i.name: i for i in institutions}
     centres = {i.region_id: i for i in institutions if i.kind == InstitutionKind.TOWNSHIP_HEALTH_CENTRE}
-    homes = [i for i in institutions if i.kind in (InstitutionKind.ELDERCARE_HOME, InstitutionKind.INTEGRATED_CARE)]
+    homes = [
+        i for i in institutions if i.kind in (InstitutionKind.ELDERCARE_HOME, InstitutionKind.INTEGRATED_CARE)
+    ]
     villages = list(Region.objects.filter(code__startswith="520621", level="village").order_by("code"))
     # Town seats (街道) are more populous than mountain villages.
     weights = [3.0 if v.code[6:9] in ("001", "002") else 1.0 for v in villages]
 
     for spec in DEMO_USERS:
         user = User.objects.create_user(
-            spec.username, password=DEMO_PASSWORD, display_name=spec.display_name,
-            is_staff=spec.is_staff, is_superuser=spec.is_staff,
+            spec.username,
+            password=DEMO_PASSWORD,
+            display_name=spec.display_name,
+            is_staff=spec.is_staff,
+            is_superuser=spec.is_staff,
         )
         RoleAssignment.objects.create(
-            user=user, role=spec.role, region_id=spec.region,
+            user=user,
+            role=spec.role,
+            region_id=spec.region,
             institution=by_name[spec.institution] if spec.institution else None,
         )
 
@@ -254,7 +299,12 @@ def load_demo(*, elders: int = 6000, seed: int = 20221, today: dt.date | None = 
         village = rng.choices(villages, weights)[0]
         age = today.year - birth.year
         living = rng.choices(
-            [LivingSituation.ALONE, LivingSituation.EMPTY_NEST, LivingSituation.WITH_CHILDREN, LivingSituation.IN_INSTITUTION],
+            [
+                LivingSituation.ALONE,
+                LivingSituation.EMPTY_NEST,
+                LivingSituation.WITH_CHILDREN,
+                LivingSituation.IN_INSTITUTION,
+            ],
             [0.16, 0.34, 0.46, 0.04 if age < 80 else 0.1],
         )[0]
         residence = rng.choice(homes) if living == LivingSituation.IN_INSTITUTION else None
@@ -273,7 +323,11 @@ def load_demo(*, elders: int = 6000, seed: int = 20221, today: dt.date | None = 
             address_encrypted=crypto.encrypt(f"{village.name}{rng.randint(1, 12)}组{rng.randint(1, 80)}号"),
             region=village,
             residence_status=rng.choices(
-                [ResidenceStatus.REGISTERED_RESIDENT, ResidenceStatus.REGISTERED_AWAY, ResidenceStatus.NON_REGISTERED_RESIDENT],
+                [
+                    ResidenceStatus.REGISTERED_RESIDENT,
+                    ResidenceStatus.REGISTERED_AWAY,
+                    ResidenceStatus.NON_REGISTERED_RESIDENT,
+                ],
                 [0.86, 0.1, 0.04],
             )[0],
             living_situation=living,
@@ -289,15 +343,24 @@ def load_demo(*, elders: int = 6000, seed: int = 20221, today: dt.date | None = 
         elif r < 0.15 + 0.004 * max(0, age - 70):
             cats.append(ElderCategoryCode.SEMI_DISABLED)
         for code, p in [
-            (ElderCategoryCode.LOW_INCOME, 0.09), (ElderCategoryCode.DESTITUTE, 0.02),
-            (ElderCategoryCode.HANDICAPPED, 0.05), (ElderCategoryCode.VETERAN, 0.02),
-            (ElderCategoryCode.FAMILY_PLANNING_SPECIAL, 0.01), (ElderCategoryCode.LEFT_BEHIND, 0.12),
+            (ElderCategoryCode.LOW_INCOME, 0.09),
+            (ElderCategoryCode.DESTITUTE, 0.02),
+            (ElderCategoryCode.HANDICAPPED, 0.05),
+            (ElderCategoryCode.VETERAN, 0.02),
+            (ElderCategoryCode.FAMILY_PLANNING_SPECIAL, 0.01),
+            (ElderCategoryCode.LEFT_BEHIND, 0.12),
         ]:
             if rng.random() < p:
                 cats.append(code)
         contacts = []
         if living != LivingSituation.IN_INSTITUTION or rng.random() < 0.7:
-            contacts.append((synthetic_name(rng, rng.choice("MF"))[:1] + rng.choice(GIVEN) + rng.choice(GIVEN), rng.choice(RELATIONS), synthetic_phone(rng)))
+            contacts.append(
+                (
+                    synthetic_name(rng, rng.choice("MF"))[:1] + rng.choice(GIVEN) + rng.choice(GIVEN),
+                    rng.choice(RELATIONS),
+                    synthetic_phone(rng),
+                )
+            )
         batch.append(elder)
         extras.append((elder, cats, name, contacts))
 
@@ -312,7 +375,9 @@ def load_demo(*, elders: int = 6000, seed: int = 20221, today: dt.date | None = 
     )
     EmergencyContact.objects.bulk_create(
         [
-            EmergencyContact(elder=e, name=n, relation=rel, phone_encrypted=crypto.encrypt(p), phone_masked=mask_phone(p))
+            EmergencyContact(
+                elder=e, name=n, relation=rel, phone_encrypted=crypto.encrypt(p), phone_masked=mask_phone(p)
+            )
             for e, _c, _n, contacts in extras
             for n, rel, p in contacts
         ],

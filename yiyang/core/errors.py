@@ -5,7 +5,13 @@ from __future__ import annotations
 
 class ServiceError(Exception):
     def __init__(
-        self, code: str, message: str, *, field: str = "__all__", extra: dict | None = None, status: int = 422,
+        self,
+        code: str,
+        message: str,
+        *,
+        field: str = "__all__",
+        extra: dict | None = None,
+        status: int = 422,
         errors: list[dict] | None = None,
     ) -> None:
         super().__init__(message)

@@ -46,11 +46,16 @@ class ElderForm(forms.Form):
     ethnicity = forms.CharField(label=_("Ethnicity"), max_length=16, required=False)
     region = forms.CharField(label=_("Village / community"), max_length=12)
     residence_status = forms.ChoiceField(
-        label=_("Household registration"), choices=ResidenceStatus.choices, initial=ResidenceStatus.REGISTERED_RESIDENT
+        label=_("Household registration"),
+        choices=ResidenceStatus.choices,
+        initial=ResidenceStatus.REGISTERED_RESIDENT,
     )
     living_situation = forms.ChoiceField(label=_("Living situation"), choices=LivingSituation.choices)
     categories = forms.MultipleChoiceField(
-        label=_("Categories"), choices=ElderCategoryCode.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Categories"),
+        choices=ElderCategoryCode.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     managing_institution = forms.ModelChoiceField(
         label=_("Managing institution"), queryset=Institution.objects.none(), required=False
@@ -88,7 +93,9 @@ class ElderForm(forms.Form):
         code = self.cleaned_data["region"].strip()
         region = Region.objects.filter(code=code).first() if code.isdigit() and len(code) == 12 else None
         if region is None:
-            raise forms.ValidationError(_("Unknown region code: give the 12-digit code of a village or community."))
+            raise forms.ValidationError(
+                _("Unknown region code: give the 12-digit code of a village or community.")
+            )
         if region.level != RegionLevel.VILLAGE:
             raise forms.ValidationError(_("Choose a village or community, not a higher level."))
         if not any(region.code.startswith(p) for p in region_scope_prefixes(self.user)):
@@ -104,7 +111,9 @@ class ElderForm(forms.Form):
             data["managing_institution" if inst.is_medical else "residence_institution"] = inst
         residence = data.get("residence_institution")
         if residence is not None and not residence.is_eldercare and residence.kind != "nursing_home":
-            self.add_error("residence_institution", _("Only an eldercare or nursing institution can be a residence."))
+            self.add_error(
+                "residence_institution", _("Only an eldercare or nursing institution can be a residence.")
+            )
         if data.get("living_situation") == LivingSituation.IN_INSTITUTION and residence is None:
             self.add_error("residence_institution", _("Choose the institution the elder lives in."))
         return data
@@ -138,7 +147,9 @@ class ContactForm(forms.Form):
         if any(filled) and not all(filled):
             for f, ok in zip(("name", "relation", "phone"), filled, strict=True):
                 if not ok:
-                    self.add_error(f, _("Fill in name, relation and phone of the contact, or leave all three empty."))
+                    self.add_error(
+                        f, _("Fill in name, relation and phone of the contact, or leave all three empty.")
+                    )
         if data.get("phone"):
             try:
                 data["phone"] = clean_phone_value(data["phone"])
@@ -164,7 +175,8 @@ class StatusChangeForm(forms.Form):
 
 class RevealForm(forms.Form):
     field = forms.ChoiceField(
-        label=_("Field"), choices=[("id_number", _("ID number")), ("phone", _("Phone")), ("address", _("Address"))]
+        label=_("Field"),
+        choices=[("id_number", _("ID number")), ("phone", _("Phone")), ("address", _("Address"))],
     )
     reason = forms.CharField(label=_("Reason"), max_length=200, min_length=2)
 
@@ -191,7 +203,10 @@ class ElderFilterForm(forms.Form):
         label=_("Living situation"), choices=[("", _("All")), *LivingSituation.choices], required=False
     )
     status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("All")), *ElderStatus.choices], required=False, initial=ElderStatus.ACTIVE
+        label=_("Status"),
+        choices=[("", _("All")), *ElderStatus.choices],
+        required=False,
+        initial=ElderStatus.ACTIVE,
     )
 
     def clean_region(self) -> str:

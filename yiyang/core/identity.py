@@ -47,14 +47,21 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdFacts:
         raise InvalidIdNumber(_("ID number must be 17 digits followed by a digit or X."))
     expected = ric.calc_check_digit(number)
     if number[17] != expected:
-        raise InvalidIdNumber(_("ID number check digit is wrong (GB 11643): the last character should be %(c)s.") % {"c": expected})
+        raise InvalidIdNumber(
+            _("ID number check digit is wrong (GB 11643): the last character should be %(c)s.")
+            % {"c": expected}
+        )
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise InvalidIdNumber(_("ID number contains a birth date that does not exist: %(d)s.") % {"d": number[6:14]}) from None
+        raise InvalidIdNumber(
+            _("ID number contains a birth date that does not exist: %(d)s.") % {"d": number[6:14]}
+        ) from None
     today = today or dt.date.today()
     if birth > today or birth < EARLIEST_BIRTH:
-        raise InvalidIdNumber(_("ID number contains an impossible birth date: %(d)s.") % {"d": birth.isoformat()})
+        raise InvalidIdNumber(
+            _("ID number contains an impossible birth date: %(d)s.") % {"d": birth.isoformat()}
+        )
     if not numdb.get("cn/loc").info(number[:6]) or not _is_known_county(number[:6]):
         raise InvalidIdNumber(_("ID number starts with an unknown address code: %(c)s.") % {"c": number[:6]})
     sex = "M" if int(number[16]) % 2 == 1 else "F"

@@ -16,7 +16,9 @@ class RequestContext:
     channel: str
 
 
-_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("yiyang_request", default=None)
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "yiyang_request", default=None
+)
 
 
 def current_context() -> RequestContext | None:

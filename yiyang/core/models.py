@@ -24,7 +24,12 @@ class Region(models.Model):
     name = models.CharField(_("name"), max_length=64)
     level = models.CharField(_("level"), max_length=10, choices=RegionLevel.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
 
     class Meta:
@@ -136,7 +141,9 @@ class Institution(models.Model):
     ownership = models.CharField(
         _("eldercare ownership"), max_length=16, choices=EldercareOwnership.choices, blank=True
     )
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="institutions", verbose_name=_("region"))
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="institutions", verbose_name=_("region")
+    )
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -146,7 +153,9 @@ class Institution(models.Model):
         verbose_name=_("parent institution"),
         help_text=_("For example the township health centre a village clinic belongs to."),
     )
-    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True, null=True, blank=True)
+    uscc = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, null=True, blank=True
+    )
     medical_licence_no = models.CharField(_("medical institution licence no."), max_length=40, blank=True)
     eldercare_filing_no = models.CharField(_("eldercare filing no."), max_length=40, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -274,7 +283,9 @@ class Elder(models.Model):
     phone_encrypted = models.TextField(_("phone (encrypted)"), blank=True)
     phone_masked = models.CharField(_("phone"), max_length=20, blank=True)
     address_encrypted = models.TextField(_("address (encrypted)"), blank=True)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="elders", verbose_name=_("village"))
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="elders", verbose_name=_("village")
+    )
     residence_status = models.CharField(
         _("household registration"),
         max_length=32,
@@ -300,7 +311,9 @@ class Elder(models.Model):
         verbose_name=_("residence institution"),
         help_text=_("The eldercare home or institution the elder lives in, if any."),
     )
-    status = models.CharField(_("status"), max_length=12, choices=ElderStatus.choices, default=ElderStatus.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ElderStatus.choices, default=ElderStatus.ACTIVE
+    )
     status_date = models.DateField(_("status date"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -436,7 +449,11 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
     )
     username = models.CharField(_("user"), max_length=150)
     action = models.CharField(_("action"), max_length=16, choices=AuditAction.choices)

@@ -33,7 +33,11 @@ if TYPE_CHECKING:
 
 #: fields whose values are personal and never enter the audit trail in clear
 PROTECTED_FIELDS = frozenset({"id_number", "phone", "address", "emergency_contacts"})
-REVEALABLE_FIELDS = {"id_number": "id_number_encrypted", "phone": "phone_encrypted", "address": "address_encrypted"}
+REVEALABLE_FIELDS = {
+    "id_number": "id_number_encrypted",
+    "phone": "phone_encrypted",
+    "address": "address_encrypted",
+}
 
 
 @dataclass
@@ -88,7 +92,9 @@ def _duplicate_error(user: User, existing_id: int) -> errors.ServiceError:
     if elder_in_scope(user, existing_id):
         extra = {"existing_id": existing_id, "existing_url": reverse("core:elder-detail", args=[existing_id])}
         message = _("This ID number is already registered: open the existing record instead.")
-    return errors.ServiceError(errors.DUPLICATE_ID_NUMBER, message, field="id_number", extra=extra, status=409)
+    return errors.ServiceError(
+        errors.DUPLICATE_ID_NUMBER, message, field="id_number", extra=extra, status=409
+    )
 
 
 def _check_region(region: Region) -> None:
@@ -129,7 +135,10 @@ def _write_children(elder: Elder, data: ElderData) -> None:
     ElderCategory.objects.filter(elder=elder).exclude(category__in=wanted).delete()
     have = set(ElderCategory.objects.filter(elder=elder).values_list("category", flat=True))
     ElderCategory.objects.bulk_create(
-        [ElderCategory(elder=elder, category=c, since=dt.date.today(), source=_("entered")) for c in sorted(wanted - have)]
+        [
+            ElderCategory(elder=elder, category=c, since=dt.date.today(), source=_("entered"))
+            for c in sorted(wanted - have)
+        ]
     )
     if data.emergency_contacts is not None:
         EmergencyContact.objects.filter(elder=elder).delete()
@@ -153,7 +162,11 @@ def register_elder(*, acting_user: User, data: ElderData) -> Elder:
     require_perm(acting_user, "elder.add")
     _check_region(data.region)
     facts = parse_id_number(data.id_number)
-    existing = Elder.objects.filter(id_number_index=id_number_index(facts.number)).values_list("pk", flat=True).first()
+    existing = (
+        Elder.objects.filter(id_number_index=id_number_index(facts.number))
+        .values_list("pk", flat=True)
+        .first()
+    )
     if existing is not None:
         raise _duplicate_error(acting_user, existing)
     elder = Elder(created_by=acting_user)
@@ -168,7 +181,10 @@ def register_elder(*, acting_user: User, data: ElderData) -> Elder:
     if not elder_in_scope(acting_user, elder.pk):
         raise errors.ServiceError(
             errors.INSTITUTION_OUT_OF_SCOPE,
-            _("You could not see this elder after saving: choose your own institution as managing institution."),
+            _(
+                "You could not see this elder after saving: choose your own institution as managing "
+                "institution."
+            ),
             field="managing_institution",
         )
     after = _snapshot(elder)
@@ -190,7 +206,10 @@ def update_elder(elder: Elder, *, acting_user: User, data: ElderData) -> Elder:
     before = _snapshot(elder)
     facts = parse_id_number(data.id_number)
     clash = (
-        Elder.objects.filter(id_number_index=id_number_index(facts.number)).exclude(pk=elder.pk).values_list("pk", flat=True).first()
+        Elder.objects.filter(id_number_index=id_number_index(facts.number))
+        .exclude(pk=elder.pk)
+        .values_list("pk", flat=True)
+        .first()
     )
     if clash is not None:
         raise _duplicate_error(acting_user, clash)
@@ -264,7 +283,9 @@ def change_status(
         )
     if effective_date < elder.birth_date:
         raise errors.ServiceError(
-            errors.INVALID_STATUS_CHANGE, _("The date cannot be before the birth date."), field="effective_date"
+            errors.INVALID_STATUS_CHANGE,
+            _("The date cannot be before the birth date."),
+            field="effective_date",
         )
     change = ElderStatusChange.objects.create(
         elder=elder,
@@ -298,4 +319,11 @@ def record_export(*, acting_user: User, what: str, elders: list[Elder], filters:
     """An export writes one row per exported elder, so each elder's 谁查看过 page shows it."""
     require_perm(acting_user, "elder.export")
     for elder in elders:
-        audit.record("export", user=acting_user, obj=elder, object_repr=elder.name, reason=what, changes={"filters": filters})
+        audit.record(
+            "export",
+            user=acting_user,
+            obj=elder,
+            object_repr=elder.name,
+            reason=what,
+            changes={"filters": filters},
+        )

@@ -78,7 +78,9 @@ def elder_export(request: HttpRequest) -> HttpResponse:
     form, qs = _filtered(request)
     elders = list(presenters.with_related(qs.order_by("region_id", "name", "pk"))[: exports.MAX_ROWS])
     filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
-    services.record_export(acting_user=request.user, what=_("Elder list (Excel)"), elders=elders, filters=filters)
+    services.record_export(
+        acting_user=request.user, what=_("Elder list (Excel)"), elders=elders, filters=filters
+    )
     return exports.elders_workbook_response(presenters.elder_rows(elders))
 
 
@@ -118,7 +120,9 @@ def elder_create(request: HttpRequest) -> HttpResponse:
     contacts = _contact_formset(request)
     if request.method == "POST" and form.is_valid() and contacts.is_valid():
         try:
-            elder = services.register_elder(acting_user=request.user, data=form.to_data(_contacts_from(contacts)))
+            elder = services.register_elder(
+                acting_user=request.user, data=form.to_data(_contacts_from(contacts))
+            )
         except ServiceError as exc:
             _service_error_to_form(form, exc)
         else:
@@ -154,11 +158,15 @@ def elder_edit(request: HttpRequest, pk: int) -> HttpResponse:
             },
             user=request.user,
         )
-    contacts = _contact_formset(request, [{"name": c.name, "relation": c.relation} for c in existing_contacts])
+    contacts = _contact_formset(
+        request, [{"name": c.name, "relation": c.relation} for c in existing_contacts]
+    )
     if request.method == "POST" and form.is_valid() and contacts.is_valid():
         try:
             services.update_elder(
-                elder, acting_user=request.user, data=form.to_data(_contacts_from(contacts, existing_contacts))
+                elder,
+                acting_user=request.user,
+                data=form.to_data(_contacts_from(contacts, existing_contacts)),
             )
         except ServiceError as exc:
             _service_error_to_form(form, exc)
@@ -168,7 +176,13 @@ def elder_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "core/elder_form.html",
-        {"form": form, "contacts": contacts, "creating": False, "elder": elder, "masked": presenters.elder_detail(elder)},
+        {
+            "form": form,
+            "contacts": contacts,
+            "creating": False,
+            "elder": elder,
+            "masked": presenters.elder_detail(elder),
+        },
     )
 
 
@@ -177,7 +191,9 @@ def elder_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def elder_detail(request: HttpRequest, pk: int) -> HttpResponse:
     elder = get_elder_for_user(request.user, pk)
     services.record_view(elder, acting_user=request.user)
-    elder = presenters.with_related(scope_elders(request.user).filter(pk=elder.pk)).select_related("region").get()
+    elder = (
+        presenters.with_related(scope_elders(request.user).filter(pk=elder.pk)).select_related("region").get()
+    )
     ctx = {
         "elder": elder,
         "row": presenters.elder_detail(elder),
@@ -202,7 +218,10 @@ def elder_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             value = services.reveal(
-                elder, form.cleaned_data["field"], acting_user=request.user, reason=form.cleaned_data["reason"]
+                elder,
+                form.cleaned_data["field"],
+                acting_user=request.user,
+                reason=form.cleaned_data["reason"],
             )
         except ServiceError as exc:
             form.add_error("reason", exc.message)
@@ -211,9 +230,18 @@ def elder_reveal(request: HttpRequest, pk: int) -> HttpResponse:
         if value is None:
             messages.error(request, "；".join(m for errs in form.errors.values() for m in errs))
         else:
-            messages.info(request, _("%(field)s: %(value)s (this view has been recorded)") % {"field": dict(form.fields["field"].choices)[form.cleaned_data["field"]], "value": value})
+            messages.info(
+                request,
+                _("%(field)s: %(value)s (this view has been recorded)")
+                % {"field": dict(form.fields["field"].choices)[form.cleaned_data["field"]], "value": value},
+            )
         return redirect("core:elder-detail", elder.pk)
-    return render(request, "core/partials/reveal_result.html", {"form": form, "value": value, "elder": elder}, status=status)
+    return render(
+        request,
+        "core/partials/reveal_result.html",
+        {"form": form, "value": value, "elder": elder},
+        status=status,
+    )
 
 
 @scoped
@@ -230,7 +258,10 @@ def elder_status(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Status changed."))
     else:
-        messages.error(request, "；".join(f"{form.fields[f].label}：{m}" for f, errs in form.errors.items() for m in errs))
+        messages.error(
+            request,
+            "；".join(f"{form.fields[f].label}：{m}" for f, errs in form.errors.items() for m in errs),
+        )
     return redirect("core:elder-detail", elder.pk)
 
 
@@ -287,11 +318,21 @@ def region_tree(request: HttpRequest) -> HttpResponse:
     else:
         parent = None
         tops = [p.ljust(12, "0") for p in prefixes if p]
-        nodes = list(Region.objects.filter(code__in=tops)) if tops else list(Region.objects.filter(parent__isnull=True))
-    nodes = [n for n in nodes if any(n.code.startswith(p) or p.startswith(subtree_prefix(n.code)) for p in prefixes)]
+        nodes = (
+            list(Region.objects.filter(code__in=tops))
+            if tops
+            else list(Region.objects.filter(parent__isnull=True))
+        )
+    nodes = [
+        n
+        for n in nodes
+        if any(n.code.startswith(p) or p.startswith(subtree_prefix(n.code)) for p in prefixes)
+    ]
     counts = _elder_counts(request, nodes)
     has_children = set(Region.objects.filter(parent__in=nodes).values_list("parent_id", flat=True).distinct())
-    items = [{"region": n, "count": counts.get(n.code, 0), "has_children": n.code in has_children} for n in nodes]
+    items = [
+        {"region": n, "count": counts.get(n.code, 0), "has_children": n.code in has_children} for n in nodes
+    ]
     template = "core/partials/region_nodes.html" if request.htmx else "core/region_tree.html"
     return render(request, template, {"items": items, "parent": parent})
 

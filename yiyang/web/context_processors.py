@@ -27,7 +27,19 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     for name, label, perm in NAV:
         if perm is None or has_perm(user, perm):
             url = reverse(name)
-            items.append({"url": url, "label": label, "active": request.path == url or (url != "/" and request.path.startswith(url))})
+            items.append(
+                {
+                    "url": url,
+                    "label": label,
+                    "active": request.path == url or (url != "/" and request.path.startswith(url)),
+                }
+            )
     if user.is_staff:
-        items.append({"url": reverse("admin:index"), "label": _("Administration"), "active": request.path.startswith("/admin/")})
+        items.append(
+            {
+                "url": reverse("admin:index"),
+                "label": _("Administration"),
+                "active": request.path.startswith("/admin/"),
+            }
+        )
     return {"nav": items}

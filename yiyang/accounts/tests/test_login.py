@@ -24,7 +24,9 @@ def test_login_locks_after_repeated_failures_even_with_the_right_password(demo_d
     assert r.status_code == 429
     assert "锁定" in r.content.decode()
     api = c.post(
-        "/api/v1/auth/token", {"username": "doctor_tp", "password": "yiyang123"}, content_type="application/json"
+        "/api/v1/auth/token",
+        {"username": "doctor_tp", "password": "yiyang123"},
+        content_type="application/json",
     )
     assert api.status_code == 429
     assert api.json()["errors"][0]["code"] == "LOCKED_OUT"

@@ -25,7 +25,10 @@ def test_audit_rows_cannot_be_updated_or_deleted_through_the_app(users):
 def test_the_database_itself_refuses_update_and_delete_of_audit_rows(users):
     """A trigger (SQLite and PostgreSQL) blocks raw SQL too."""
     event = audit.record("view", user=users["wjj"], object_type="core.elder", object_id="1")
-    for sql in ("UPDATE core_auditevent SET reason = 'x' WHERE id = %s", "DELETE FROM core_auditevent WHERE id = %s"):
+    for sql in (
+        "UPDATE core_auditevent SET reason = 'x' WHERE id = %s",
+        "DELETE FROM core_auditevent WHERE id = %s",
+    ):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
             cur.execute(sql, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).reason == ""
@@ -54,5 +57,7 @@ def test_opening_a_record_and_exporting_it_show_on_its_who_viewed_page(client_fo
 
 
 def test_diff_masks_protected_fields():
-    changes = audit.diff({"name": "甲", "phone": "1"}, {"name": "乙", "phone": "2"}, protected=frozenset({"phone"}))
+    changes = audit.diff(
+        {"name": "甲", "phone": "1"}, {"name": "乙", "phone": "2"}, protected=frozenset({"phone"})
+    )
     assert changes == {"name": ["甲", "乙"], "phone": ["•••", "•••"]}

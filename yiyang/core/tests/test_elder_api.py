@@ -30,9 +30,15 @@ def test_token_is_issued_for_right_credentials_only(demo_db):
     from django.test import Client
 
     c = Client()
-    ok = c.post("/api/v1/auth/token", {"username": "doctor_sj", "password": "yiyang123"}, content_type="application/json")
+    ok = c.post(
+        "/api/v1/auth/token",
+        {"username": "doctor_sj", "password": "yiyang123"},
+        content_type="application/json",
+    )
     assert ok.status_code == 200 and len(ok.json()["token"]) > 30
-    bad = c.post("/api/v1/auth/token", {"username": "doctor_sj", "password": "wrong"}, content_type="application/json")
+    bad = c.post(
+        "/api/v1/auth/token", {"username": "doctor_sj", "password": "wrong"}, content_type="application/json"
+    )
     assert bad.status_code == 401
     assert bad.json()["errors"][0]["field"] == "password"
     assert c.get("/api/v1/elders", HTTP_AUTHORIZATION="Bearer not-a-token").status_code == 401
@@ -92,7 +98,9 @@ def test_duplicate_id_is_refused_with_a_link_when_in_scope(api_for, sj_elder, tp
         ("categories", ["nonsense"], "选择"),
     ],
 )
-def test_bad_input_answers_422_naming_the_field_in_chinese_and_writes_nothing(api_for, field, value, fragment):
+def test_bad_input_answers_422_naming_the_field_in_chinese_and_writes_nothing(
+    api_for, field, value, fragment
+):
     before = Elder.objects.count(), AuditEvent.objects.filter(action="create").count()
     r = api_for("doctor_sj").post("/api/v1/elders", _new_elder(**{field: value}))
     assert r.status_code == 422, r.content
@@ -145,7 +153,12 @@ def test_reveal_returns_clear_value_and_writes_an_audit_row_with_the_reason(api_
     assert r.status_code == 200
     assert r.json()["value"] == crypto.decrypt(sj_elder.id_number_encrypted)
     event = AuditEvent.objects.filter(action="reveal", object_id=str(sj_elder.pk)).latest("id")
-    assert (event.username, event.field, event.reason, event.channel) == ("doctor_sj", "id_number", "核对身份办理签约", "api")
+    assert (event.username, event.field, event.reason, event.channel) == (
+        "doctor_sj",
+        "id_number",
+        "核对身份办理签约",
+        "api",
+    )
     trail = api.get(f"/api/v1/elders/{sj_elder.pk}/audit").json()["results"]
     assert trail[0]["action"] == "reveal" and trail[0]["reason"] == "核对身份办理签约"
 
@@ -155,24 +168,34 @@ def test_reveal_without_a_reason_is_refused_and_not_audited(api_for, sj_elder):
     before = AuditEvent.objects.filter(action="reveal").count()
     r = api.post(f"/api/v1/elders/{sj_elder.pk}/reveal", {"field": "id_number", "reason": " "})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
-    assert api.post(f"/api/v1/elders/{sj_elder.pk}/reveal", {"field": "name", "reason": "看看"}).status_code == 422
+    assert (
+        api.post(f"/api/v1/elders/{sj_elder.pk}/reveal", {"field": "name", "reason": "看看"}).status_code
+        == 422
+    )
     assert AuditEvent.objects.filter(action="reveal").count() == before
 
 
 def test_death_is_recorded_with_date_and_history_kept(api_for, sj_elder):
     api = api_for("doctor_sj")
     day = (dt.date.today() - dt.timedelta(days=3)).isoformat()
-    r = api.post(f"/api/v1/elders/{sj_elder.pk}/status", {"to_status": "deceased", "effective_date": day, "reason": "病故"})
+    r = api.post(
+        f"/api/v1/elders/{sj_elder.pk}/status",
+        {"to_status": "deceased", "effective_date": day, "reason": "病故"},
+    )
     assert r.status_code == 200 and r.json()["status"] == "deceased" and r.json()["status_date"] == day
     assert sj_elder.status_changes.get().to_status == "deceased"
-    again = api.post(f"/api/v1/elders/{sj_elder.pk}/status", {"to_status": "moved_out", "effective_date": day})
+    again = api.post(
+        f"/api/v1/elders/{sj_elder.pk}/status", {"to_status": "moved_out", "effective_date": day}
+    )
     assert again.status_code == 422
     assert Elder.objects.filter(pk=sj_elder.pk).exists()  # the record stays
 
 
 def test_future_status_date_is_refused(api_for, sj_elder):
     day = (dt.date.today() + dt.timedelta(days=1)).isoformat()
-    r = api_for("doctor_sj").post(f"/api/v1/elders/{sj_elder.pk}/status", {"to_status": "moved_out", "effective_date": day})
+    r = api_for("doctor_sj").post(
+        f"/api/v1/elders/{sj_elder.pk}/status", {"to_status": "moved_out", "effective_date": day}
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "effective_date"
 
 
@@ -189,7 +212,9 @@ def test_institutions_and_regions_endpoints(api_for):
     assert hospital["grade"] == "2" and "geriatrics" in [d["kind"] for d in hospital["departments"]]
     towns = api.get("/api/v1/regions", parent="520621000000").json()
     assert len(towns) == 10 and all(t["level"] == "township" for t in towns)
-    assert api.get("/api/v1/regions/110000000000").status_code == 404  # Beijing is outside a 江口 doctor's area
+    assert (
+        api.get("/api/v1/regions/110000000000").status_code == 404
+    )  # Beijing is outside a 江口 doctor's area
     assert api.get("/api/v1/audit").status_code == 403
     assert api_for("sysadmin").get("/api/v1/audit").status_code == 200
 

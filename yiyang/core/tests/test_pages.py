@@ -48,9 +48,13 @@ def test_detail_shows_id_masked_until_revealed(client_for, sj_elder):
     html = c.get(f"/elders/{sj_elder.pk}/").content.decode()
     clear = crypto.decrypt(sj_elder.id_number_encrypted)
     assert sj_elder.id_number_masked in html and clear not in html
-    r = c.post(f"/elders/{sj_elder.pk}/reveal/", {"field": "id_number", "reason": "签约核对"}, HTTP_HX_REQUEST="true")
+    r = c.post(
+        f"/elders/{sj_elder.pk}/reveal/", {"field": "id_number", "reason": "签约核对"}, HTTP_HX_REQUEST="true"
+    )
     assert r.status_code == 200 and clear in r.content.decode()
-    refused = c.post(f"/elders/{sj_elder.pk}/reveal/", {"field": "id_number", "reason": ""}, HTTP_HX_REQUEST="true")
+    refused = c.post(
+        f"/elders/{sj_elder.pk}/reveal/", {"field": "id_number", "reason": ""}, HTTP_HX_REQUEST="true"
+    )
     assert refused.status_code == 422 and clear not in refused.content.decode()
 
 

@@ -3,8 +3,8 @@
 import datetime as dt
 from collections import Counter
 
-from yiyang.core.identity import parse_id_number
 from yiyang.core import crypto
+from yiyang.core.identity import parse_id_number
 from yiyang.core.models import Elder, Institution, InstitutionKind, Region
 from yiyang.core.regions import level_of, normalise_code, subtree_prefix
 from yiyang.core.regions_data import read_rows
@@ -40,9 +40,19 @@ def test_region_subtree_is_a_prefix_query(demo_db):
 
 def test_demo_county_has_the_institutions_its_plan_names(demo_db):
     names = set(Institution.objects.values_list("name", flat=True))
-    assert {"江口县人民医院", "江口县中医医院", "江口县双江街道中心卫生院", "江口县凯德街道中心卫生院", "江口县太平镇卫生院"} <= names
+    assert {
+        "江口县人民医院",
+        "江口县中医医院",
+        "江口县双江街道中心卫生院",
+        "江口县凯德街道中心卫生院",
+        "江口县太平镇卫生院",
+    } <= names
     kinds = set(Institution.objects.values_list("kind", flat=True))
-    assert {InstitutionKind.ELDERCARE_HOME, InstitutionKind.DAY_CARE_CENTRE, InstitutionKind.VILLAGE_CLINIC} <= kinds
+    assert {
+        InstitutionKind.ELDERCARE_HOME,
+        InstitutionKind.DAY_CARE_CENTRE,
+        InstitutionKind.VILLAGE_CLINIC,
+    } <= kinds
     assert Institution.objects.get(name="江口县人民医院").grade == "2"
 
 

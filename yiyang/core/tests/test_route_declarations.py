@@ -40,7 +40,9 @@ def test_every_api_operation_is_declared_scoped_or_public():
                 if declared(op.view_func) not in ("scoped", "public"):
                     undeclared.append(f"{','.join(op.methods)} {prefix}{path}")
     assert undeclared == []
-    assert len([1 for _p, r in api._routers for pv in r.path_operations.values() for _o in pv.operations]) > 10
+    assert (
+        len([1 for _p, r in api._routers for pv in r.path_operations.values() for _o in pv.operations]) > 10
+    )
 
 
 def test_public_api_operations_are_only_token_issue_and_scoring():
@@ -50,14 +52,21 @@ def test_public_api_operations_are_only_token_issue_and_scoring():
             for op in path_view.operations:
                 if declared(op.view_func) == "public":
                     public.append(f"{prefix}{path}")
-    assert set(public) <= {"/auth/token", "/assessments/score", "/assessments/instruments", "/assessments/instruments/{code}"}
+    assert set(public) <= {
+        "/auth/token",
+        "/assessments/score",
+        "/assessments/instruments",
+        "/assessments/instruments/{code}",
+    }
 
 
 def test_views_and_api_modules_never_query_a_scoped_model_directly():
     """``Elder.objects`` in a view or API handler would bypass scoping; they must go through
     yiyang.core.scoping (tests and services are allowed)."""
     offenders = []
-    scanned = [p for p in ROOT.glob("yiyang/**/*.py") if p.name in ("views.py", "api.py") and "tests" not in p.parts]
+    scanned = [
+        p for p in ROOT.glob("yiyang/**/*.py") if p.name in ("views.py", "api.py") and "tests" not in p.parts
+    ]
     assert len(scanned) >= 4
     for path in scanned:
         tree = ast.parse(path.read_text())

@@ -27,9 +27,14 @@ def _assert_hidden(username, elder, client_for, api_for):
     assert page.get(f"/elders/{elder.pk}/").status_code == 404
     assert page.get(f"/elders/{elder.pk}/audit/").status_code == 404
     assert page.get(f"/elders/{elder.pk}/edit/").status_code == 404
-    assert page.post(f"/elders/{elder.pk}/reveal/", {"field": "id_number", "reason": "测试"}).status_code == 404
+    assert (
+        page.post(f"/elders/{elder.pk}/reveal/", {"field": "id_number", "reason": "测试"}).status_code == 404
+    )
     assert api.get(f"/api/v1/elders/{elder.pk}").status_code == 404
-    assert api.post(f"/api/v1/elders/{elder.pk}/reveal", {"field": "id_number", "reason": "测试"}).status_code == 404
+    assert (
+        api.post(f"/api/v1/elders/{elder.pk}/reveal", {"field": "id_number", "reason": "测试"}).status_code
+        == 404
+    )
     assert api.get(f"/api/v1/elders/{elder.pk}/audit").status_code == 404
     assert api.patch(f"/api/v1/elders/{elder.pk}", {"name": "改名"}).status_code in (403, 404)
     listed = api.get("/api/v1/elders", q=number, page_size=100).json()["results"]
@@ -64,7 +69,9 @@ def test_health_officer_sees_the_whole_county_and_nothing_outside(users, client_
     from yiyang.accounts.models import RoleAssignment, User
     from yiyang.core.demo import load_demo  # noqa: F401  (documents where the data comes from)
 
-    assert scope_elders(users["wjj"]).count() == Elder.objects.filter(region__code__startswith="520621").count()
+    assert (
+        scope_elders(users["wjj"]).count() == Elder.objects.filter(region__code__startswith="520621").count()
+    )
     stranger = _other_county_elder()
     _assert_hidden("wjj", stranger, client_for, api_for)
     # a health officer of the other county sees that elder and none of 江口县's
