@@ -54,7 +54,6 @@ ROLE_SPECS: dict[str, RoleSpec] = {
                 "elder.reveal",
                 "elder.export",
                 "institution.view",
-                "institution.change",
                 "audit.view_elder",
             }
         ),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .regions import RegionLevel, subtree_prefix
+from .validators import validate_uscc
 
 
 class Region(models.Model):
@@ -154,7 +155,12 @@ class Institution(models.Model):
         help_text=_("For example the township health centre a village clinic belongs to."),
     )
     uscc = models.CharField(
-        _("unified social credit code"), max_length=18, unique=True, null=True, blank=True
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_uscc],
     )
     medical_licence_no = models.CharField(_("medical institution licence no."), max_length=40, blank=True)
     eldercare_filing_no = models.CharField(_("eldercare filing no."), max_length=40, blank=True)

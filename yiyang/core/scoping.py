@@ -120,18 +120,6 @@ def get_institution_for_user(user: User | AnonymousUser, pk: object) -> Institut
     return inst
 
 
-def can_change_institution(user: User | AnonymousUser, institution: Institution) -> bool:
-    """Sysadmins maintain every institution's record; an institution admin maintains their own."""
-    if not user.is_authenticated:
-        return False
-    for a in user.active_assignments:
-        if a.role == Role.SYSADMIN:
-            return True
-        if a.role == Role.INSTITUTION_ADMIN and a.institution_id == institution.pk:
-            return True
-    return False
-
-
 def managed_institutions(user: User | AnonymousUser) -> list[Institution]:
     """Institutions whose elders the user may register (their own, for clinicians and admins)."""
     if not user.is_authenticated:

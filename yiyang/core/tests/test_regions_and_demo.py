@@ -67,3 +67,17 @@ def test_demo_elders_have_valid_ids_born_in_the_county_and_a_plausible_age_pyram
         ages[min(e.age_on(today) // 10 * 10, 90)] += 1
         assert e.age_on(today) >= 60
     assert ages[60] > ages[70] > ages[80] > ages[90] > 0
+
+
+def test_institution_uscc_is_checked_by_gb32100(demo_db):
+    from django.core.exceptions import ValidationError
+
+    inst = Institution.objects.get(name="江口县人民医院")
+    inst.full_clean()  # the demo's codes carry valid check characters
+    inst.uscc = inst.uscc[:-1] + ("0" if inst.uscc[-1] != "0" else "1")
+    try:
+        inst.full_clean()
+    except ValidationError as exc:
+        assert "uscc" in exc.message_dict
+    else:
+        raise AssertionError("a wrong check character was accepted")
