@@ -6,10 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .identity import InvalidIdNumber, parse_id_number
 from .models import (
+    ELDERCARE_KINDS,
+    MEDICAL_KINDS,
+    InstitutionKind,
     ElderCategoryCode,
     ElderStatus,
     Institution,
@@ -25,6 +29,27 @@ if TYPE_CHECKING:
     from yiyang.accounts.models import User
 
 PHONE_CHARS = set("0123456789-+ ")
+#: institutions an elder can live in (入住机构)
+RESIDENCE_KINDS = ELDERCARE_KINDS | {InstitutionKind.NURSING_HOME, InstitutionKind.HOSPICE_CENTRE}
+MAX_VILLAGE_CHOICES = 3000
+
+
+def village_choices(prefixes: list[str]) -> list[tuple[str, list[tuple[str, str]]]] | None:
+    """Villages of the user's area grouped by township, for a select; None when the area is too big
+    for one list (a province officer types the code instead)."""
+    if not prefixes or "" in prefixes:
+        return None
+    q = Q()
+    for p in prefixes:
+        q |= Q(code__startswith=p)
+    villages = Region.objects.filter(q, level=RegionLevel.VILLAGE).order_by("code")
+    if villages.count() > MAX_VILLAGE_CHOICES:
+        return None
+    towns = dict(Region.objects.filter(q, level=RegionLevel.TOWNSHIP).values_list("code", "name"))
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for v in villages:
+        groups.setdefault(towns.get(v.code[:9] + "000", ""), []).append((v.code, v.name))
+    return list(groups.items())
 
 
 def clean_phone_value(value: str, *, required: bool = False) -> str:
@@ -50,7 +75,9 @@ class ElderForm(forms.Form):
         choices=ResidenceStatus.choices,
         initial=ResidenceStatus.REGISTERED_RESIDENT,
     )
-    living_situation = forms.ChoiceField(label=_("Living situation"), choices=LivingSituation.choices)
+    living_situation = forms.ChoiceField(
+        label=_("Living situation"), choices=[("", _("Please choose")), *LivingSituation.choices]
+    )
     categories = forms.MultipleChoiceField(
         label=_("Categories"),
         choices=ElderCategoryCode.choices,
@@ -69,8 +96,17 @@ class ElderForm(forms.Form):
         self.user = user
         scoped = scope_institutions(user)
         own = [i.pk for i in managed_institutions(user)]
-        self.fields["managing_institution"].queryset = scoped.filter(pk__in=own) if own else scoped
-        self.fields["residence_institution"].queryset = scoped
+        managing = self.fields["managing_institution"]
+        managing.queryset = scoped.filter(pk__in=own) if own else scoped.filter(kind__in=MEDICAL_KINDS)
+        if own and not self.is_bound and "managing_institution" not in self.initial:
+            first = managed_institutions(user)[0]
+            self.initial["managing_institution" if first.is_medical else "residence_institution"] = first.pk
+        self.fields["residence_institution"].queryset = scoped.filter(kind__in=RESIDENCE_KINDS)
+        choices = village_choices(region_scope_prefixes(user))
+        if choices is not None:
+            self.fields["region"].widget = forms.Select(
+                choices=[("", _("Choose a village or community")), *choices]
+            )
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -110,7 +146,7 @@ class ElderForm(forms.Form):
             inst = own[0]
             data["managing_institution" if inst.is_medical else "residence_institution"] = inst
         residence = data.get("residence_institution")
-        if residence is not None and not residence.is_eldercare and residence.kind != "nursing_home":
+        if residence is not None and residence.kind not in RESIDENCE_KINDS:
             self.add_error(
                 "residence_institution", _("Only an eldercare or nursing institution can be a residence.")
             )

@@ -26,20 +26,15 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = []
     for name, label, perm in NAV:
         if perm is None or has_perm(user, perm):
-            url = reverse(name)
-            items.append(
-                {
-                    "url": url,
-                    "label": label,
-                    "active": request.path == url or (url != "/" and request.path.startswith(url)),
-                }
-            )
+            items.append({"url": reverse(name), "label": label, "active": False})
     if user.is_staff:
-        items.append(
-            {
-                "url": reverse("admin:index"),
-                "label": _("Administration"),
-                "active": request.path.startswith("/admin/"),
-            }
-        )
+        items.append({"url": reverse("admin:index"), "label": _("Administration"), "active": False})
+    # The entry whose URL is the longest prefix of the current path is the active one.
+    matches = [
+        i
+        for i in items
+        if request.path == i["url"] or (i["url"] != "/" and request.path.startswith(i["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     return {"nav": items}
