@@ -13,10 +13,10 @@ from .identity import InvalidIdNumber, parse_id_number
 from .models import (
     ELDERCARE_KINDS,
     MEDICAL_KINDS,
-    InstitutionKind,
     ElderCategoryCode,
     ElderStatus,
     Institution,
+    InstitutionKind,
     LivingSituation,
     Region,
     ResidenceStatus,
