@@ -1,0 +1,1 @@
+"""Assessments (评估): one engine that scores every national instrument from its data file."""
