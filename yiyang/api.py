@@ -116,11 +116,13 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _mount() -> None:
     from yiyang.accounts.api import router as accounts_router
+    from yiyang.assessments.api import router as assessments_router
     from yiyang.core.api import router as core_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("", core_router)
     # Routers of other apps are mounted here, one line each.
+    api.add_router("", assessments_router)
 
 
 _mount()
