@@ -36,8 +36,29 @@ def demo_db(db):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def demo_live(transactional_db):  # type: ignore[no-untyped-def]
-    """The demo county for tests that need committed data (live server); reloaded after flushes."""
+    """The demo county for tests that need committed data (live server); reloaded after flushes.
+
+    On SQLite the flush that ends a transactional test empties tables with DELETE, which the audit
+    table's append-only trigger (core migration 0002) refuses; the trigger is lifted for the one
+    statement that empties the table and put back as it was. PostgreSQL flushes with TRUNCATE,
+    which its row trigger does not see.
+    """
     _ensure_demo()
+    yield
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'core_auditevent'"
+        )
+        triggers = cursor.fetchall()
+        for name, _sql in triggers:
+            cursor.execute(f'DROP TRIGGER "{name}"')
+        cursor.execute("DELETE FROM core_auditevent")
+        for _name, sql in triggers:
+            cursor.execute(sql)
 
 
 @pytest.fixture

@@ -7,10 +7,26 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from .models import Elder, ElderCategory, Institution, Region
 
 ADDRESS_MASK = "****"
+
+
+def change_labels() -> dict[str, str]:
+    """Chinese labels of the fields an audit diff names (the form's labels, plus status fields)."""
+    from .forms import ElderForm
+
+    labels = {name: str(field.label) for name, field in ElderForm.base_fields.items()}
+    labels.update(
+        {
+            "status": str(Elder._meta.get_field("status").verbose_name),
+            "status_date": str(Elder._meta.get_field("status_date").verbose_name),
+            "emergency_contacts": str(_("Emergency contacts")),
+        }
+    )
+    return labels
 
 
 def with_related(qs: QuerySet[Elder]) -> QuerySet[Elder]:

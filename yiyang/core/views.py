@@ -272,6 +272,13 @@ def elder_audit(request: HttpRequest, pk: int) -> HttpResponse:
     elder = get_elder_for_user(request.user, pk, perm="audit.view_elder")
     events = audit.events_for_object("core.elder", str(elder.pk)).select_related("user")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    labels = presenters.change_labels()
+    for event in page:
+        event.change_rows = [  # type: ignore[attr-defined]
+            {"label": labels.get(k, k), "old": v[0], "new": v[1]}
+            for k, v in event.changes.items()
+            if isinstance(v, list) and len(v) == 2
+        ]
     return render(request, "core/elder_audit.html", {"elder": elder, "page": page})
 
 

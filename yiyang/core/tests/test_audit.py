@@ -61,3 +61,11 @@ def test_diff_masks_protected_fields():
         {"name": "甲", "phone": "1"}, {"name": "乙", "phone": "2"}, protected=frozenset({"phone"})
     )
     assert changes == {"name": ["甲", "乙"], "phone": ["•••", "•••"]}
+
+
+def test_who_viewed_page_names_changed_fields_in_chinese(client_for, api_for, sj_elder):
+    other = "empty_nest" if sj_elder.living_situation != "empty_nest" else "alone"
+    api_for("doctor_sj").patch(f"/api/v1/elders/{sj_elder.pk}", {"living_situation": other, "phone": "13712345678"})
+    html = client_for("doctor_sj").get(f"/elders/{sj_elder.pk}/audit/").content.decode()
+    assert "居住情况" in html and "联系电话" in html
+    assert "living_situation" not in html and "13712345678" not in html

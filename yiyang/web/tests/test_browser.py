@@ -103,35 +103,7 @@ def _chromium() -> Iterator[Chromium]:
 
 
 @pytest.fixture
-def _flushable_audit(demo_live: None) -> Iterator[None]:
-    """Let the flush after a live-server test empty the audit table on SQLite.
-
-    Every page this module opens writes audit events (log-in, view, reveal), and on SQLite a
-    ``BEFORE DELETE`` trigger (migration core 0002) refuses the ``DELETE FROM`` with which
-    ``transactional_db`` flushes the database afterwards, so the teardown would error. Here the
-    trigger is lifted for one statement that empties the table, then put back exactly as it was,
-    before the flush runs. PostgreSQL flushes with TRUNCATE, which its row trigger does not see.
-    """
-    yield
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT name, sql FROM sqlite_master"
-            " WHERE type = 'trigger' AND tbl_name = 'core_auditevent' AND sql LIKE '%DELETE%'"
-        )
-        triggers = cursor.fetchall()
-        for name, _sql in triggers:
-            cursor.execute(f'DROP TRIGGER "{name}"')
-        cursor.execute("DELETE FROM core_auditevent")
-        for _name, sql in triggers:
-            cursor.execute(sql)
-
-
-@pytest.fixture
-def chromium(_chromium: Chromium, live_server: Any, _flushable_audit: None) -> Iterator[Chromium]:
+def chromium(_chromium: Chromium, live_server: Any, demo_live: None) -> Iterator[Chromium]:
     """A browser for one test against the live server with the demo county; its tabs close afterwards."""
     yield _chromium
     _chromium.close_contexts()
