@@ -9,9 +9,34 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .models import Elder, ElderCategory, Institution, Region
+from .models import (
+    Elder,
+    ElderCategory,
+    ElderCategoryCode,
+    ElderStatus,
+    Institution,
+    LivingSituation,
+    Region,
+    ResidenceStatus,
+)
 
 ADDRESS_MASK = "****"
+
+
+def display_value(field: str, value: Any) -> Any:
+    """An audited value as a user reads it: choice codes become their Chinese labels."""
+    choices = {
+        "living_situation": LivingSituation,
+        "residence_status": ResidenceStatus,
+        "status": ElderStatus,
+    }
+    if field in choices and value in choices[field].values:
+        return choices[field](value).label
+    if field == "categories" and isinstance(value, list):
+        return "、".join(
+            str(ElderCategoryCode(v).label) if v in ElderCategoryCode.values else v for v in value
+        )
+    return value
 
 
 def change_labels() -> dict[str, str]:

@@ -275,7 +275,11 @@ def elder_audit(request: HttpRequest, pk: int) -> HttpResponse:
     labels = presenters.change_labels()
     for event in page:
         event.change_rows = [  # type: ignore[attr-defined]
-            {"label": labels.get(k, k), "old": v[0], "new": v[1]}
+            {
+                "label": labels.get(k, k),
+                "old": presenters.display_value(k, v[0]),
+                "new": presenters.display_value(k, v[1]),
+            }
             for k, v in event.changes.items()
             if isinstance(v, list) and len(v) == 2
         ]

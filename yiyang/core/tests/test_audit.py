@@ -65,7 +65,10 @@ def test_diff_masks_protected_fields():
 
 def test_who_viewed_page_names_changed_fields_in_chinese(client_for, api_for, sj_elder):
     other = "empty_nest" if sj_elder.living_situation != "empty_nest" else "alone"
-    api_for("doctor_sj").patch(f"/api/v1/elders/{sj_elder.pk}", {"living_situation": other, "phone": "13712345678"})
+    api_for("doctor_sj").patch(
+        f"/api/v1/elders/{sj_elder.pk}", {"living_situation": other, "phone": "13712345678"}
+    )
     html = client_for("doctor_sj").get(f"/elders/{sj_elder.pk}/audit/").content.decode()
     assert "居住情况" in html and "联系电话" in html
     assert "living_situation" not in html and "13712345678" not in html
+    assert "空巢" in html or "独居" in html
