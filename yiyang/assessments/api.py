@@ -1,26 +1,40 @@
-"""Assessments API: stateless scoring and the instrument catalogue (public: no personal data).
+"""Assessments API: stateless scoring and the instrument catalogue (public: no personal data), and
+stored assessments of an elder (scoped: an elder out of scope is 404, like a missing one).
 
-Answers that cannot be scored are a 422 whose ``errors`` name each item in Chinese; nothing a caller
-sends can cause a 500.
+Handlers parse, scope, call a service, respond. Answers that cannot be scored are a 422 whose
+``errors`` name each item in Chinese; nothing a caller sends can cause a 500.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
-from yiyang.core.access import public
+from yiyang.core.access import public, scoped
 from yiyang.core.errors import ServiceError
+from yiyang.core.scoping import get_elder_for_user
 
-from . import error_codes
+from . import error_codes, services
 from .describe import describe_instrument
 from .engine import AnswerError, score
+from .models import AssessmentResponse
+from .queries import due_list, get_response_for_user, history
 from .registry import UnknownInstrument, all_instruments, get_instrument
 from .schema import Instrument
-from .schemas import InstrumentSummaryOut, ScoreIn, ScoreOut
+from .schemas import (
+    DraftIn,
+    DueOut,
+    InstrumentSummaryOut,
+    ReassessmentIn,
+    ResponseIn,
+    ResponseOut,
+    ScoreIn,
+    ScoreOut,
+)
 
 router = Router(tags=["assessments"])
 
@@ -73,3 +87,128 @@ def describe(request: HttpRequest, code: str) -> dict[str, Any]:
         return describe_instrument(get_instrument(code))
     except UnknownInstrument:
         raise Http404 from None
+
+
+# --------------------------------------------------------------------------------------------------
+# Stored assessments
+# --------------------------------------------------------------------------------------------------
+
+
+def response_out(response: AssessmentResponse) -> dict[str, Any]:
+    superseded_by = getattr(response, "superseded_by", None)
+    return {
+        "id": response.pk,
+        "elder": response.elder_id,
+        "instrument": response.instrument_code,
+        "version": response.instrument_version,
+        "status": response.status,
+        "answers": response.answers,
+        "total": response.total,
+        "subscores": response.subscores,
+        "level_code": response.level_code,
+        "level_name": response.level_name,
+        "level_reason": response.level_reason,
+        "result": response.result,
+        "assessor": response.assessor.get_username(),
+        "assessed_at": response.assessed_at,
+        "finalised_at": response.finalised_at,
+        "content_hash": response.content_hash,
+        "supersedes": response.supersedes_id,
+        "superseded_by": superseded_by.pk if superseded_by else None,
+        "reassessment_due": response.reassessment_due,
+        "note": response.note,
+    }
+
+
+@router.post("/elders/{elder_id}/assessments", response={201: ResponseOut})
+@scoped
+def create_assessment(request: HttpRequest, elder_id: int, payload: ResponseIn) -> Status:
+    """Store an assessment of the elder: a draft, or finalised at once with ``finalise``.
+    ``supersedes`` names the finalised response this one corrects (both are kept)."""
+    elder = get_elder_for_user(request.user, elder_id)
+    original = get_response_for_user(request.user, payload.supersedes) if payload.supersedes else None
+    response = services.start_assessment(
+        elder,
+        acting_user=request.user,
+        instrument_code=payload.instrument,
+        answers=payload.items,
+        assessed_at=payload.assessed_at,
+        note=payload.note,
+        supersedes=original,
+        finalise=payload.finalise,
+    )
+    return Status(201, response_out(response))
+
+
+@router.get("/elders/{elder_id}/assessments", response=list[ResponseOut])
+@scoped
+def list_assessments(request: HttpRequest, elder_id: int, instrument: str = "") -> list[dict[str, Any]]:
+    """The elder's assessments, newest first (drafts and corrected ones included)."""
+    elder = get_elder_for_user(request.user, elder_id)
+    return [response_out(r) for r in history(elder, instrument or None)]
+
+
+@router.get("/assessments/responses/{response_id}", response=ResponseOut)
+@scoped
+def get_assessment(request: HttpRequest, response_id: int) -> dict[str, Any]:
+    return response_out(get_response_for_user(request.user, response_id))
+
+
+@router.put("/assessments/responses/{response_id}", response=ResponseOut)
+@scoped
+def save_draft(request: HttpRequest, response_id: int, payload: DraftIn) -> dict[str, Any]:
+    """Replace a draft's answers; a finalised response is refused with 409."""
+    response = get_response_for_user(request.user, response_id)
+    response = services.update_draft(
+        response,
+        acting_user=request.user,
+        answers=payload.items,
+        assessed_at=payload.assessed_at,
+        note=payload.note,
+    )
+    return response_out(response)
+
+
+@router.post("/assessments/responses/{response_id}/finalise", response=ResponseOut)
+@scoped
+def finalise(request: HttpRequest, response_id: int) -> dict[str, Any]:
+    """Score, seal with the content hash, and apply (due date; GB/T 42195: the elder's category)."""
+    response = get_response_for_user(request.user, response_id)
+    return response_out(services.finalise_response(response, acting_user=request.user))
+
+
+@router.post("/elders/{elder_id}/assessments/reassessment", response={201: dict})
+@scoped
+def request_reassessment(request: HttpRequest, elder_id: int, payload: ReassessmentIn) -> Status:
+    """即时评估: the elder's condition changed; the assessment is due at once."""
+    elder = get_elder_for_user(request.user, elder_id)
+    trigger = services.request_reassessment(
+        elder, acting_user=request.user, reason=payload.reason, instrument_code=payload.instrument
+    )
+    return Status(
+        201, {"id": trigger.pk, "reason": trigger.reason, "raised_at": trigger.raised_at.isoformat()}
+    )
+
+
+@router.get("/assessments/due", response=list[DueOut])
+@scoped
+def due(
+    request: HttpRequest,
+    instrument: str = services.ABILITY_INSTRUMENT,
+    on: dt.date | None = None,
+    include_never: bool = False,
+) -> list[dict[str, Any]]:
+    """Elders in your scope whose reassessment is due (date reached or status changed)."""
+    instrument_or_error(instrument)
+    return [
+        {
+            "elder": e.elder.pk,
+            "name": e.elder.name,
+            "last_response": e.last_response_id,
+            "last_assessed_at": e.last_assessed_at,
+            "level": e.level_name,
+            "due": e.due,
+            "reasons": e.reasons,
+        }
+        for e in due_list(request.user, instrument_code=instrument, on=on, include_never=include_never)
+    ]

@@ -8,4 +8,4 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Assessments")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the instrument-definition check)
+        from . import checks, signals  # noqa: F401  (registers the definition check and receivers)

@@ -60,6 +60,27 @@ class ResponseIn(Schema):
     note: str = ""
 
 
+class DraftIn(Schema):
+    items: dict[str, Any]
+    assessed_at: dt.datetime | None = None
+    note: str | None = None
+
+
+class ReassessmentIn(Schema):
+    reason: str
+    instrument: str = "gbt42195"
+
+
+class DueOut(Schema):
+    elder: int
+    name: str
+    last_response: int | None
+    last_assessed_at: dt.datetime | None
+    level: str
+    due: dt.date | None
+    reasons: list[str]
+
+
 class ResponseOut(Schema):
     id: int
     elder: int
@@ -79,4 +100,5 @@ class ResponseOut(Schema):
     content_hash: str
     supersedes: int | None
     superseded_by: int | None
+    reassessment_due: dt.date | None
     note: str
