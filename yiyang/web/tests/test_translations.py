@@ -27,6 +27,10 @@ BASE_DIR = Path(__file__).resolve().parents[3]
 MESSAGES_DIR = BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES"
 PO_PATH = MESSAGES_DIR / "django.po"
 MO_PATH = MESSAGES_DIR / "django.mo"
+#: the project catalogue (LOCALE_PATHS, looked up first) and any app's own (``yiyang/<app>/locale``):
+#: ``makemessages`` puts each string in the catalogue of the nearest ``locale`` directory above its file.
+ALL_PO_PATHS = [PO_PATH, *sorted((BASE_DIR / "yiyang").glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))]
+CATALOGUE_IDS = [str(p.relative_to(BASE_DIR)) for p in ALL_PO_PATHS]
 
 #: printf-style placeholders as Python's ``%`` operator reads them (``%(name)s``, ``%d``), not ``%%``.
 PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[sdifeEgGxXocr]")
@@ -182,29 +186,45 @@ def test_catalogue_exists() -> None:
     assert MO_PATH.is_file(), MO_PATH
 
 
-def test_every_message_is_translated_and_checked() -> None:
-    assert po_problems(PO_PATH) == []
+@pytest.mark.parametrize("po_path", ALL_PO_PATHS, ids=CATALOGUE_IDS)
+def test_every_message_is_translated_and_checked(po_path: Path) -> None:
+    assert po_problems(po_path) == []
 
 
-def test_committed_mo_matches_po() -> None:
-    problems = mo_problems(PO_PATH, MO_PATH)
+@pytest.mark.parametrize("po_path", ALL_PO_PATHS, ids=CATALOGUE_IDS)
+def test_committed_mo_matches_po(po_path: Path) -> None:
+    problems = mo_problems(po_path, po_path.with_suffix(".mo"))
     assert problems == [], "the .mo is out of date: run manage.py compilemessages -l zh_Hans\n" + "\n".join(
         problems
     )
 
 
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext's msgfmt is not installed")
-def test_msgfmt_accepts_po_and_compiles_what_is_committed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("po_path", ALL_PO_PATHS, ids=CATALOGUE_IDS)
+def test_msgfmt_accepts_po_and_compiles_what_is_committed(po_path: Path, tmp_path: Path) -> None:
     """Where gettext is installed, its own compiler (with format checks) gives the committed catalogue."""
     fresh = tmp_path / "django.mo"
     result = subprocess.run(  # noqa: S603 - fixed arguments
-        ["msgfmt", "--check-format", "--check-header", "-o", str(fresh), str(PO_PATH)],  # noqa: S607
+        ["msgfmt", "--check-format", "--check-header", "-o", str(fresh), str(po_path)],  # noqa: S607
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert read_mo(fresh) == read_mo(MO_PATH)
+    assert read_mo(fresh) == read_mo(po_path.with_suffix(".mo"))
+
+
+def test_project_catalogue_does_not_shadow_an_app_translation() -> None:
+    """LOCALE_PATHS is searched first: the same msgid translated differently there hides the app's."""
+    project = expected_catalogue(parse_po(PO_PATH.read_text(encoding="utf-8")))
+    clashes = []
+    for po_path in ALL_PO_PATHS[1:]:
+        for key, value in expected_catalogue(parse_po(po_path.read_text(encoding="utf-8"))).items():
+            if key != "" and key in project and project[key] != value:
+                clashes.append(
+                    f"{key!r}: {po_path.relative_to(BASE_DIR)} has {value!r}, locale/ has {project[key]!r}"
+                )
+    assert clashes == []
 
 
 def test_django_serves_the_catalogue() -> None:
