@@ -48,6 +48,11 @@ def history(elder: Elder, instrument_code: str | None = None) -> QuerySet[Assess
     return qs.order_by("-assessed_at", "-id")
 
 
+def correction_of(response: AssessmentResponse) -> AssessmentResponse | None:
+    """The response that superseded ``response``, if it was corrected."""
+    return AssessmentResponse.objects.filter(supersedes=response).first()
+
+
 def previous_of(response: AssessmentResponse) -> AssessmentResponse | None:
     """The current final response of the same instrument assessed before this one (what changed since)."""
     qs = (
