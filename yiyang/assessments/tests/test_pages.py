@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from yiyang.assessments.models import AssessmentResponse
+from yiyang.assessments.registry import all_instruments
 from yiyang.core.models import AuditEvent
 
 from .helpers import with_total
@@ -197,3 +198,17 @@ def test_gbt42195_report_is_a_pdf_and_its_export_is_audited(client_for, sj_elder
     assert AuditEvent.objects.filter(
         action="export", object_id=str(sj_elder.pk), reason=f"assessments.response:{response.pk}"
     ).exists()
+
+
+@pytest.mark.parametrize("code", [i.code for i in all_instruments()])
+def test_every_instrument_can_be_filled_finalised_and_shown(client_for, sj_elder, code):
+    """Each instrument's fill page renders, and its result page shows the level or the reason for none."""
+    instrument = next(i for i in all_instruments() if i.code == code)
+    client = client_for("doctor_sj")
+    assert client.get(reverse("assessments:new", args=[sj_elder.pk, code])).status_code == 200
+    answers = with_total(instrument, sum(i.top_score for i in instrument.items))
+    done = client.post(reverse("assessments:new", args=[sj_elder.pk, code]), form(answers, "finalise"))
+    assert done.status_code == 302, done.content.decode()[:2000]
+    response = AssessmentResponse.objects.filter(elder=sj_elder, instrument_code=code).get()
+    page = client.get(done["Location"]).content.decode()
+    assert (response.level_name or response.level_reason) in page
