@@ -6,6 +6,7 @@ from yiyang.api import api
 urlpatterns = [
     path("", include("yiyang.web.urls")),
     path("", include("yiyang.core.urls")),
+    path("", include("yiyang.assessments.urls")),
     path("accounts/", include("yiyang.accounts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

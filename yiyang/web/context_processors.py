@@ -14,6 +14,7 @@ NAV = [
     ("web:home", _("Home"), None),
     ("core:elder-list", _("Elders"), "elder.view"),
     ("core:elder-create", _("Register elder"), "elder.add"),
+    ("assessments:due-list", _("Reassessments due"), "elder.view"),
     ("core:institution-list", _("Institutions"), "institution.view"),
     ("core:region-tree", _("Regions"), None),
 ]
