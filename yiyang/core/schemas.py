@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -136,7 +137,7 @@ class RevealOut(Schema):
 
 
 class StatusIn(Schema):
-    to_status: str
+    to_status: Literal["active", "deceased", "moved_out"]
     effective_date: dt.date
     reason: str = ""
 

@@ -270,6 +270,8 @@ def change_status(
     """Record a death, a move out or a return. The elder's record stays; the history keeps each change."""
     require_perm(acting_user, "elder.change")
     elder = Elder.objects.select_for_update().get(pk=elder.pk)
+    if to_status not in ElderStatus.values:
+        raise errors.ServiceError(errors.INVALID_STATUS_CHANGE, _("Choose a valid status."), field="to_status")
     if (elder.status, to_status) not in ALLOWED_STATUS:
         raise errors.ServiceError(
             errors.INVALID_STATUS_CHANGE,
