@@ -34,7 +34,7 @@ class User(AbstractUser):
         """Cached per instance: scoping asks for them on every query."""
         cached = getattr(self, "_assignments_cache", None)
         if cached is None:
-            cached = list(self.role_assignments.select_related("region", "institution"))
+            cached = list(self.role_assignments.select_related("region", "institution", "team__institution"))
             self._assignments_cache = cached
         return cached
 
@@ -66,6 +66,14 @@ class RoleAssignment(models.Model):
         related_name="staff_assignments",
         verbose_name=_("institution"),
     )
+    team = models.ForeignKey(
+        "health.FamilyDoctorTeam",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("family doctor team"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -73,7 +81,7 @@ class RoleAssignment(models.Model):
         verbose_name_plural = _("role assignments")
 
     def __str__(self) -> str:
-        target = self.region or self.institution or ""
+        target = self.region or self.institution or self.team or ""
         return f"{self.get_role_display()} {target}".strip()
 
     def clean(self) -> None:
@@ -84,6 +92,12 @@ class RoleAssignment(models.Model):
             raise ValidationError(
                 {"institution": _("This role is bound to an institution: choose one only.")}
             )
+        if binding == Binding.TEAM and (
+            self.team is None or self.region is not None or self.institution is not None
+        ):
+            raise ValidationError({"team": _("This role is bound to a family doctor team: choose one only.")})
+        if binding != Binding.TEAM and self.team is not None:
+            raise ValidationError({"team": _("Only the family doctor role is bound to a team.")})
         if binding == Binding.NONE and (self.region is not None or self.institution is not None):
             raise ValidationError({"role": _("This role is not bound to a region or institution.")})
 

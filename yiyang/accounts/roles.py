@@ -18,11 +18,13 @@ class Role(models.TextChoices):
     INSTITUTION_ADMIN = "institution_admin", _("Institution administrator")
     CLINICIAN = "clinician", _("Doctor / nurse / carer")
     SYSADMIN = "sysadmin", _("System administrator")
+    FAMILY_DOCTOR = "family_doctor", _("Family doctor team member")
 
 
 class Binding(models.TextChoices):
     REGION = "region", _("Region")
     INSTITUTION = "institution", _("Institution")
+    TEAM = "team", _("Family doctor team")
     NONE = "none", _("None")
 
 
@@ -36,7 +38,16 @@ ROLE_SPECS: dict[str, RoleSpec] = {
     # 卫健委: everything health-related in the region (read), reveal with a reason, export.
     Role.HEALTH_OFFICER: RoleSpec(
         Binding.REGION,
-        frozenset({"elder.view", "elder.reveal", "elder.export", "institution.view", "audit.view_elder"}),
+        frozenset(
+            {
+                "elder.view",
+                "elder.reveal",
+                "elder.export",
+                "institution.view",
+                "audit.view_elder",
+                "health.view",
+            }
+        ),
     ),
     # 民政: eldercare institutions of the region and their residents.
     Role.CIVIL_OFFICER: RoleSpec(
@@ -55,6 +66,8 @@ ROLE_SPECS: dict[str, RoleSpec] = {
                 "elder.export",
                 "institution.view",
                 "audit.view_elder",
+                "health.view",
+                "team.manage",
             }
         ),
     ),
@@ -69,8 +82,16 @@ ROLE_SPECS: dict[str, RoleSpec] = {
                 "elder.reveal",
                 "institution.view",
                 "audit.view_elder",
+                "health.view",
+                "health.change",
+                "contract.change",
             }
         ),
+    ),
+    # Family-doctor team member: the elders with a contract in force with their team (core.scoping).
+    Role.FAMILY_DOCTOR: RoleSpec(
+        Binding.TEAM,
+        frozenset({"elder.view", "institution.view", "health.view", "health.change", "contract.change"}),
     ),
     # Accounts and reference data; no health data unless also given a scoped role.
     Role.SYSADMIN: RoleSpec(
@@ -80,3 +101,24 @@ ROLE_SPECS: dict[str, RoleSpec] = {
         ),
     ),
 }
+
+# Monitoring (indicators, declarations, scorecards, reports upwards). 卫健 sees every indicator, records
+# declarations, reviews scorecards and files reports; 民政 and eldercare-home staff see the eldercare
+# indicators; clinicians see indicators to close their gaps (drill-down lists stay scoped to their elders).
+MONITORING_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.HEALTH_OFFICER: frozenset(
+        {
+            "indicator.view",
+            "indicator.declare",
+            "indicator.recompute",
+            "scorecard.edit",
+            "scorecard.review",
+            "report.generate",
+        }
+    ),
+    Role.CIVIL_OFFICER: frozenset({"indicator.view_eldercare"}),
+    Role.INSTITUTION_ADMIN: frozenset({"indicator.view_eldercare"}),
+    Role.CLINICIAN: frozenset({"indicator.view"}),
+}
+for _role, _perms in MONITORING_PERMISSIONS.items():
+    ROLE_SPECS[_role] = RoleSpec(ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms)

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from yiyang.accounts.roles import Role
 
 from .models import ELDERCARE_KINDS, Elder, Institution
-from .regions import subtree_prefix
+from .regions import subtree_prefix, subtree_range
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -46,7 +48,7 @@ def elder_scope_q(user: User | AnonymousUser) -> Q:
     q = NOTHING
     for a in user.active_assignments:
         if a.role == Role.HEALTH_OFFICER and a.region_id:
-            q |= Q(region__code__startswith=subtree_prefix(a.region_id))
+            q |= Q(region__code__range=subtree_range(a.region_id))
         elif a.role == Role.CIVIL_OFFICER and a.region_id:
             q |= Q(
                 residence_institution__region__code__startswith=subtree_prefix(a.region_id),
@@ -54,7 +56,15 @@ def elder_scope_q(user: User | AnonymousUser) -> Q:
             )
         elif a.role in (Role.CLINICIAN, Role.INSTITUTION_ADMIN) and a.institution_id:
             q |= Q(managing_institution_id=a.institution_id) | Q(residence_institution_id=a.institution_id)
+        elif a.role == Role.FAMILY_DOCTOR and a.team_id:
+            q |= Q(pk__in=team_elder_ids(a.team_id))
     return q
+
+
+def team_elder_ids(team_id: int) -> QuerySet:
+    """Elders with a family-doctor contract in force today with the team (DESIGN §2)."""
+    contract = apps.get_model("health", "Contract")
+    return contract.objects.valid_on(timezone.localdate()).filter(team_id=team_id).values("elder_id")
 
 
 def scope_elders(user: User | AnonymousUser, perm: str = "elder.view") -> QuerySet[Elder]:
@@ -100,6 +110,8 @@ def institution_scope_q(user: User | AnonymousUser) -> Q:
             q |= Q(region__code__startswith=subtree_prefix(a.region_id), kind__in=ELDERCARE_KINDS)
         elif a.institution_id:
             q |= Q(region__code__startswith=a.institution.region_id[:6])
+        elif a.team_id:
+            q |= Q(region__code__startswith=a.team.institution.region_id[:6])
     return q
 
 
@@ -144,4 +156,6 @@ def region_scope_prefixes(user: User | AnonymousUser) -> list[str]:
             prefixes.append(subtree_prefix(a.region_id))
         elif a.institution_id:
             prefixes.append(a.institution.region_id[:6])
+        elif a.team_id:
+            prefixes.append(a.team.institution.region_id[:6])
     return prefixes

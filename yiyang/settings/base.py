@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "yiyang.accounts",
     "yiyang.web",
     "yiyang.assessments",
+    "yiyang.health",
+    "yiyang.monitoring",
 ]
 
 MIDDLEWARE = [
