@@ -1,0 +1,482 @@
+"""Reading health records, always through the elder scope (:mod:`yiyang.core.scoping`).
+
+A record is visible exactly when its elder is and the user holds ``health.view``; out of scope and
+missing are both 404. Lists, indicator counts, the timeline and the work list live here so pages,
+the API and the monitoring engine compute them the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from yiyang.assessments.models import AssessmentResponse
+from yiyang.core.models import RESIDENT_STATUSES, Elder, ElderStatus
+from yiyang.core.scoping import has_perm, scope_elders
+
+from . import formdata, rules
+from .models import (
+    ChronicCase,
+    ChronicFollowUp,
+    Contract,
+    ContractService,
+    ContractStatus,
+    Diagnosis,
+    EducationActivity,
+    FamilyDoctorTeam,
+    HealthCheck,
+    ServiceDelivery,
+    TcmRecord,
+)
+from .models.family import DeliveryPlace
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from yiyang.accounts.models import User
+
+    AnyUser = User | AnonymousUser
+
+
+def health_elders(user: AnyUser) -> QuerySet[Elder]:
+    """Elders whose health records ``user`` may read (none without ``health.view``)."""
+    if not has_perm(user, "health.view"):
+        return Elder.objects.none()
+    return scope_elders(user)
+
+
+def _scoped(model: Any, user: AnyUser) -> QuerySet:
+    return model.objects.filter(elder__in=health_elders(user))
+
+
+def scope_checks(user: AnyUser) -> QuerySet[HealthCheck]:
+    return _scoped(HealthCheck, user).select_related("elder", "institution", "doctor")
+
+
+def scope_followups(user: AnyUser) -> QuerySet[ChronicFollowUp]:
+    return _scoped(ChronicFollowUp, user).select_related("case", "elder", "doctor")
+
+
+def scope_cases(user: AnyUser) -> QuerySet[ChronicCase]:
+    return _scoped(ChronicCase, user).select_related("elder", "institution")
+
+
+def scope_contracts(user: AnyUser) -> QuerySet[Contract]:
+    return _scoped(Contract, user).select_related("elder", "team", "doctor")
+
+
+def scope_tcm(user: AnyUser) -> QuerySet[TcmRecord]:
+    return _scoped(TcmRecord, user).select_related("elder", "doctor")
+
+
+def _get(qs: QuerySet, pk: object) -> Any:
+    try:
+        pk = int(pk)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise Http404 from None
+    obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def get_check(user: AnyUser, pk: object) -> HealthCheck:
+    return _get(scope_checks(user), pk)
+
+
+def get_case(user: AnyUser, pk: object) -> ChronicCase:
+    return _get(scope_cases(user), pk)
+
+
+def get_contract(user: AnyUser, pk: object) -> Contract:
+    return _get(scope_contracts(user), pk)
+
+
+def get_health_elder(user: AnyUser, pk: object) -> Elder:
+    return _get(health_elders(user).select_related("region", "managing_institution"), pk)
+
+
+def scope_teams(user: AnyUser) -> QuerySet[FamilyDoctorTeam]:
+    """Teams of the institutions the user can see (officers: their region's; staff: their county's)."""
+    from yiyang.core.scoping import scope_institutions
+
+    if not has_perm(user, "health.view"):
+        return FamilyDoctorTeam.objects.none()
+    return FamilyDoctorTeam.objects.filter(institution__in=scope_institutions(user)).select_related(
+        "institution", "leader"
+    )
+
+
+def get_team(user: AnyUser, pk: object) -> FamilyDoctorTeam:
+    return _get(scope_teams(user), pk)
+
+
+def scope_education(user: AnyUser) -> QuerySet[EducationActivity]:
+    from yiyang.core.scoping import scope_institutions
+
+    if not has_perm(user, "health.view"):
+        return EducationActivity.objects.none()
+    return EducationActivity.objects.filter(institution__in=scope_institutions(user)).select_related(
+        "institution", "region", "organiser"
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Population and yearly checks
+# --------------------------------------------------------------------------------------------------
+
+
+def service_population(elders: QuerySet[Elder], year: int) -> QuerySet[Elder]:
+    """常住 residents aged 65+ on 31 December of ``year`` (INDICATORS.md), alive and not moved out."""
+    return elders.filter(
+        birth_date__lte=rules.latest_birth_date_for_service(year),
+        residence_status__in=RESIDENT_STATUSES,
+        status=ElderStatus.ACTIVE,
+    )
+
+
+def without_check(elders: QuerySet[Elder], year: int) -> QuerySet[Elder]:
+    """65+ residents with no health check in ``year``."""
+    had = HealthCheck.objects.filter(elder=OuterRef("pk"), year=year)
+    return service_population(elders, year).exclude(Exists(had))
+
+
+def overdue_notices(checks: QuerySet[HealthCheck], today: dt.date) -> QuerySet[HealthCheck]:
+    """Checks whose result has not been given more than a month after the check (HM-4 at risk)."""
+    months = rules.table("NOTICE_WITHIN_MONTHS")
+    # the latest check date whose deadline has passed: deadline(check) < today ⇔ check < today − months
+    cutoff = rules.add_months(today, -months)
+    candidates = checks.filter(notice_date__isnull=True, check_date__lte=cutoff)
+    return candidates.filter(
+        pk__in=[c.pk for c in candidates if rules.notice_overdue(c.check_date, None, today)]
+    )
+
+
+def counts_by_village(elders: QuerySet[Elder]) -> list[dict[str, Any]]:
+    return list(elders.values("region_id", "region__name").annotate(n=Count("pk")).order_by("region_id"))
+
+
+def check_counts(elders: QuerySet[Elder], year: int) -> dict[str, int]:
+    """HM-1 / HM-3 / HM-4 numerators and denominators for a set of (scoped) elders."""
+    population = service_population(elders, year)
+    checks = HealthCheck.objects.filter(elder__in=population, year=year)
+    with_archive = Q(elder__health_archive__isnull=False)
+    complete = checks.filter(with_archive, is_complete=True).values("elder_id").distinct().count()
+    checked = checks.values("elder_id").distinct().count()
+    notified = sum(
+        1 for c, n in checks.values_list("check_date", "notice_date") if rules.notified_in_time(c, n)
+    )
+    return {
+        "population": population.count(),
+        "checked": checked,
+        "managed": complete,
+        "checks": checks.count(),
+        "notified_in_time": notified,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Chronic disease
+# --------------------------------------------------------------------------------------------------
+
+
+def due_followups(cases: QuerySet[ChronicCase], until: dt.date) -> QuerySet[ChronicCase]:
+    """Open cases whose next visit is due on or before ``until`` (overdue ones included)."""
+    return cases.filter(closed_on__isnull=True, next_visit_due__lte=until).order_by("next_visit_due", "pk")
+
+
+def managed_in_year(cases: QuerySet[ChronicCase], year: int) -> QuerySet[ChronicCase]:
+    """年内已管理的患者: cases open at some time during ``year``."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return cases.filter(enrolled_on__lte=end).filter(Q(closed_on__isnull=True) | Q(closed_on__gte=start))
+
+
+def chronic_rates(cases: QuerySet[ChronicCase], disease: str, year: int) -> dict[str, Any]:
+    """HM-8: 规范管理率 and 控制率 (blood pressure / fasting glucose) for ``disease`` in ``year``.
+
+    规范管理 = at least STANDARD_MANAGEMENT_MIN_VISITS face-to-face follow-ups in the year (local
+    default; the standard's "按照规范要求" is NOT FOUND). 控制 = the last follow-up of the year was
+    达标 (``ChronicFollowUp.controlled``); a patient with no follow-up counts as not controlled.
+    """
+    managed = managed_in_year(cases.filter(disease=disease), year)
+    ids = list(managed.values_list("pk", flat=True))
+    visits = ChronicFollowUp.objects.filter(case_id__in=ids, visit_date__year=year)
+    face = (
+        visits.filter(method__in=formdata.FACE_TO_FACE)
+        .values("case_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=rules.table("STANDARD_MANAGEMENT_MIN_VISITS"))
+        .count()
+    )
+    last: dict[int, bool] = {}
+    for case_id, controlled in visits.order_by("case_id", "visit_date", "pk").values_list(
+        "case_id", "controlled"
+    ):
+        last[case_id] = controlled
+    controlled_n = sum(1 for v in last.values() if v)
+    return {
+        "managed": len(ids),
+        "standard": face,
+        "controlled": controlled_n,
+        "standard_rate": rules.rate(face, len(ids)),
+        "control_rate": rules.rate(controlled_n, len(ids)),
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Family doctors
+# --------------------------------------------------------------------------------------------------
+
+
+def valid_contracts(contracts: QuerySet[Contract], day: dt.date) -> QuerySet[Contract]:
+    return contracts.filter(pk__in=Contract.objects.valid_on(day).values("pk"))
+
+
+def expiring(
+    contracts: QuerySet[Contract], day: dt.date, within_days: int | None = None
+) -> QuerySet[Contract]:
+    within = rules.table("EXPIRING_WITHIN_DAYS") if within_days is None else within_days
+    return (
+        valid_contracts(contracts, day)
+        .filter(end_date__lte=day + dt.timedelta(days=within), ended_on__isnull=True)
+        .exclude(renewed_by__isnull=False)
+        .order_by("end_date", "pk")
+    )
+
+
+@dataclass
+class Fulfilment:
+    due: int
+    delivered: int
+
+    @property
+    def rate(self) -> Any:
+        return rules.rate(self.delivered, self.due)
+
+
+def fulfilment(services: QuerySet[ContractService], day: dt.date) -> Fulfilment:
+    """履约 (HM-7, local formula): services due by ``day`` (not cancelled) and how many were delivered."""
+    due = services.filter(due_date__lte=day, cancelled=False)
+    return Fulfilment(due=due.count(), delivered=due.filter(delivery__isnull=False).count())
+
+
+def contract_fulfilment(contract: Contract, day: dt.date) -> Fulfilment:
+    return fulfilment(ContractService.objects.filter(contract=contract), day)
+
+
+def team_fulfilment(team: FamilyDoctorTeam, day: dt.date) -> Fulfilment:
+    return fulfilment(ContractService.objects.filter(contract__team=team), day)
+
+
+def open_services(contracts: QuerySet[Contract], start: dt.date, end: dt.date) -> QuerySet[ContractService]:
+    """Undelivered, uncancelled services whose window is open in [start, end] or already overdue."""
+    return (
+        ContractService.objects.filter(contract__in=contracts, cancelled=False, delivery__isnull=True)
+        .filter(window_start__lte=end)
+        .select_related("contract", "contract__elder")
+        .order_by("due_date", "pk")
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Timeline and charts
+# --------------------------------------------------------------------------------------------------
+
+TIMELINE_KINDS = ("check", "assessment", "followup", "tcm", "contract", "service", "education", "diagnosis")
+KIND_LABELS = {
+    "check": gettext_lazy("Health check"),
+    "assessment": gettext_lazy("Assessment"),
+    "followup": gettext_lazy("Chronic disease follow-up"),
+    "tcm": gettext_lazy("TCM constitution identification"),
+    "contract": gettext_lazy("Family doctor contract"),
+    "service": gettext_lazy("Contracted service"),
+    "education": gettext_lazy("Health education"),
+    "diagnosis": gettext_lazy("Diagnosis"),
+}
+
+
+@dataclass
+class Entry:
+    day: dt.date
+    kind: str
+    title: str
+    summary: str
+    pk: int
+
+
+def _label(options: list[tuple[str, str]], code: str) -> str:
+    return formdata.label(options, code)
+
+
+def timeline(
+    elder: Elder, *, kinds: list[str] | None = None, year: int | None = None, page: int = 1, size: int = 50
+) -> tuple[list[Entry], bool]:
+    """Everything recorded about an already scoped elder, newest first: (entries of the page, more?).
+
+    Each source is read newest first and cut at ``page * size + 1`` rows, so a page costs one small
+    indexed query per source however long the history is.
+    """
+    wanted = [k for k in (kinds or TIMELINE_KINDS) if k in TIMELINE_KINDS]
+    limit = page * size + 1
+    entries: list[Entry] = []
+
+    def window(qs: QuerySet, field: str) -> QuerySet:
+        if year:
+            qs = qs.filter(**{f"{field}__year": year})
+        return qs.order_by(f"-{field}", "-pk")[:limit]
+
+    if "check" in wanted:
+        for pk, day, complete, s, d in window(
+            HealthCheck.objects.filter(elder=elder), "check_date"
+        ).values_list("pk", "check_date", "is_complete", "bp_left_systolic", "bp_left_diastolic"):
+            state = _("complete") if complete else _("incomplete")
+            entries.append(
+                Entry(day, "check", str(KIND_LABELS["check"]), state + (f" · {s}/{d} mmHg" if s else ""), pk)
+            )
+    if "assessment" in wanted:
+        qs = AssessmentResponse.objects.filter(elder=elder, status="final")
+        if year:
+            qs = qs.filter(assessed_at__year=year)
+        for pk, at, code, level, total in qs.order_by("-assessed_at", "-pk")[:limit].values_list(
+            "pk", "assessed_at", "instrument_code", "level_name", "total"
+        ):
+            entries.append(
+                Entry(at.date(), "assessment", f"{KIND_LABELS['assessment']} {code}", level or f"{total}", pk)
+            )
+    if "followup" in wanted:
+        for pk, day, disease, cls, s, d, g in window(
+            ChronicFollowUp.objects.filter(elder=elder), "visit_date"
+        ).values_list(
+            "pk", "visit_date", "case__disease", "classification", "systolic", "diastolic", "fasting_glucose"
+        ):
+            title = str(_("Hypertension follow-up") if disease == "hypertension" else _("Diabetes follow-up"))
+            measure = f"{s}/{d} mmHg" if s else ""
+            if g is not None:
+                measure = (measure + " · " if measure else "") + f"{g} mmol/L"
+            entries.append(
+                Entry(
+                    day, "followup", title, f"{_label(formdata.FOLLOWUP_CLASSIFICATION, cls)} · {measure}", pk
+                )
+            )
+    if "tcm" in wanted:
+        names = dict(formdata.TCM_CONSTITUTIONS)
+        for pk, day, primary in window(TcmRecord.objects.filter(elder=elder), "service_date").values_list(
+            "pk", "service_date", "primary_constitution"
+        ):
+            entries.append(Entry(day, "tcm", str(KIND_LABELS["tcm"]), names.get(primary, "—"), pk))
+    if "contract" in wanted:
+        for pk, day, team, end, status in window(
+            Contract.objects.filter(elder=elder), "signed_on"
+        ).values_list("pk", "signed_on", "team__name", "end_date", "status"):
+            entries.append(
+                Entry(
+                    day,
+                    "contract",
+                    str(KIND_LABELS["contract"]),
+                    f"{team} · ~{end} · {ContractStatus(status).label}",
+                    pk,
+                )
+            )
+    if "service" in wanted:
+        for _pk, day, code, place, contract_id in window(
+            ServiceDelivery.objects.filter(contract__elder=elder), "delivered_on"
+        ).values_list("pk", "delivered_on", "item_code", "place", "contract_id"):
+            entries.append(
+                Entry(
+                    day,
+                    "service",
+                    str(KIND_LABELS["service"]),
+                    f"{code} · {DeliveryPlace(place).label}",
+                    contract_id,
+                )
+            )
+    if "education" in wanted:
+        for pk, day, title in window(
+            EducationActivity.objects.filter(attendees=elder), "held_on"
+        ).values_list("pk", "held_on", "title"):
+            entries.append(Entry(day, "education", str(KIND_LABELS["education"]), title, pk))
+    if "diagnosis" in wanted:
+        qs = Diagnosis.objects.filter(elder=elder).annotate(day=F("recorded_at__date"))
+        if year:
+            qs = qs.filter(recorded_at__year=year)
+        for pk, day, code, name in qs.order_by("-recorded_at", "-pk")[:limit].values_list(
+            "pk", "day", "icd10_code", "name"
+        ):
+            entries.append(Entry(day, "diagnosis", str(KIND_LABELS["diagnosis"]), f"{code} {name}", pk))
+    entries.sort(key=lambda e: (e.day, e.pk), reverse=True)
+    start = (page - 1) * size
+    return entries[start : start + size], len(entries) > start + size
+
+
+CHART_SERIES = [
+    ("systolic", gettext_lazy("Systolic BP"), "mmHg"),
+    ("diastolic", gettext_lazy("Diastolic BP"), "mmHg"),
+    ("fasting_glucose", gettext_lazy("Fasting glucose"), "mmol/L"),
+    ("bmi", "BMI", "kg/m²"),
+    ("total_cholesterol", gettext_lazy("Total cholesterol"), "mmol/L"),
+    ("triglycerides", gettext_lazy("Triglycerides"), "mmol/L"),
+    ("ldl", gettext_lazy("LDL cholesterol"), "mmol/L"),
+    ("hdl", gettext_lazy("HDL cholesterol"), "mmol/L"),
+]
+
+
+def yearly_results(elder: Elder) -> dict[str, Any]:
+    """Year-on-year check results for the charts: per year, the year's last check's values."""
+    by_year: dict[int, dict[str, Any]] = {}
+    rows = (
+        HealthCheck.objects.filter(elder=elder)
+        .order_by("check_date", "pk")
+        .values(
+            "year",
+            "bp_left_systolic",
+            "bp_left_diastolic",
+            "bp_right_systolic",
+            "bp_right_diastolic",
+            "fasting_glucose",
+            "bmi",
+            "total_cholesterol",
+            "triglycerides",
+            "ldl",
+            "hdl",
+        )
+    )
+    for r in rows:
+        by_year[r["year"]] = {
+            "systolic": r["bp_left_systolic"] or r["bp_right_systolic"],
+            "diastolic": r["bp_left_diastolic"] or r["bp_right_diastolic"],
+            **{
+                k: r[k]
+                for k in ("fasting_glucose", "bmi", "total_cholesterol", "triglycerides", "ldl", "hdl")
+            },
+        }
+    years = sorted(by_year)
+    series = []
+    for key, name, unit in CHART_SERIES:
+        values = [None if by_year[y][key] is None else float(by_year[y][key]) for y in years]
+        series.append({"key": key, "name": str(name), "unit": unit, "data": values})
+    return {"years": [str(y) for y in years], "series": series}
+
+
+# --------------------------------------------------------------------------------------------------
+# Work list
+# --------------------------------------------------------------------------------------------------
+
+
+def work_list(user: User, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """A family doctor's week: follow-ups due, elders without this year's check, contract services
+    due and contracts expiring, across the elders in their scope (each row links to the elder)."""
+    elders = health_elders(user)
+    contracts = Contract.objects.filter(elder__in=elders)
+    cases = ChronicCase.objects.filter(elder__in=elders).select_related("elder")
+    return {
+        "followups": list(due_followups(cases, end)[:200]),
+        "checks": list(without_check(elders, end.year).order_by("region_id", "name")[:200]),
+        "services": list(open_services(valid_contracts(contracts, start), start, end)[:200]),
+        "expiring": list(expiring(contracts.select_related("elder", "team"), start)[:200]),
+    }

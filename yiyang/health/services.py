@@ -1,0 +1,1156 @@
+"""The only writers of health-management records.
+
+Every function is one transaction, takes the acting user keyword-only, checks the permission and writes
+its audit row inside the transaction. Callers have already scoped the elder (``get_elder_for_user``)
+or the record (:mod:`yiyang.health.queries`). Rules come from :mod:`yiyang.health.rules`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiyang.accounts.roles import Role
+from yiyang.assessments import services as assessment_services
+from yiyang.assessments.models import AssessmentResponse
+from yiyang.core import audit
+from yiyang.core.errors import ServiceError
+from yiyang.core.models import Elder, Institution
+from yiyang.core.scoping import require_perm
+
+from . import error_codes, formdata, icd, rules
+from .models import (
+    ChronicCase,
+    ChronicFollowUp,
+    Contract,
+    ContractService,
+    ContractStatus,
+    Diagnosis,
+    DiagnosisStatus,
+    Disease,
+    EducationActivity,
+    FamilyDoctorTeam,
+    HealthArchive,
+    HealthCheck,
+    Medication,
+    ServiceDelivery,
+    ServicePackage,
+    ServicePackageItem,
+    TcmRecord,
+    TeamMember,
+)
+
+if TYPE_CHECKING:
+    from yiyang.accounts.models import User
+
+PACKAGES_FILE = Path(__file__).resolve().parent / "data" / "packages.yaml"
+
+
+def today() -> dt.date:
+    """The current local date; a seam for tests."""
+    return timezone.localdate()
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------------
+
+
+def acting_institution(user: User) -> Institution:
+    """The institution a record made by ``user`` belongs to: their own (clinician, admin), else their
+    family-doctor team's."""
+    for a in user.active_assignments:
+        if a.role in (Role.CLINICIAN, Role.INSTITUTION_ADMIN) and a.institution is not None:
+            return a.institution
+    for a in user.active_assignments:
+        if a.role == Role.FAMILY_DOCTOR and a.team is not None:
+            return a.team.institution
+    raise ServiceError(
+        error_codes.NO_INSTITUTION, _("Your account is not attached to an institution or team."), status=403
+    )
+
+
+def _check_date(elder: Elder, day: dt.date | None, field: str) -> dt.date:
+    if day is None:
+        raise ServiceError(
+            error_codes.INVALID, _("%(field)s: required.") % {"field": _label(field)}, field=field
+        )
+    if day > today():
+        raise ServiceError(
+            error_codes.DATE_IN_FUTURE,
+            _("%(field)s: the date cannot be in the future.") % {"field": _label(field)},
+            field=field,
+        )
+    if day < elder.birth_date:
+        raise ServiceError(
+            error_codes.DATE_BEFORE_BIRTH,
+            _("%(field)s: the date cannot be before the birth date.") % {"field": _label(field)},
+            field=field,
+        )
+    return day
+
+
+def _label(field: str, model: type = HealthCheck) -> str:
+    try:
+        return str(model._meta.get_field(field).verbose_name)
+    except Exception:  # a name that is not a model field (a form-only input)
+        return field
+
+
+def _labels(model: type) -> dict[str, str]:
+    return {f.name: str(f.verbose_name) for f in model._meta.get_fields() if hasattr(f, "verbose_name")}
+
+
+def _refuse(findings: list[rules.Finding]) -> ServiceError:
+    return ServiceError(
+        error_codes.IMPLAUSIBLE,
+        findings[0].message,
+        field=findings[0].field,
+        errors=[f.as_dict() for f in findings],
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def _snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+# --------------------------------------------------------------------------------------------------
+# Archive
+# --------------------------------------------------------------------------------------------------
+
+
+def _next_serial(village_code: str) -> int:
+    top = HealthArchive.objects.filter(number__startswith=village_code).aggregate(m=Max("number"))["m"]
+    return int(top[12:]) + 1 if top else 1
+
+
+@transaction.atomic
+def ensure_archive(
+    elder: Elder, *, acting_user: User, established_on: dt.date | None = None
+) -> HealthArchive:
+    """建档: the elder's archive, created with the next 17-digit number of their village if missing."""
+    existing = HealthArchive.objects.filter(elder=elder).first()
+    if existing is not None:
+        return existing
+    require_perm(acting_user, "health.change")
+    institution = acting_institution(acting_user)
+    archive = HealthArchive.objects.create(
+        elder=elder,
+        number=rules.archive_number(elder.region_id, _next_serial(elder.region_id)),
+        established_on=established_on or today(),
+        institution=institution,
+        established_by=acting_user,
+        responsible_doctor=acting_user,
+    )
+    audit.record("create", user=acting_user, obj=archive, changes={"number": [None, archive.number]})
+    return archive
+
+
+ARCHIVE_FIELDS = [
+    "blood_type",
+    "drug_allergies",
+    "allergy_other",
+    "exposures",
+    "disabilities",
+    "genetic_disease",
+    "family_history",
+    "surgeries",
+    "traumas",
+    "transfusions",
+]
+
+
+@transaction.atomic
+def update_archive(archive: HealthArchive, *, acting_user: User, data: dict[str, Any]) -> HealthArchive:
+    """Change the 个人基本信息表 items of an archive; the audit row holds the field diff."""
+    require_perm(acting_user, "health.change")
+    archive = HealthArchive.objects.select_for_update().get(pk=archive.pk)
+    before = _snapshot(archive, ARCHIVE_FIELDS)
+    for name in ARCHIVE_FIELDS:
+        if name in data:
+            setattr(archive, name, data[name])
+    for name, none_code in (("drug_allergies", "1"), ("exposures", "1"), ("disabilities", "1")):
+        codes = getattr(archive, name) or []
+        if none_code in codes and len(codes) > 1:
+            raise ServiceError(
+                error_codes.INVALID,
+                _("%(field)s: “none” cannot be combined with other options.")
+                % {"field": _label(name, HealthArchive)},
+                field=name,
+            )
+    archive.save()
+    changes = audit.diff(before, _snapshot(archive, ARCHIVE_FIELDS))
+    if changes:
+        audit.record("update", user=acting_user, obj=archive, changes=changes)
+    return archive
+
+
+@transaction.atomic
+def add_diagnosis(
+    elder: Elder,
+    *,
+    acting_user: User,
+    icd10_code: str,
+    diagnosed_on: dt.date | None = None,
+    source: str = "",
+) -> Diagnosis:
+    """Add a coded problem to the problem list; the Chinese name comes from the ICD-10 table."""
+    require_perm(acting_user, "health.change")
+    code = icd.lookup(icd10_code)
+    if code is None:
+        raise ServiceError(
+            error_codes.UNKNOWN_ICD10,
+            _("ICD-10 code: “%(code)s” is not in the code table.") % {"code": icd10_code},
+            field="icd10_code",
+        )
+    if diagnosed_on is not None:
+        _check_date(elder, diagnosed_on, "diagnosed_on")
+    diagnosis = Diagnosis.objects.create(
+        elder=elder,
+        icd10_code=code.code,
+        name=code.name,
+        diagnosed_on=diagnosed_on,
+        source=source,
+        recorded_by=acting_user,
+    )
+    audit.record(
+        "create",
+        user=acting_user,
+        obj=diagnosis,
+        changes={"elder": [None, elder.pk], "icd10_code": [None, code.code]},
+    )
+    return diagnosis
+
+
+@transaction.atomic
+def resolve_diagnosis(diagnosis: Diagnosis, *, acting_user: User) -> Diagnosis:
+    require_perm(acting_user, "health.change")
+    if diagnosis.status != DiagnosisStatus.RESOLVED:
+        diagnosis.status = DiagnosisStatus.RESOLVED
+        diagnosis.save(update_fields=["status"])
+        audit.record("update", user=acting_user, obj=diagnosis, changes={"status": ["active", "resolved"]})
+    return diagnosis
+
+
+@transaction.atomic
+def add_medication(elder: Elder, *, acting_user: User, data: dict[str, Any]) -> Medication:
+    require_perm(acting_user, "health.change")
+    if not (data.get("name") or "").strip():
+        raise ServiceError(error_codes.INVALID, _("Drug name: required."), field="name")
+    medication = Medication.objects.create(
+        elder=elder,
+        name=data["name"].strip(),
+        route=data.get("route", ""),
+        dose=data.get("dose", ""),
+        started_on=data.get("started_on"),
+        adherence=data.get("adherence", ""),
+        recorded_by=acting_user,
+    )
+    audit.record("create", user=acting_user, obj=medication, changes={"elder": [None, elder.pk]})
+    return medication
+
+
+@transaction.atomic
+def stop_medication(medication: Medication, *, acting_user: User) -> Medication:
+    require_perm(acting_user, "health.change")
+    if medication.active:
+        medication.active = False
+        medication.save(update_fields=["active"])
+        audit.record("update", user=acting_user, obj=medication, changes={"active": [True, False]})
+    return medication
+
+
+# --------------------------------------------------------------------------------------------------
+# Health check (健康体检表)
+# --------------------------------------------------------------------------------------------------
+
+CHECK_INPUT_FIELDS = [
+    f.name
+    for f in HealthCheck._meta.get_fields()
+    if getattr(f, "editable", False)
+    and f.name
+    not in {
+        "id",
+        "elder",
+        "year",
+        "institution",
+        "doctor",
+        "recorded_by",
+        "created_at",
+        "updated_at",
+        "bmi",
+        "warnings",
+        "part_assessment",
+        "part_physical",
+        "part_auxiliary",
+        "part_guidance",
+        "is_complete",
+        "selfcare_response",
+        "selfcare_score",
+    }
+]
+MEASURED_FIELDS = [name for name in CHECK_INPUT_FIELDS if name in rules.PLAUSIBILITY]
+#: multi-choice items whose first option ("无症状", "未发现") excludes the others
+EXCLUSIVE_FIRST = {"symptoms": formdata.NO_SYMPTOM}
+
+
+def _clean_check(elder: Elder, data: dict[str, Any]) -> dict[str, Any]:
+    values = {name: data.get(name) for name in CHECK_INPUT_FIELDS if name in data}
+    for name, only in EXCLUSIVE_FIRST.items():
+        codes = values.get(name) or []
+        if only in codes and len(codes) > 1:
+            raise ServiceError(
+                error_codes.INVALID,
+                _("%(field)s: “no symptoms” cannot be combined with other symptoms.")
+                % {"field": _label(name)},
+                field=name,
+            )
+    for key, (title, options) in formdata.MAIN_PROBLEMS.items():
+        codes = (values.get("main_problems") or {}).get(key) or []
+        if "1" in codes and len(codes) > 1:
+            raise ServiceError(
+                error_codes.INVALID,
+                _("%(field)s: “not found” cannot be combined with a disease.") % {"field": title},
+                field=f"main_problems.{key}",
+            )
+        unknown = set(codes) - {c for c, _l in options}
+        if unknown:
+            raise ServiceError(
+                error_codes.INVALID,
+                _("%(field)s: unknown option.") % {"field": title},
+                field=f"main_problems.{key}",
+            )
+    # 填表说明 4: a never-smoker / never-drinker fills in nothing else about it.
+    if values.get("smoking_status") == formdata.NEVER_SMOKED:
+        for name in ("cigarettes_per_day", "smoking_start_age", "smoking_quit_age"):
+            values[name] = None
+    if values.get("drinking_frequency") == formdata.NEVER_DRANK:
+        for name in ("alcohol_per_day", "drinking_start_age", "drinking_quit_age"):
+            values[name] = None
+        values["drinking_quit"] = ""
+        values["drunk_last_year"] = ""
+        values["drink_kinds"] = []
+    return values
+
+
+@transaction.atomic
+def record_health_check(
+    elder: Elder,
+    *,
+    acting_user: User,
+    data: dict[str, Any],
+    confirm_warnings: bool = False,
+    check: HealthCheck | None = None,
+    selfcare_response: AssessmentResponse | None = None,
+) -> HealthCheck:
+    """Create (or, with ``check``, change) a 健康体检表.
+
+    Impossible values are refused (every one named, in Chinese); unusual values are refused with
+    code CONFIRM_WARNINGS until the caller confirms them, and are then kept on the record. BMI is
+    computed, the four parts and completeness are evaluated, and the archive is created if missing.
+    """
+    require_perm(acting_user, "health.change")
+    values = _clean_check(elder, data)
+    check_date = _check_date(elder, values.get("check_date"), "check_date")
+    notice = values.get("notice_date")
+    if notice is not None and (notice < check_date or notice > today()):
+        raise ServiceError(
+            error_codes.INVALID,
+            _("Result notified on: must be between the check date and today."),
+            field="notice_date",
+        )
+    labels = _labels(HealthCheck)
+    measured = {name: values.get(name) for name in MEASURED_FIELDS if name in values}
+    computed_bmi = rules.bmi(values.get("height"), values.get("weight"))
+    if computed_bmi is not None:
+        measured["bmi"] = computed_bmi
+    refusals, warnings = rules.check_plausibility(measured, labels)
+    if refusals:
+        raise _refuse(refusals)
+    if warnings and not confirm_warnings:
+        raise ServiceError(
+            error_codes.CONFIRM_WARNINGS,
+            _("Some values are unusual: confirm them to save."),
+            field=warnings[0].field,
+            errors=[w.as_dict() for w in warnings],
+        )
+    if selfcare_response is not None:
+        if (
+            selfcare_response.elder_id != elder.pk
+            or selfcare_response.instrument_code != "selfcare"
+            or not selfcare_response.is_final
+        ):
+            raise ServiceError(
+                error_codes.INVALID,
+                _("Self-care assessment: choose a finalised self-care assessment of this elder."),
+                field="selfcare_response",
+            )
+        values["selfcare_level"] = selfcare_response.level_code
+    creating = check is None
+    if creating:
+        check = HealthCheck(elder=elder, institution=acting_institution(acting_user), doctor=acting_user)
+        before: dict[str, Any] = {}
+    else:
+        check = HealthCheck.objects.select_for_update().get(pk=check.pk)
+        before = _snapshot(check, CHECK_INPUT_FIELDS)
+    for name, value in values.items():
+        field = HealthCheck._meta.get_field(name)
+        if value is None and not field.null:
+            value = field.get_default()
+        setattr(check, name, value)
+    if selfcare_response is not None:
+        check.selfcare_response = selfcare_response
+        check.selfcare_score = selfcare_response.total
+    check.year = check_date.year
+    check.bmi = computed_bmi
+    check.warnings = [w.as_dict() for w in warnings]
+    check.recorded_by = acting_user
+    _apply_completeness(check)
+    check.save()
+    ensure_archive(elder, acting_user=acting_user, established_on=check_date)
+    changes = audit.diff(before, _snapshot(check, CHECK_INPUT_FIELDS))
+    audit.record("create" if creating else "update", user=acting_user, obj=check, changes=changes)
+    return check
+
+
+def check_values(check: HealthCheck) -> dict[str, Any]:
+    return {name: getattr(check, name) for name in CHECK_INPUT_FIELDS}
+
+
+def _apply_completeness(check: HealthCheck) -> None:
+    missing = rules.missing_parts(check_values(check))
+    check.part_assessment = not missing["assessment"]
+    check.part_physical = not missing["physical"]
+    check.part_auxiliary = not missing["auxiliary"]
+    check.part_guidance = not missing["guidance"]
+    check.is_complete = all(not m for m in missing.values())
+
+
+@transaction.atomic
+def record_notice(check: HealthCheck, *, acting_user: User, notice_date: dt.date) -> HealthCheck:
+    """体检结果告知: the day the result and guidance were given to the elder (HM-4)."""
+    require_perm(acting_user, "health.change")
+    check = HealthCheck.objects.select_for_update().get(pk=check.pk)
+    if notice_date is None or notice_date < check.check_date or notice_date > today():
+        raise ServiceError(
+            error_codes.INVALID,
+            _("Result notified on: must be between the check date and today."),
+            field="notice_date",
+        )
+    before = check.notice_date
+    check.notice_date = notice_date
+    check.save(update_fields=["notice_date", "updated_at"])
+    audit.record(
+        "update",
+        user=acting_user,
+        obj=check,
+        changes={"notice_date": [_plain(before), notice_date.isoformat()]},
+    )
+    return check
+
+
+# --------------------------------------------------------------------------------------------------
+# TCM (中医药健康管理)
+# --------------------------------------------------------------------------------------------------
+
+#: judgements that call for guidance on that constitution
+GUIDED_JUDGEMENTS = ("yes", "tendency", "basically")
+
+
+def constitutions_needing_guidance(levels: dict[str, str]) -> list[str]:
+    return [code for code, judgement in levels.items() if judgement in GUIDED_JUDGEMENTS]
+
+
+def primary_constitution(levels: dict[str, str], scores: dict[str, int]) -> str:
+    """The constitution guidance starts from: a biased type judged 是 with the highest score, else
+    倾向是, else 平和质 when it is 是/基本是 (填表说明: 以分数高的为主要体质进行指导)."""
+    for wanted in ("yes", "tendency"):
+        biased = [c for c, j in levels.items() if c != "balanced" and j == wanted]
+        if biased:
+            return max(biased, key=lambda c: (scores.get(c, 0), c))
+    return "balanced" if levels.get("balanced") in ("yes", "basically") else ""
+
+
+@transaction.atomic
+def record_tcm(
+    elder: Elder,
+    *,
+    acting_user: User,
+    answers: dict[str, Any],
+    guidance: dict[str, list[str]],
+    service_date: dt.date,
+    guidance_other: str = "",
+) -> TcmRecord:
+    """中医体质辨识 (tcm33, scored and stored by the assessments engine) + the 保健指导 given per
+    constitution. Every constitution judged 是/倾向是 (平和质: 是/基本是) needs at least one guidance."""
+    require_perm(acting_user, "health.change")
+    _check_date(elder, service_date, "service_date")
+    at = timezone.make_aware(dt.datetime.combine(service_date, dt.time(9, 0)))
+    at = min(at, timezone.now())
+    response = assessment_services.start_assessment(
+        elder,
+        acting_user=acting_user,
+        instrument_code="tcm33",
+        answers=answers,
+        assessed_at=at,
+        finalise=True,
+    )
+    levels = {code: level["code"] for code, level in response.result.get("levels", {}).items()}
+    scores = response.result.get("scores", {})
+    allowed = {c for c, _l in formdata.TCM_GUIDANCE}
+    clean: dict[str, list[str]] = {}
+    for code in constitutions_needing_guidance(levels):
+        chosen = [g for g in (guidance.get(code) or []) if g in allowed]
+        if not chosen:
+            name = dict(formdata.TCM_CONSTITUTIONS).get(code, code)
+            raise ServiceError(
+                error_codes.TCM_GUIDANCE_MISSING,
+                _("Guidance for %(constitution)s: choose at least one.") % {"constitution": name},
+                field=f"guidance.{code}",
+            )
+        clean[code] = sorted(set(chosen))
+    record = TcmRecord.objects.create(
+        elder=elder,
+        service_date=service_date,
+        response=response,
+        constitutions=levels,
+        primary_constitution=primary_constitution(levels, scores),
+        guidance=clean,
+        guidance_other=guidance_other,
+        is_complete=bool(levels),
+        institution=acting_institution(acting_user),
+        doctor=acting_user,
+    )
+    ensure_archive(elder, acting_user=acting_user, established_on=service_date)
+    audit.record(
+        "create",
+        user=acting_user,
+        obj=record,
+        changes={"elder": [None, elder.pk], "response": [None, response.pk], "guidance": [None, clean]},
+    )
+    return record
+
+
+# --------------------------------------------------------------------------------------------------
+# Chronic disease
+# --------------------------------------------------------------------------------------------------
+
+DEFAULT_CODES = {Disease.HYPERTENSION: icd.HYPERTENSION_CODE, Disease.DIABETES: icd.DIABETES_CODE}
+
+
+@transaction.atomic
+def enrol_case(
+    elder: Elder,
+    *,
+    acting_user: User,
+    disease: str,
+    diagnosed_on: dt.date,
+    source: str,
+    enrolled_on: dt.date | None = None,
+) -> ChronicCase:
+    """纳入管理: put a confirmed hypertension or type 2 diabetes patient in the registry (once)."""
+    require_perm(acting_user, "health.change")
+    if disease not in Disease.values:
+        raise ServiceError(error_codes.INVALID, _("Disease: unknown value."), field="disease")
+    _check_date(elder, diagnosed_on, "diagnosed_on")
+    enrolled_on = _check_date(elder, enrolled_on or today(), "enrolled_on")
+    if ChronicCase.objects.filter(elder=elder, disease=disease, closed_on__isnull=True).exists():
+        raise ServiceError(
+            error_codes.CASE_ALREADY_OPEN,
+            _("This elder is already in %(disease)s management.") % {"disease": Disease(disease).label},
+            field="disease",
+            status=409,
+        )
+    case = ChronicCase.objects.create(
+        elder=elder,
+        disease=disease,
+        icd10_code=DEFAULT_CODES[disease],
+        diagnosed_on=diagnosed_on,
+        source=source,
+        enrolled_on=enrolled_on,
+        institution=acting_institution(acting_user),
+        next_visit_due=enrolled_on,
+        created_by=acting_user,
+    )
+    ensure_archive(elder, acting_user=acting_user, established_on=enrolled_on)
+    audit.record(
+        "create", user=acting_user, obj=case, changes={"elder": [None, elder.pk], "disease": [None, disease]}
+    )
+    return case
+
+
+@transaction.atomic
+def close_case(case: ChronicCase, *, acting_user: User, closed_on: dt.date, reason: str) -> ChronicCase:
+    require_perm(acting_user, "health.change")
+    if not (reason or "").strip():
+        raise ServiceError(
+            error_codes.REASON_REQUIRED, _("Reason for closing: required."), field="closed_reason"
+        )
+    case = ChronicCase.objects.select_for_update().get(pk=case.pk)
+    if case.closed_on is not None:
+        raise ServiceError(error_codes.CASE_CLOSED, _("This case is already closed."), status=409)
+    case.closed_on, case.closed_reason = closed_on, reason.strip()
+    case.save(update_fields=["closed_on", "closed_reason"])
+    audit.record("update", user=acting_user, obj=case, changes={"closed_on": [None, closed_on.isoformat()]})
+    return case
+
+
+FOLLOWUP_INPUT_FIELDS = [
+    "visit_date",
+    "method",
+    "symptoms",
+    "danger_signs",
+    "systolic",
+    "diastolic",
+    "weight",
+    "weight_target",
+    "heart_rate",
+    "temperature",
+    "fasting_glucose",
+    "hba1c",
+    "dorsalis_pedis",
+    "cigarettes_per_day",
+    "alcohol_per_day",
+    "exercise_per_week",
+    "exercise_minutes",
+    "salt_intake",
+    "staple_grams",
+    "psychological",
+    "compliance",
+    "adherence",
+    "adverse_reaction",
+    "adverse_reaction_detail",
+    "adverse_reaction_hard_to_control",
+    "hypoglycaemia",
+    "new_complication",
+    "complication_detail",
+    "medications",
+    "referral_reason",
+    "referral_to",
+]
+
+
+def previous_followup(case: ChronicCase, before: dt.date) -> ChronicFollowUp | None:
+    return (
+        ChronicFollowUp.objects.filter(case=case, visit_date__lte=before)
+        .order_by("-visit_date", "-id")
+        .first()
+    )
+
+
+@transaction.atomic
+def record_followup(case: ChronicCase, *, acting_user: User, data: dict[str, Any]) -> ChronicFollowUp:
+    """随访: store one follow-up; classification, action and next visit date come from the decision
+    table (rules.decide), using the case's previous follow-up for "连续两次"."""
+    require_perm(acting_user, "health.change")
+    case = ChronicCase.objects.select_for_update().select_related("elder").get(pk=case.pk)
+    if case.closed_on is not None:
+        raise ServiceError(error_codes.CASE_CLOSED, _("This case is closed."), status=409)
+    elder = case.elder
+    values = {name: data.get(name) for name in FOLLOWUP_INPUT_FIELDS if name in data}
+    visit_date = _check_date(elder, values.get("visit_date"), "visit_date")
+    labels = _labels(ChronicFollowUp)
+    if values.get("method") not in dict(formdata.VISIT_METHOD):
+        raise ServiceError(
+            error_codes.INVALID, _("%(field)s: required.") % {"field": labels["method"]}, field="method"
+        )
+    if case.disease == Disease.HYPERTENSION and (
+        values.get("systolic") is None or values.get("diastolic") is None
+    ):
+        raise ServiceError(
+            error_codes.INVALID,
+            _("%(field)s: required at a hypertension follow-up.") % {"field": labels["systolic"]},
+            field="systolic",
+        )
+    if case.disease == Disease.DIABETES and values.get("fasting_glucose") is None:
+        raise ServiceError(
+            error_codes.INVALID,
+            _("%(field)s: required at a diabetes follow-up.") % {"field": labels["fasting_glucose"]},
+            field="fasting_glucose",
+        )
+    signs = dict(rules.table("DANGER_SIGNS")[case.disease])
+    unknown = [s for s in values.get("danger_signs") or [] if s not in signs]
+    if unknown:
+        raise ServiceError(
+            error_codes.INVALID,
+            _("Danger signs: unknown value %(v)s.") % {"v": unknown[0]},
+            field="danger_signs",
+        )
+    measured = {
+        n: values.get(n)
+        for n in ("systolic", "diastolic", "heart_rate", "fasting_glucose", "hba1c", "weight", "temperature")
+    }
+    refusals, _warnings = rules.check_plausibility(measured, labels)
+    if refusals:
+        raise _refuse(refusals)
+    previous = previous_followup(case, visit_date)
+    facts = rules.VisitFacts(
+        disease=case.disease,
+        age=rules.age_on(elder.birth_date, visit_date),
+        systolic=values.get("systolic"),
+        diastolic=values.get("diastolic"),
+        fasting_glucose=values.get("fasting_glucose"),
+        temperature=values.get("temperature"),
+        danger_signs=list(values.get("danger_signs") or []),
+        adverse_reaction=bool(values.get("adverse_reaction")),
+        adverse_reaction_hard_to_control=bool(values.get("adverse_reaction_hard_to_control")),
+        new_complication=bool(values.get("new_complication")),
+        previous_classification=previous.classification if previous else None,
+    )
+    decision = rules.decide(facts, visit_date)
+    followup = ChronicFollowUp(
+        case=case, elder=elder, institution=acting_institution(acting_user), doctor=acting_user
+    )
+    for name, value in values.items():
+        field = ChronicFollowUp._meta.get_field(name)
+        if value is None and not field.null:
+            value = field.get_default()
+        setattr(followup, name, value)
+    height = (
+        HealthCheck.objects.filter(elder=elder, height__isnull=False)
+        .order_by("-check_date")
+        .values_list("height", flat=True)
+        .first()
+    )
+    followup.bmi = rules.bmi(height, values.get("weight"))
+    followup.controlled = decision.controlled
+    followup.classification = decision.classification
+    followup.action = decision.action
+    followup.rule = decision.rule
+    followup.next_visit_date = decision.next_visit_date
+    if decision.urgent_reasons and not followup.referral_reason:
+        followup.referral_reason = "；".join(decision.urgent_reasons)[:200]
+    followup.save()
+    latest = previous_followup(case, dt.date.max)
+    case.next_visit_due = latest.next_visit_date if latest else followup.next_visit_date
+    case.save(update_fields=["next_visit_due"])
+    audit.record(
+        "create",
+        user=acting_user,
+        obj=followup,
+        changes={
+            "case": [None, case.pk],
+            "classification": [None, decision.classification],
+            "rule": [None, decision.rule],
+            "next_visit_date": [None, decision.next_visit_date.isoformat()],
+        },
+    )
+    return followup
+
+
+# --------------------------------------------------------------------------------------------------
+# Family doctors
+# --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sync_packages(*, acting_user: User | None = None, path: Path = PACKAGES_FILE) -> list[ServicePackage]:
+    """Load the service packages of the data file (create or update by code; items replaced)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out = []
+    for spec in data["packages"]:
+        package, _created = ServicePackage.objects.update_or_create(
+            code=spec["code"],
+            defaults={
+                "name": spec["name"],
+                "population_group": spec["population_group"],
+                "description": spec.get("description", ""),
+            },
+        )
+        wanted = {item["code"] for item in spec["items"]}
+        package.items.exclude(code__in=wanted).delete()
+        for item in spec["items"]:
+            ServicePackageItem.objects.update_or_create(
+                package=package,
+                code=item["code"],
+                defaults={"name": item["name"], "times_per_year": item["times_per_year"]},
+            )
+        out.append(package)
+    audit.record(
+        "update",
+        user=acting_user,
+        object_type="health.servicepackage",
+        object_repr=path.name,
+        changes={"packages": [None, [p.code for p in out]]},
+        username="system",
+    )
+    return out
+
+
+@transaction.atomic
+def create_team(
+    *,
+    acting_user: User,
+    institution: Institution,
+    name: str,
+    leader: User,
+    villages: list[Any],
+    members: list[tuple[User, str]],
+) -> FamilyDoctorTeam:
+    """组建团队: a team with its leader, members (each given the family_doctor role bound to the team)
+    and the villages it serves."""
+    require_perm(acting_user, "team.manage")
+    if not (name or "").strip():
+        raise ServiceError(error_codes.INVALID, _("Name: required."), field="name")
+    team = FamilyDoctorTeam.objects.create(name=name.strip(), institution=institution, leader=leader)
+    team.villages.set(villages)
+    everyone = list(members)
+    if leader not in [u for u, _r in everyone]:
+        everyone.insert(0, (leader, "gp"))
+    for user, role in everyone:
+        add_team_member(team, acting_user=acting_user, user=user, role=role)
+    audit.record(
+        "create",
+        user=acting_user,
+        obj=team,
+        changes={"institution": [None, institution.pk], "villages": [None, [v.pk for v in villages]]},
+    )
+    return team
+
+
+@transaction.atomic
+def add_team_member(team: FamilyDoctorTeam, *, acting_user: User, user: User, role: str) -> TeamMember:
+    from yiyang.accounts.models import RoleAssignment
+
+    require_perm(acting_user, "team.manage")
+    member, _created = TeamMember.objects.update_or_create(
+        team=team, user=user, defaults={"role": role, "is_active": True}
+    )
+    RoleAssignment.objects.get_or_create(user=user, role=Role.FAMILY_DOCTOR, team=team)
+    user._assignments_cache = None  # type: ignore[attr-defined]
+    audit.record("update", user=acting_user, obj=team, changes={"member": [None, f"{user.pk}:{role}"]})
+    return member
+
+
+def generate_services(contract: Contract) -> list[ContractService]:
+    """The services a contract is owed: each package item ``times_per_year`` times per contract year,
+    the period split into equal windows, each due by its window's last day."""
+    days = (contract.end_date - contract.start_date).days + 1
+    rows = []
+    for package in contract.packages.all():
+        for item in package.items.all():
+            count = max(1, math.ceil(item.times_per_year * days / 365 - 1e-9))
+            for i in range(count):
+                start = contract.start_date + dt.timedelta(days=math.floor(i * days / count))
+                end = contract.start_date + dt.timedelta(days=math.floor((i + 1) * days / count) - 1)
+                rows.append(
+                    ContractService(
+                        contract=contract,
+                        item_code=item.code,
+                        name=item.name,
+                        sequence=i + 1,
+                        window_start=start,
+                        due_date=end,
+                    )
+                )
+    return ContractService.objects.bulk_create(rows)
+
+
+def _overlapping(
+    elder: Elder, start: dt.date, end: dt.date, exclude: Contract | None = None
+) -> Contract | None:
+    qs = Contract.objects.filter(elder=elder, start_date__lte=end, end_date__gte=start).exclude(
+        ended_on__lt=start
+    )
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.first()
+
+
+@transaction.atomic
+def sign_contract(
+    elder: Elder,
+    *,
+    acting_user: User,
+    team: FamilyDoctorTeam,
+    doctor: User,
+    packages: list[ServicePackage],
+    signed_on: dt.date,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    signer: str = "self",
+    proxy_name: str = "",
+    proxy_relation: str = "",
+    renewal_of: Contract | None = None,
+) -> Contract:
+    """签约: one team per elder at a time ("每位居民同期只能选择1名签约家庭医生"); the period defaults to
+    CONTRACT_MONTHS; the services due are generated from the packages."""
+    require_perm(acting_user, "contract.change")
+    _check_date(elder, signed_on, "signed_on")
+    start = start_date or signed_on
+    end = end_date or (rules.add_months(start, rules.table("CONTRACT_MONTHS")) - dt.timedelta(days=1))
+    if end < start:
+        raise ServiceError(
+            error_codes.CONTRACT_PERIOD, _("End date: must not be before the start date."), field="end_date"
+        )
+    if not packages:
+        raise ServiceError(
+            error_codes.PACKAGE_REQUIRED, _("Service packages: choose at least one."), field="packages"
+        )
+    if not TeamMember.objects.filter(team=team, user=doctor, is_active=True).exists():
+        raise ServiceError(
+            error_codes.DOCTOR_NOT_IN_TEAM, _("Family doctor: must be a member of the team."), field="doctor"
+        )
+    villages = set(team.villages.values_list("code", flat=True))
+    if villages and elder.region_id not in villages:
+        raise ServiceError(
+            error_codes.ELDER_NOT_IN_TEAM_AREA,
+            _("Team: this team does not serve the elder's village."),
+            field="team",
+        )
+    if signer == "proxy" and not proxy_name.strip():
+        raise ServiceError(
+            error_codes.INVALID, _("Proxy name: required when a proxy signs."), field="proxy_name"
+        )
+    clash = _overlapping(elder, start, end, exclude=renewal_of)
+    if clash is not None:
+        raise ServiceError(
+            error_codes.CONTRACT_OVERLAP,
+            _("This elder already has a contract from %(start)s to %(end)s with %(team)s.")
+            % {"start": clash.start_date, "end": clash.effective_end, "team": clash.team.name},
+            field="start_date",
+            status=409,
+        )
+    contract = Contract.objects.create(
+        elder=elder,
+        team=team,
+        doctor=doctor,
+        signed_on=signed_on,
+        start_date=start,
+        end_date=end,
+        signer=signer,
+        proxy_name=proxy_name.strip(),
+        proxy_relation=proxy_relation.strip(),
+        renewal_of=renewal_of,
+        created_by=acting_user,
+    )
+    contract.packages.set(packages)
+    services_due = generate_services(contract)
+    audit.record(
+        "create",
+        user=acting_user,
+        obj=contract,
+        changes={
+            "elder": [None, elder.pk],
+            "team": [None, team.pk],
+            "period": [None, f"{start.isoformat()}~{end.isoformat()}"],
+            "packages": [None, [p.code for p in packages]],
+            "services_due": [None, len(services_due)],
+        },
+    )
+    return contract
+
+
+@transaction.atomic
+def renew_contract(
+    contract: Contract,
+    *,
+    acting_user: User,
+    signed_on: dt.date,
+    packages: list[ServicePackage] | None = None,
+    doctor: User | None = None,
+) -> Contract:
+    """续约: a new contract with the same team, starting the day after the old one ends."""
+    require_perm(acting_user, "contract.change")
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if contract.status not in (ContractStatus.ACTIVE, ContractStatus.EXPIRED):
+        raise ServiceError(
+            error_codes.CONTRACT_NOT_ACTIVE,
+            _("Only a contract in force or expired can be renewed."),
+            status=409,
+        )
+    new = sign_contract(
+        contract.elder,
+        acting_user=acting_user,
+        team=contract.team,
+        doctor=doctor or contract.doctor,
+        packages=packages or list(contract.packages.all()),
+        signed_on=signed_on,
+        start_date=max(contract.end_date + dt.timedelta(days=1), signed_on),
+        signer=contract.signer,
+        proxy_name=contract.proxy_name,
+        proxy_relation=contract.proxy_relation,
+        renewal_of=contract,
+    )
+    contract.status = ContractStatus.RENEWED
+    contract.save(update_fields=["status"])
+    audit.record(
+        "update",
+        user=acting_user,
+        obj=contract,
+        changes={"status": ["active", "renewed"], "renewed_by": [None, new.pk]},
+    )
+    return new
+
+
+@transaction.atomic
+def end_contract(contract: Contract, *, acting_user: User, ended_on: dt.date, reason: str) -> Contract:
+    """解约: end a contract early with a reason; services not yet begun are cancelled. ``ended_on`` is
+    the last day the contract is in force."""
+    require_perm(acting_user, "contract.change")
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ServiceError(error_codes.REASON_REQUIRED, _("Reason for ending: required."), field="end_reason")
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if contract.status != ContractStatus.ACTIVE:
+        raise ServiceError(error_codes.CONTRACT_NOT_ACTIVE, _("This contract is not in force."), status=409)
+    if not contract.start_date <= ended_on <= contract.end_date:
+        raise ServiceError(
+            error_codes.CONTRACT_PERIOD,
+            _("Ended on: must fall within the contract period."),
+            field="ended_on",
+        )
+    contract.status = ContractStatus.ENDED
+    contract.ended_on = ended_on
+    contract.end_reason = reason
+    contract.save(update_fields=["status", "ended_on", "end_reason"])
+    cancelled = ContractService.objects.filter(
+        contract=contract, window_start__gt=ended_on, delivery__isnull=True
+    ).update(cancelled=True)
+    audit.record(
+        "update",
+        user=acting_user,
+        obj=contract,
+        changes={
+            "status": ["active", "ended"],
+            "ended_on": [None, ended_on.isoformat()],
+            "cancelled": [None, cancelled],
+        },
+        reason=reason,
+    )
+    return contract
+
+
+@transaction.atomic
+def record_delivery(
+    contract: Contract,
+    *,
+    acting_user: User,
+    item_code: str,
+    delivered_on: dt.date,
+    place: str,
+    note: str = "",
+    service: ContractService | None = None,
+) -> ServiceDelivery:
+    """履约: a delivered service. Without ``service`` it fulfils the earliest open due service of that
+    item whose window has begun; a delivery beyond what is owed is kept as an extra."""
+    require_perm(acting_user, "contract.change")
+    _check_date(contract.elder, delivered_on, "delivered_on")
+    if not contract.is_valid_on(delivered_on):
+        raise ServiceError(
+            error_codes.CONTRACT_NOT_ACTIVE,
+            _("Delivered on: the contract is not in force on that day."),
+            field="delivered_on",
+        )
+    if service is not None:
+        if service.contract_id != contract.pk or ServiceDelivery.objects.filter(service=service).exists():
+            raise ServiceError(
+                error_codes.SERVICE_MISMATCH,
+                _("Service: not an open service of this contract."),
+                field="service",
+            )
+        item_code = service.item_code
+    else:
+        service = (
+            ContractService.objects.select_for_update()
+            .filter(
+                contract=contract,
+                item_code=item_code,
+                cancelled=False,
+                delivery__isnull=True,
+                window_start__lte=delivered_on,
+            )
+            .order_by("due_date", "sequence")
+            .first()
+        )
+    known = set(ServicePackageItem.objects.filter(package__contracts=contract).values_list("code", flat=True))
+    if item_code not in known:
+        raise ServiceError(
+            error_codes.SERVICE_MISMATCH,
+            _("Service: not part of this contract's packages."),
+            field="item_code",
+        )
+    delivery = ServiceDelivery.objects.create(
+        contract=contract,
+        service=service,
+        item_code=item_code,
+        delivered_on=delivered_on,
+        delivered_by=acting_user,
+        place=place,
+        note=note,
+    )
+    audit.record(
+        "create",
+        user=acting_user,
+        obj=delivery,
+        changes={
+            "contract": [None, contract.pk],
+            "item_code": [None, item_code],
+            "service": [None, service.pk if service else None],
+        },
+    )
+    return delivery
+
+
+# --------------------------------------------------------------------------------------------------
+# Health education
+# --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_education(
+    *, acting_user: User, data: dict[str, Any], attendees: list[Elder] | None = None
+) -> EducationActivity:
+    """健康教育活动; ``attendees`` are elders the caller has scoped. The head-count may exceed them."""
+    require_perm(acting_user, "health.change")
+    attendees = attendees or []
+    held_on = data.get("held_on")
+    if held_on is None or held_on > today():
+        raise ServiceError(
+            error_codes.DATE_IN_FUTURE, _("Date: required, and not in the future."), field="held_on"
+        )
+    count = data.get("attendee_count") or 0
+    if count < len(attendees):
+        raise ServiceError(
+            error_codes.INVALID,
+            _("Number of attendees: at least the %(n)s elders listed.") % {"n": len(attendees)},
+            field="attendee_count",
+        )
+    activity = EducationActivity.objects.create(
+        topic=data["topic"],
+        title=data["title"],
+        format=data["format"],
+        held_on=held_on,
+        place=data["place"],
+        region=data["region"],
+        institution=acting_institution(acting_user),
+        organiser=acting_user,
+        attendee_count=count,
+    )
+    activity.attendees.set(attendees)
+    audit.record(
+        "create",
+        user=acting_user,
+        obj=activity,
+        changes={"topic": [None, activity.topic], "attendees": [None, len(attendees)]},
+    )
+    return activity

@@ -1,0 +1,136 @@
+"""Hypertension and diabetes management through the services: registry, follow-ups with the decision
+table (standards §2.3, §3.3), due lists and HM-8 rates."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from yiyang.core.errors import ServiceError
+from yiyang.health import queries, services
+from yiyang.health.models import ChronicCase
+
+TODAY = dt.date.today()
+
+
+def visit(day, **kw):
+    return {"visit_date": day, "method": "1", **kw}
+
+
+@pytest.fixture
+def htn_case(users, fresh_elder):
+    elder = fresh_elder()
+    return services.enrol_case(
+        elder,
+        acting_user=users["doctor_sj"],
+        disease="hypertension",
+        diagnosed_on=TODAY - dt.timedelta(days=400),
+        source="outpatient",
+        enrolled_on=TODAY - dt.timedelta(days=100),
+    )
+
+
+def test_enrolment_is_once_per_disease(users, htn_case):
+    with pytest.raises(ServiceError) as exc:
+        services.enrol_case(
+            htn_case.elder,
+            acting_user=users["doctor_sj"],
+            disease="hypertension",
+            diagnosed_on=TODAY,
+            source="outpatient",
+        )
+    assert exc.value.code == "CASE_ALREADY_OPEN" and exc.value.status == 409
+    assert htn_case.icd10_code == "I10"
+
+
+def test_h2_then_h3_through_the_service_refers_on_the_second_uncontrolled_visit(users, htn_case):
+    """H2 → H3: a first uncontrolled visit books a recheck in 2 weeks; the recheck, still uncontrolled,
+    refers; the case's next visit is the referral follow-up."""
+    first_day = TODAY - dt.timedelta(days=30)
+    first = services.record_followup(
+        htn_case, acting_user=users["doctor_sj"], data=visit(first_day, systolic=160, diastolic=85)
+    )
+    age = htn_case.elder.age_on(first_day)
+    assert first.classification == "2" and first.rule == "D" and age >= 65
+    assert first.next_visit_date == first_day + dt.timedelta(days=14)
+    second = services.record_followup(
+        htn_case,
+        acting_user=users["doctor_sj"],
+        data=visit(first_day + dt.timedelta(days=14), systolic=158, diastolic=92),
+    )
+    assert (second.rule, second.action) == ("C", "refer")
+    htn_case.refresh_from_db()
+    assert htn_case.next_visit_due == second.next_visit_date
+
+
+def test_urgent_referral_names_the_reason(users, htn_case):
+    fu = services.record_followup(
+        htn_case, acting_user=users["doctor_sj"], data=visit(TODAY, systolic=185, diastolic=100)
+    )
+    assert fu.action == "urgent_referral" and "185" in fu.referral_reason
+
+
+def test_hypertension_follow_up_needs_blood_pressure(users, htn_case):
+    with pytest.raises(ServiceError) as exc:
+        services.record_followup(htn_case, acting_user=users["doctor_sj"], data=visit(TODAY))
+    assert exc.value.field == "systolic"
+
+
+def test_diabetes_follow_up_controlled_below_7(users, fresh_elder):
+    case = services.enrol_case(
+        fresh_elder(),
+        acting_user=users["doctor_sj"],
+        disease="diabetes",
+        diagnosed_on=TODAY,
+        source="screening",
+    )
+    fu = services.record_followup(
+        case, acting_user=users["doctor_sj"], data=visit(TODAY, fasting_glucose=Decimal("6.9"))
+    )
+    assert fu.controlled and fu.classification == "1" and fu.rule == "E"
+    assert case.icd10_code == "E11.9"
+
+
+def test_due_list_shows_overdue_and_this_week(users, htn_case):
+    cases = queries.scope_cases(users["doctor_sj"])
+    assert htn_case in queries.due_followups(cases, TODAY)  # enrolled 100 days ago, never visited
+    services.record_followup(
+        htn_case, acting_user=users["doctor_sj"], data=visit(TODAY, systolic=130, diastolic=80)
+    )
+    assert htn_case not in queries.due_followups(cases, TODAY + dt.timedelta(days=7))
+
+
+def test_chronic_rates_standard_management_and_control(users, fresh_elder):
+    """HM-8 with two patients in a past year: A has 4 face-to-face visits, last controlled; B has 3
+    visits (one by phone), last uncontrolled → 规范管理率 50 %, 控制率 50 %."""
+    year = TODAY.year - 1
+    a = fresh_elder()
+    b = fresh_elder(exclude=(a.pk,))
+    cases = []
+    for elder in (a, b):
+        cases.append(
+            services.enrol_case(
+                elder,
+                acting_user=users["doctor_sj"],
+                disease="hypertension",
+                diagnosed_on=dt.date(year - 2, 1, 1),
+                source="hospital",
+                enrolled_on=dt.date(year, 1, 2),
+            )
+        )
+    for month in (1, 4, 7, 10):
+        services.record_followup(
+            cases[0],
+            acting_user=users["doctor_sj"],
+            data=visit(dt.date(year, month, 15), systolic=130, diastolic=80),
+        )
+    for month, method in ((2, "1"), (5, "3"), (8, "2")):
+        services.record_followup(
+            cases[1],
+            acting_user=users["doctor_sj"],
+            data={"visit_date": dt.date(year, month, 15), "method": method, "systolic": 155, "diastolic": 95},
+        )
+    qs = ChronicCase.objects.filter(pk__in=[c.pk for c in cases])
+    rates = queries.chronic_rates(qs, "hypertension", year)
+    assert rates["managed"] == 2 and rates["standard"] == 1 and rates["controlled"] == 1
+    assert rates["standard_rate"] == Decimal("50.00") and rates["control_rate"] == Decimal("50.00")

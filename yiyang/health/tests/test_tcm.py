@@ -1,0 +1,79 @@
+"""中医药健康管理: tcm33 scored by the assessments engine, guidance required per constitution judged."""
+
+import datetime as dt
+
+import pytest
+
+from yiyang.assessments.models import AssessmentResponse
+from yiyang.core.errors import ServiceError
+from yiyang.health import services
+from yiyang.health.models import TcmRecord
+
+TODAY = dt.date.today()
+
+
+def answers(**overrides):
+    """Worked example T1 (all 1, Q1 = 5) with overrides by question number."""
+    items = {str(i): 1 for i in range(1, 34)}
+    items["1"] = 5
+    items.update({k.lstrip("q"): v for k, v in overrides.items()})
+    return items
+
+
+def test_t1_balanced_constitution_with_guidance(users, fresh_elder):
+    """T1: 平和质 是; guidance recorded for it; the response is a final tcm33 assessment."""
+    record = services.record_tcm(
+        fresh_elder(),
+        acting_user=users["doctor_sj"],
+        answers=answers(),
+        guidance={"balanced": ["1", "4"]},
+        service_date=TODAY,
+    )
+    assert record.constitutions["balanced"] == "yes" and record.primary_constitution == "balanced"
+    assert record.guidance == {"balanced": ["1", "4"]} and record.is_complete
+    assert record.response.instrument_code == "tcm33" and record.response.is_final
+
+
+def test_t2_qi_deficiency_needs_its_own_guidance_and_nothing_is_written_without(users, fresh_elder):
+    """T2: 气虚质 是 (11) → primary 气虚; missing guidance for it is refused, no response stored."""
+    elder = fresh_elder()
+    t2 = answers(q1=3, q2=3, q3=3, q4=3, q14=2)
+    with pytest.raises(ServiceError) as exc:
+        services.record_tcm(
+            elder, acting_user=users["doctor_sj"], answers=t2, guidance={}, service_date=TODAY
+        )
+    assert exc.value.code == "TCM_GUIDANCE_MISSING" and exc.value.field == "guidance.qi_deficiency"
+    assert not AssessmentResponse.objects.filter(elder=elder).exists()
+    record = services.record_tcm(
+        elder,
+        acting_user=users["doctor_sj"],
+        answers=t2,
+        guidance={"qi_deficiency": ["2"]},
+        service_date=TODAY,
+    )
+    assert record.primary_constitution == "qi_deficiency" and record.constitutions["balanced"] == "no"
+
+
+def test_t3_tendency_and_basically_both_need_guidance(users, fresh_elder):
+    """T3: 气虚 倾向是 (9), 平和 基本是 → guidance for both."""
+    t3 = answers(q1=4, q2=2, q3=3, q4=2, q14=2)
+    with pytest.raises(ServiceError):
+        services.record_tcm(
+            fresh_elder(),
+            acting_user=users["doctor_sj"],
+            answers=t3,
+            guidance={"qi_deficiency": ["1"]},
+            service_date=TODAY,
+        )
+    record = services.record_tcm(
+        fresh_elder(),
+        acting_user=users["doctor_sj"],
+        answers=t3,
+        guidance={"qi_deficiency": ["1"], "balanced": ["3"]},
+        service_date=TODAY,
+    )
+    assert record.constitutions == record.constitutions | {
+        "qi_deficiency": "tendency",
+        "balanced": "basically",
+    }
+    assert TcmRecord.objects.filter(elder=record.elder).count() == 1
