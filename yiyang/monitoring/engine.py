@@ -1,0 +1,411 @@
+"""The one indicator engine: turns a definition (:mod:`.schema`) into database queries and values.
+
+For a region and a period the engine runs, per indicator, one grouped query for the numerator and one
+for the denominator over the whole subtree (``GROUP BY`` the row's region code) and rolls the counts up
+the code hierarchy in Python — village → township → county → … — because every row sits in exactly one
+region and counts and sums add up. A county recompute is therefore two queries per indicator, whatever
+the number of townships and villages, and the same holds at province scale.
+
+The engine reads records directly (it is not a view): access control applies to who sees the values
+(:mod:`.views`, :mod:`.api`) and to drill-down lists, which always pass through ``core.scoping``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, FieldError
+from django.db import models, transaction
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils import timezone
+
+from yiyang.core.models import RESIDENT_STATUSES, ElderStatus, Region
+from yiyang.core.regions import PREFIX_LENGTH, RegionLevel, level_of, subtree_prefix, subtree_range
+
+from . import schema
+from .periods import Period
+from .registry import all_indicators, model_available
+
+LEVEL_ORDER = [
+    RegionLevel.PROVINCE,
+    RegionLevel.CITY,
+    RegionLevel.COUNTY,
+    RegionLevel.TOWNSHIP,
+    RegionLevel.VILLAGE,
+]
+FOUR = Decimal("0.0001")
+
+
+class NoSource(Exception):
+    """The indicator's records do not exist in this installation (or the definition does not fit them)."""
+
+
+def normalise_region(code: str) -> str:
+    """Accept a 6-digit county code (520621) or any 2/4/6/9/12-digit prefix and pad it to 12 digits."""
+    code = (code or "").strip()
+    if not code.isdigit() or len(code) not in (2, 4, 6, 9, 12):
+        raise ValueError(code)
+    code = code.ljust(12, "0")
+    level_of(code)
+    return code
+
+
+# --------------------------------------------------------------------------------------------------
+# Conditions → Q
+# --------------------------------------------------------------------------------------------------
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same calendar day ``years`` earlier (29 February → 28 February in a common year)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def _variables(period: Period) -> dict[str, dt.date]:
+    return {
+        "$period_start": period.start,
+        "$period_end": period.end,
+        "$reference_date": period.reference_date,
+        "$year_end": period.year_end,
+        "$year_start": dt.date(period.year, 1, 1),
+    }
+
+
+def _value(value: Any, period: Period) -> Any:
+    if isinstance(value, str) and value.startswith("$"):
+        return _variables(period)[value]
+    if isinstance(value, list):
+        return [_value(v, period) for v in value]
+    return value
+
+
+def _prefix(path: str) -> str:
+    return f"{path}__" if path else ""
+
+
+def resolve_field(model: type[models.Model], path: str) -> models.Field:
+    """The model field at the end of a ``__`` path (raises FieldDoesNotExist)."""
+    current: Any = model
+    field: Any = None
+    for part in path.split("__"):
+        if isinstance(field, models.JSONField):
+            return field  # keys inside a JSON document are not model fields
+        field = current._meta.get_field(part)
+        if field.is_relation and part != path.split("__")[-1]:
+            current = field.related_model
+    return field
+
+
+def _day_bounds(model: type[models.Model], field: str, start: dt.date, end: dt.date) -> Q:
+    target = resolve_field(model, field)
+    if isinstance(target, models.DateTimeField):
+        tz = timezone.get_current_timezone()
+        lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+        hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        return Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
+    return Q(**{f"{field}__gte": start, f"{field}__lte": end})
+
+
+def condition_q(model: type[models.Model], cond: Any, period: Period) -> Q:
+    """One condition of a definition as a ``Q`` on ``model`` (the building blocks of the language)."""
+    ref = period.reference_date
+    if isinstance(cond, schema.FieldCondition):
+        value = _value(cond.value, period)
+        resolve_field(model, cond.field)
+        if cond.op == "eq":
+            return Q(**{cond.field: value})
+        if cond.op == "ne":
+            return ~Q(**{cond.field: value})
+        return Q(**{f"{cond.field}__{cond.op}": value})
+    if isinstance(cond, schema.ResidentCondition):
+        p = _prefix(cond.path)
+        alive = Q(**{f"{p}status": ElderStatus.ACTIVE}) | Q(**{f"{p}status_date__gt": ref})
+        return Q(**{f"{p}residence_status__in": list(RESIDENT_STATUSES)}) & alive
+    if isinstance(cond, schema.AgeCondition):
+        day = period.year_end if cond.on == "year_end" else ref
+        p = _prefix(cond.path)
+        q = Q()
+        if cond.at_least is not None:
+            q &= Q(**{f"{p}birth_date__lte": years_before(day, cond.at_least)})
+        if cond.below is not None:
+            q &= Q(**{f"{p}birth_date__gt": years_before(day, cond.below)})
+        return q
+    if isinstance(cond, schema.InPeriodCondition):
+        return _day_bounds(model, cond.field, period.start, period.end)
+    if isinstance(cond, schema.ValidOnCondition):
+        resolve_field(model, cond.start)
+        resolve_field(model, cond.end)
+        return Q(**{f"{cond.start}__lte": ref}) & (
+            Q(**{f"{cond.end}__isnull": True}) | Q(**{f"{cond.end}__gte": ref})
+        )
+    if isinstance(cond, schema.DeclaredCondition):
+        from .models import Declaration
+
+        latest = (
+            Declaration.objects.filter(
+                institution_id=models.OuterRef("institution_id"),
+                indicator_code=cond.indicator,
+                effective_date__lte=ref,
+            )
+            .order_by("-effective_date", "-id")
+            .values("id")[:1]
+        )
+        holders = (
+            Declaration.objects.filter(indicator_code=cond.indicator, effective_date__lte=ref, value=True)
+            .filter(id=models.Subquery(latest))
+            .values("institution_id")
+        )
+        return Q(**{f"{_prefix(cond.path)}pk__in": holders})
+    if isinstance(cond, schema.ExistsCondition):
+        rel = model._meta.get_field(cond.relation)
+        if not rel.is_relation or not (
+            rel.one_to_many or rel.many_to_many or (rel.one_to_one and rel.auto_created)
+        ):
+            raise FieldError(f"{cond.relation} is not a reverse or many-to-many relation")
+        related = rel.related_model
+        inner = related.objects.all()
+        for c in cond.where:
+            inner = inner.filter(condition_q(related, c, period))
+        if not rel.auto_created:  # a forward many-to-many named on this model
+            return Q(**{f"{cond.relation}__in": inner.values("pk")})
+        return Q(pk__in=inner.values(rel.field.name))
+    if isinstance(cond, schema.AnyCondition):
+        q = Q(pk__in=[])
+        for c in cond.conditions:
+            q |= condition_q(model, c, period)
+        return q
+    if isinstance(cond, schema.AllCondition):
+        q = Q()
+        for c in cond.conditions:
+            q &= condition_q(model, c, period)
+        return q
+    if isinstance(cond, schema.NotCondition):
+        return ~condition_q(model, cond.condition, period)
+    raise TypeError(f"unknown condition {cond!r}")  # the schema refuses unknown types first
+
+
+# --------------------------------------------------------------------------------------------------
+# Queries
+# --------------------------------------------------------------------------------------------------
+
+
+def _model(label: str) -> type[models.Model]:
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError) as exc:
+        raise NoSource(label) from exc
+
+
+def _region_path(query: schema.CountQuery | schema.SumQuery) -> str:
+    return "code" if query.region == "self" else query.region
+
+
+def _in_region(query: schema.CountQuery | schema.SumQuery, region_code: str) -> Q:
+    lo, hi = subtree_range(region_code)
+    path = _region_path(query)
+    return Q(**{f"{path}__gte": lo, f"{path}__lte": hi})
+
+
+def query_rows(query: schema.CountQuery | schema.SumQuery, period: Period, region_code: str) -> QuerySet:
+    """The rows a count/sum query covers in the region's subtree for the period."""
+    model = _model(query.model)
+    qs = model._default_manager.filter(_in_region(query, region_code))
+    for cond in query.where:
+        qs = qs.filter(condition_q(model, cond, period))
+    return qs
+
+
+def base_rows(ind: schema.Indicator, period: Period, region_code: str) -> QuerySet:
+    """The rows behind the value: the denominator's rows (or the numerator's for a plain count)."""
+    return query_rows(ind.base_query, period, region_code)
+
+
+def numerator_rows(ind: schema.Indicator, period: Period, region_code: str) -> QuerySet:
+    if isinstance(ind.numerator, schema.SubsetQuery):
+        assert ind.denominator is not None
+        model = _model(ind.denominator.model)
+        qs = base_rows(ind, period, region_code)
+        for cond in ind.numerator.where:
+            qs = qs.filter(condition_q(model, cond, period))
+        return qs
+    return query_rows(ind.numerator, period, region_code)
+
+
+def _aggregate_query(ind: schema.Indicator, part: str) -> schema.CountQuery | schema.SumQuery:
+    if part == "denominator":
+        assert ind.denominator is not None
+        return ind.denominator
+    return ind.base_query if isinstance(ind.numerator, schema.SubsetQuery) else ind.numerator
+
+
+def grouped(qs: QuerySet, query: schema.CountQuery | schema.SumQuery) -> dict[str, Decimal]:
+    """``{region code: count or sum}`` in one ``GROUP BY`` query."""
+    agg = Sum(query.field) if isinstance(query, schema.SumQuery) else Count("pk")
+    rows = qs.order_by().values(rc=F(_region_path(query))).annotate(n=agg).values_list("rc", "n")
+    return {code: Decimal(n or 0) for code, n in rows}
+
+
+@functools.cache
+def source_problem(code: str) -> str | None:
+    """Why an indicator cannot be computed here (a missing model, a field it does not have), or None.
+
+    Cached per process: installed apps do not change while it runs.
+    """
+    from .periods import parse_period
+    from .registry import get_indicator
+
+    ind = get_indicator(code)
+    for label in ind.models():
+        if not model_available(label):
+            return f"{label} not installed"
+    try:
+        period = parse_period("2000")
+        for part in ("numerator", "denominator") if ind.denominator else ("numerator",):
+            qs = (
+                numerator_rows(ind, period, "100000000000")
+                if part == "numerator"
+                else query_rows(
+                    ind.denominator,
+                    period,
+                    "100000000000",  # type: ignore[arg-type]
+                )
+            )
+            str(qs.query)
+    except (FieldError, FieldDoesNotExist, NoSource, ValueError, TypeError, LookupError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Computing and materialising
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Computed:
+    code: str
+    version: str
+    region: str
+    period: str
+    source_available: bool
+    numerator: Decimal | None
+    denominator: Decimal | None
+    value: Decimal | None
+
+
+def ancestors_within(code: str, root: str) -> list[str]:
+    """``code`` and its ancestors down from ``root`` (all as 12-digit codes)."""
+    start = len(subtree_prefix(root))
+    out = []
+    for n in (2, 4, 6, 9, 12):
+        if n >= start:
+            c = code[:n].ljust(12, "0")
+            if c not in out:
+                out.append(c)
+    return out
+
+
+def _roll_up(values: dict[str, Decimal], root: str) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for code, n in values.items():
+        for a in ancestors_within(code, root):
+            totals[a] += n
+    return totals
+
+
+def rate(ind: schema.Indicator, numerator: Decimal, denominator: Decimal | None) -> Decimal | None:
+    if ind.denominator is None:
+        return numerator
+    if not denominator:
+        return None
+    return (numerator * ind.factor / denominator).quantize(FOUR)
+
+
+def compute_indicator(ind: schema.Indicator, region_code: str, period: Period) -> dict[str, Computed]:
+    """The indicator for ``region_code`` and every region below it: ``{region code: Computed}``."""
+    codes = subtree_codes(region_code)
+    problem = source_problem(ind.code)
+    if problem is not None:
+        return {c: Computed(ind.code, ind.version, c, period.label, False, None, None, None) for c in codes}
+    num_query = _aggregate_query(ind, "numerator")
+    num = _roll_up(grouped(numerator_rows(ind, period, region_code), num_query), region_code)
+    den: dict[str, Decimal] = {}
+    if ind.denominator is not None:
+        den = _roll_up(
+            grouped(query_rows(ind.denominator, period, region_code), ind.denominator), region_code
+        )
+    out = {}
+    for c in codes:
+        n = num.get(c, Decimal(0))
+        d = den.get(c, Decimal(0)) if ind.denominator is not None else None
+        out[c] = Computed(ind.code, ind.version, c, period.label, True, n, d, rate(ind, n, d))
+    return out
+
+
+def subtree_codes(region_code: str) -> list[str]:
+    lo, hi = subtree_range(region_code)
+    return list(
+        Region.objects.filter(code__gte=lo, code__lte=hi).order_by("code").values_list("code", flat=True)
+    )
+
+
+def materialise(
+    ind: schema.Indicator, region_code: str, period: Period, *, now: dt.datetime | None = None
+) -> int:
+    """Compute and store the indicator for the region subtree; replaces earlier values. Returns rows."""
+    from .models import IndicatorValue
+
+    now = now or timezone.now()
+    computed = compute_indicator(ind, region_code, period)
+    lo, hi = subtree_range(region_code)
+    with transaction.atomic():
+        IndicatorValue.objects.filter(
+            indicator_code=ind.code, period=period.label, region_id__gte=lo, region_id__lte=hi
+        ).delete()
+        IndicatorValue.objects.bulk_create(
+            [
+                IndicatorValue(
+                    indicator_code=c.code,
+                    definition_version=c.version,
+                    region_id=c.region,
+                    period=c.period,
+                    source_available=c.source_available,
+                    numerator=c.numerator,
+                    denominator=c.denominator,
+                    value=c.value,
+                    computed_at=now,
+                )
+                for c in computed.values()
+            ],
+            batch_size=2000,
+        )
+    return len(computed)
+
+
+def compute_all(
+    region_code: str,
+    period: Period,
+    *,
+    indicators: list[schema.Indicator] | None = None,
+    progress: Any = None,
+) -> int:
+    """Materialise every indicator (or the given ones) for the region subtree and period."""
+    now = timezone.now()
+    rows = 0
+    for ind in indicators if indicators is not None else all_indicators():
+        rows += materialise(ind, region_code, period, now=now)
+        if progress is not None:
+            progress()
+    return rows
+
+
+def level_length(level: str) -> int:
+    return PREFIX_LENGTH[level]

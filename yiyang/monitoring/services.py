@@ -1,0 +1,245 @@
+"""The only writers of monitoring records: recompute runs, declarations, targets.
+
+Each is one transaction, takes the acting user keyword-only and writes its audit row inside it;
+background work is queued with ``transaction.on_commit`` so a rolled-back request queues nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiyang.core import audit
+from yiyang.core.errors import ServiceError
+from yiyang.core.models import Institution, Region
+from yiyang.core.scoping import require_perm
+
+from . import engine, error_codes
+from .models import ComputeRun, Declaration, RunStatus, Target, TargetOp
+from .periods import PeriodError, parse_period
+from .registry import UnknownIndicator, all_indicators, get_indicator
+
+if TYPE_CHECKING:
+    from yiyang.accounts.models import User
+
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+EVIDENCE_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx", ".ofd"}
+
+
+def _period(text: str, field: str = "period"):  # type: ignore[no-untyped-def]
+    try:
+        return parse_period(text)
+    except PeriodError:
+        raise ServiceError(
+            error_codes.INVALID_PERIOD,
+            _("Period must be a year (2026), a quarter (2026Q1) or a month (2026-03)."),
+            field=field,
+        ) from None
+
+
+def _indicator(code: str, field: str = "indicator"):  # type: ignore[no-untyped-def]
+    try:
+        return get_indicator(code)
+    except UnknownIndicator:
+        raise ServiceError(
+            error_codes.UNKNOWN_INDICATOR, _("No indicator has this code."), field=field, status=404
+        ) from None
+
+
+# --------------------------------------------------------------------------------------------------
+# Recompute
+# --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_recompute(
+    *,
+    acting_user: User | None,
+    region: Region,
+    periods: list[str],
+    indicators: list[str] | None = None,
+    reason: str = "manual",
+) -> ComputeRun:
+    """Queue a recompute of the region subtree for the periods (every indicator unless named)."""
+    if acting_user is not None:
+        require_perm(acting_user, "indicator.recompute")
+    labels = [_period(p).label for p in periods]
+    codes = [_indicator(c).code for c in indicators] if indicators else [i.code for i in all_indicators()]
+    run = ComputeRun.objects.create(
+        region=region,
+        periods={"periods": labels, "indicators": codes},
+        reason=reason,
+        total=len(labels) * len(codes),
+        requested_by=acting_user,
+    )
+    if acting_user is not None:
+        audit.record(
+            "create",
+            user=acting_user,
+            obj=run,
+            object_repr=f"{region.name} {','.join(labels)}",
+            changes={"recompute": [None, f"{region.code} {','.join(labels)}"]},
+        )
+    from .tasks import run_compute
+
+    transaction.on_commit(lambda: run_compute.delay(run.pk))
+    return run
+
+
+def execute_run(run_id: int) -> int:
+    """Work through a run, saving progress after each indicator (what the progress bar polls)."""
+    run = ComputeRun.objects.select_related("region").get(pk=run_id)
+    if run.status in (RunStatus.DONE, RunStatus.RUNNING):
+        return 0
+    ComputeRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, done=0)
+    spec = run.periods
+    codes = spec.get("indicators") or [i.code for i in all_indicators()]
+    rows = 0
+    done = 0
+    try:
+        for label in spec.get("periods", []):
+            period = parse_period(label)
+            for code in codes:
+                rows += engine.materialise(get_indicator(code), run.region_id, period)
+                done += 1
+                ComputeRun.objects.filter(pk=run.pk).update(done=done)
+    except Exception as exc:
+        ComputeRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+        )
+        raise
+    ComputeRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, done=done, finished_at=timezone.now())
+    return rows
+
+
+def compute_now(region_code: str, period_label: str, codes: list[str] | None = None) -> int:
+    """Materialise at once, without a run row (the CLI and tests)."""
+    period = _period(period_label)
+    inds = [_indicator(c) for c in codes] if codes else None
+    return engine.compute_all(region_code, period, indicators=inds)
+
+
+# --------------------------------------------------------------------------------------------------
+# Declarations (申报)
+# --------------------------------------------------------------------------------------------------
+
+
+def _check_evidence(evidence: UploadedFile | None) -> None:
+    if evidence is None:
+        return
+    if evidence.size and evidence.size > MAX_EVIDENCE_BYTES:
+        raise ServiceError(
+            error_codes.EVIDENCE_TOO_LARGE, _("The evidence file is larger than 20 MB."), field="evidence"
+        )
+    if Path(evidence.name or "").suffix.lower() not in EVIDENCE_SUFFIXES:
+        raise ServiceError(
+            error_codes.EVIDENCE_TYPE,
+            _("Evidence must be a PDF, OFD, image, Word or Excel file."),
+            field="evidence",
+        )
+
+
+@transaction.atomic
+def declare(
+    *,
+    acting_user: User,
+    institution: Institution,
+    indicator_code: str,
+    value: bool,
+    effective_date: dt.date,
+    evidence: UploadedFile | None = None,
+    note: str = "",
+) -> Declaration:
+    """Record that ``institution`` holds (or no longer holds) a declared attribute from a date.
+
+    The caller has scoped ``institution`` (``get_institution_for_user``)."""
+    require_perm(acting_user, "indicator.declare")
+    ind = _indicator(indicator_code)
+    if not ind.declared:
+        raise ServiceError(
+            error_codes.NOT_DECLARED_INDICATOR,
+            _("This indicator is computed from records; it cannot be declared."),
+            field="indicator",
+        )
+    period = parse_period(str(effective_date.year))
+    counted = engine.base_rows(ind, period, institution.region_id).filter(pk=institution.pk).exists()
+    if not counted:
+        raise ServiceError(
+            error_codes.INSTITUTION_NOT_COUNTED,
+            _("This institution is not of a type the indicator counts."),
+            field="institution",
+        )
+    _check_evidence(evidence)
+    decl = Declaration(
+        institution=institution,
+        indicator_code=ind.code,
+        value=value,
+        effective_date=effective_date,
+        note=note.strip()[:500],
+        declared_by=acting_user,
+    )
+    if evidence is not None:
+        decl.evidence_name = (evidence.name or "")[:200]
+        decl.evidence.save(Path(evidence.name or "evidence").name, evidence, save=False)
+    decl.save()
+    audit.record(
+        "create",
+        user=acting_user,
+        obj=decl,
+        object_repr=f"{institution.name} {ind.code}",
+        changes={
+            "indicator": [None, ind.code],
+            "value": [None, value],
+            "effective_date": [None, effective_date.isoformat()],
+            "evidence": [None, decl.evidence_name or None],
+        },
+    )
+    return decl
+
+
+# --------------------------------------------------------------------------------------------------
+# Targets
+# --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_target(
+    *,
+    acting_user: User,
+    indicator_code: str,
+    region: Region,
+    period: str,
+    op: str,
+    value: Any,
+    source: str = "",
+) -> Target:
+    require_perm(acting_user, "indicator.declare")
+    ind = _indicator(indicator_code)
+    label = _period(period).label
+    if op not in TargetOp.values:
+        raise ServiceError("INVALID_OP", _("Choose ≥, ≤, > or <."), field="op")
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ServiceError("INVALID_VALUE", _("The target must be a number."), field="value") from None
+    old = Target.objects.filter(indicator_code=ind.code, region_code=region.code, period=label).first()
+    target, _created = Target.objects.update_or_create(
+        indicator_code=ind.code,
+        region_code=region.code,
+        period=label,
+        defaults={"op": op, "value": number, "source": source[:200], "updated_by": acting_user},
+    )
+    audit.record(
+        "update" if old else "create",
+        user=acting_user,
+        obj=target,
+        changes={"target": [f"{old.op}{old.value}" if old else None, f"{op}{number}"]},
+    )
+    return target
