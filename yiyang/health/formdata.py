@@ -113,6 +113,17 @@ TCM_CONSTITUTIONS = [
 ]
 
 
+#: multi-choice JSON fields of the 体检表 and their option lists
+CHECK_MULTI = {
+    "symptoms": SYMPTOMS,
+    "diet": DIET,
+    "drink_kinds": DRINK_KINDS,
+    "dentition": DENTITION,
+    "guidance": GUIDANCE,
+    "risk_factor_control": RISK_FACTOR_CONTROL,
+}
+
+
 def label(options: list[tuple[str, str]], code: str | None) -> str:
     return dict(options).get(code or "", "")
 

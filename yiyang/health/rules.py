@@ -60,6 +60,7 @@ PLAUSIBILITY: dict[str, tuple[Any, Any, Any, Any]] = {
     "triglycerides": (Decimal("0.1"), None, Decimal("5.6"), 50),
     "ldl": (Decimal("0.2"), None, 5, 15),
     "hdl": (Decimal("0.1"), Decimal("0.7"), 3, 5),
+    "weight_target": (20, None, None, 250),
     "exercise_minutes": (0, None, 300, 1440),
     "cigarettes_per_day": (0, None, 60, 200),
     "alcohol_per_day": (0, None, 10, 50),

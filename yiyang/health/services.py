@@ -313,8 +313,46 @@ MEASURED_FIELDS = [name for name in CHECK_INPUT_FIELDS if name in rules.PLAUSIBI
 EXCLUSIVE_FIRST = {"symptoms": formdata.NO_SYMPTOM}
 
 
+def check_field_values(model: type, values: dict[str, Any]) -> None:
+    """Refuse what the columns cannot hold: a code outside a field's options, a negative or too large
+    number, too long a text — each named in Chinese (the same refusal for pages and API)."""
+    from django.db import models as m
+
+    for name, value in values.items():
+        if value in (None, ""):
+            continue
+        field = model._meta.get_field(name)
+        label = str(field.verbose_name)
+        problem = None
+        if (
+            field.choices
+            and not isinstance(value, list)
+            and str(value) not in {str(c) for c, _l in field.choices}
+        ):
+            problem = _("%(field)s: “%(value)s” is not one of the options.")
+        elif isinstance(field, m.PositiveSmallIntegerField) and not 0 <= int(value) <= 9999:
+            problem = _("%(field)s: %(value)s is out of range.")
+        elif isinstance(field, m.DecimalField):
+            limit = Decimal(10) ** (field.max_digits - field.decimal_places)
+            if not -limit < Decimal(str(value)) < limit or Decimal(str(value)) < 0:
+                problem = _("%(field)s: %(value)s is out of range.")
+        elif isinstance(field, m.CharField) and len(str(value)) > field.max_length:
+            problem = _("%(field)s: too long (at most %(n)s characters).")
+        elif name in formdata.CHECK_MULTI and model is HealthCheck:
+            allowed = {c for c, _l in formdata.CHECK_MULTI[name]}
+            if not isinstance(value, list) or not set(map(str, value)) <= allowed:
+                problem = _("%(field)s: “%(value)s” is not one of the options.")
+        if problem:
+            raise ServiceError(
+                error_codes.INVALID,
+                problem % {"field": label, "value": value, "n": getattr(field, "max_length", "")},
+                field=name,
+            )
+
+
 def _clean_check(elder: Elder, data: dict[str, Any]) -> dict[str, Any]:
     values = {name: data.get(name) for name in CHECK_INPUT_FIELDS if name in data}
+    check_field_values(HealthCheck, values)
     for name, only in EXCLUSIVE_FIRST.items():
         codes = values.get(name) or []
         if only in codes and len(codes) > 1:
@@ -667,6 +705,7 @@ def record_followup(case: ChronicCase, *, acting_user: User, data: dict[str, Any
         raise ServiceError(error_codes.CASE_CLOSED, _("This case is closed."), status=409)
     elder = case.elder
     values = {name: data.get(name) for name in FOLLOWUP_INPUT_FIELDS if name in data}
+    check_field_values(ChronicFollowUp, values)
     visit_date = _check_date(elder, values.get("visit_date"), "visit_date")
     labels = _labels(ChronicFollowUp)
     if values.get("method") not in dict(formdata.VISIT_METHOD):

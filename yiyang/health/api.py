@@ -1,0 +1,254 @@
+"""Health endpoints: checks, chronic cases and follow-ups, contracts, the elder's timeline.
+
+Handlers parse, scope (:mod:`yiyang.health.queries`, which starts from core scoping), call a service
+and respond. Out of scope is 404 like missing; refusals are 4xx with Chinese field errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+
+from yiyang.core.access import scoped
+from yiyang.core.errors import ServiceError
+from yiyang.core.scoping import has_perm
+
+from . import queries, services
+from .models import ServicePackage, TeamMember
+from .schemas import (
+    CaseIn,
+    CaseOut,
+    CheckPage,
+    ContractIn,
+    ContractOut,
+    ContractPage,
+    EndContractIn,
+    FollowUpIn,
+    FollowUpOut,
+    FollowUpPage,
+    HealthCheckIn,
+    HealthCheckOut,
+    TimelineOut,
+    contract_out,
+)
+
+router = Router(tags=["health"])
+MAX_PAGE_SIZE = 100
+
+
+class ListQuery(Schema):
+    elder: int | None = None
+    year: int | None = None
+    page: int = 1
+    page_size: int = 20
+
+
+def _page(qs: Any, q: ListQuery) -> tuple[list, dict[str, int]]:
+    page, size = max(1, q.page), min(max(1, q.page_size), MAX_PAGE_SIZE)
+    return list(qs[(page - 1) * size : page * size]), {"count": qs.count(), "page": page, "page_size": size}
+
+
+def _require(request: HttpRequest, perm: str) -> None:
+    if not has_perm(request.user, perm):
+        raise PermissionDenied
+
+
+# ------------------------------------------------------------------------------------------ checks
+
+
+@router.get("/health-checks", response=CheckPage)
+@scoped
+def list_checks(request: HttpRequest, filters: Query[ListQuery]) -> dict:
+    """健康体检表 in your scope, newest first; filter by ``elder`` and ``year``."""
+    qs = queries.scope_checks(request.user)
+    if filters.elder:
+        qs = qs.filter(elder_id=filters.elder)
+    if filters.year:
+        qs = qs.filter(year=filters.year)
+    rows, meta = _page(qs.order_by("-check_date", "-pk"), filters)
+    return {**meta, "results": rows}
+
+
+@router.get("/health-checks/{check_id}", response=HealthCheckOut)
+@scoped
+def get_check(request: HttpRequest, check_id: int) -> Any:
+    return queries.get_check(request.user, check_id)
+
+
+@router.post("/health-checks", response={201: HealthCheckOut})
+@scoped
+def create_check(request: HttpRequest, payload: HealthCheckIn) -> Status:
+    """Record a 健康体检表. Impossible values answer 422 ``IMPLAUSIBLE``; unusual ones 422
+    ``CONFIRM_WARNINGS`` until sent again with ``confirm_warnings: true``."""
+    _require(request, "health.change")
+    elder = queries.get_health_elder(request.user, payload.elder_id)
+    data = payload.dict(exclude={"elder_id", "confirm_warnings"}, exclude_unset=True)
+    check = services.record_health_check(
+        elder, acting_user=request.user, data=data, confirm_warnings=payload.confirm_warnings
+    )
+    return Status(201, check)
+
+
+# ----------------------------------------------------------------------------------------- chronic
+
+
+@router.get("/chronic-cases", response=list[CaseOut])
+@scoped
+def list_cases(request: HttpRequest, elder: int | None = None, disease: str = "") -> Any:
+    qs = queries.scope_cases(request.user)
+    if elder:
+        qs = qs.filter(elder_id=elder)
+    if disease:
+        qs = qs.filter(disease=disease)
+    return list(qs.order_by("pk")[:MAX_PAGE_SIZE])
+
+
+@router.post("/chronic-cases", response={201: CaseOut})
+@scoped
+def create_case(request: HttpRequest, payload: CaseIn) -> Status:
+    """纳入高血压/2型糖尿病患者管理."""
+    _require(request, "health.change")
+    elder = queries.get_health_elder(request.user, payload.elder_id)
+    case = services.enrol_case(
+        elder,
+        acting_user=request.user,
+        disease=payload.disease,
+        diagnosed_on=payload.diagnosed_on,
+        source=payload.source,
+        enrolled_on=payload.enrolled_on,
+    )
+    return Status(201, case)
+
+
+class FollowUpQuery(ListQuery):
+    case: int | None = None
+
+
+@router.get("/chronic-followups", response=FollowUpPage)
+@scoped
+def list_followups(request: HttpRequest, filters: Query[FollowUpQuery]) -> dict:
+    qs = queries.scope_followups(request.user)
+    if filters.elder:
+        qs = qs.filter(elder_id=filters.elder)
+    if filters.case:
+        qs = qs.filter(case_id=filters.case)
+    if filters.year:
+        qs = qs.filter(visit_date__year=filters.year)
+    rows, meta = _page(qs.order_by("-visit_date", "-pk"), filters)
+    return {**meta, "results": rows}
+
+
+@router.post("/chronic-followups", response={201: FollowUpOut})
+@scoped
+def create_followup(request: HttpRequest, payload: FollowUpIn) -> Status:
+    """随访服务记录: classification, next step and next visit date are computed from the standard's
+    decision table and returned."""
+    _require(request, "health.change")
+    case = queries.get_case(request.user, payload.case_id)
+    data = payload.dict(exclude={"case_id"}, exclude_unset=True)
+    return Status(201, services.record_followup(case, acting_user=request.user, data=data))
+
+
+# --------------------------------------------------------------------------------------- contracts
+
+
+class ContractQuery(ListQuery):
+    team: int | None = None
+    valid_on: dt.date | None = None
+
+
+@router.get("/contracts", response=ContractPage)
+@scoped
+def list_contracts(request: HttpRequest, filters: Query[ContractQuery]) -> dict:
+    """Family-doctor contracts in your scope; ``valid_on`` keeps those in force that day."""
+    qs = queries.scope_contracts(request.user).prefetch_related("packages")
+    if filters.elder:
+        qs = qs.filter(elder_id=filters.elder)
+    if filters.team:
+        qs = qs.filter(team_id=filters.team)
+    if filters.valid_on:
+        qs = queries.valid_contracts(qs, filters.valid_on)
+    rows, meta = _page(qs.order_by("-start_date", "-pk"), filters)
+    day = services.today()
+    return {**meta, "results": [contract_out(c, day, queries.contract_fulfilment(c, day)) for c in rows]}
+
+
+def _team_for(request: HttpRequest, team_id: int) -> Any:
+    return queries.get_team(request.user, team_id)
+
+
+@router.post("/contracts", response={201: ContractOut})
+@scoped
+def create_contract(request: HttpRequest, payload: ContractIn) -> Status:
+    """签约: one contract per elder at a time; the services due are generated from the packages."""
+    _require(request, "contract.change")
+    elder = queries.get_health_elder(request.user, payload.elder_id)
+    team = _team_for(request, payload.team_id)
+    member = TeamMember.objects.filter(team=team, user_id=payload.doctor_id).select_related("user").first()
+    if member is None:
+        raise ServiceError(
+            "DOCTOR_NOT_IN_TEAM", _("Family doctor: must be a member of the team."), field="doctor_id"
+        )
+    packages = list(ServicePackage.objects.filter(code__in=payload.packages, is_active=True))
+    if len(packages) != len(set(payload.packages)):
+        raise ServiceError("INVALID", _("Service packages: unknown code."), field="packages")
+    contract = services.sign_contract(
+        elder,
+        acting_user=request.user,
+        team=team,
+        doctor=member.user,
+        packages=packages,
+        signed_on=payload.signed_on,
+        start_date=payload.start_date,
+        end_date=payload.end_date,
+        signer=payload.signer,
+        proxy_name=payload.proxy_name,
+        proxy_relation=payload.proxy_relation,
+    )
+    day = services.today()
+    return Status(201, contract_out(contract, day, queries.contract_fulfilment(contract, day)))
+
+
+@router.post("/contracts/{contract_id}/end", response=ContractOut)
+@scoped
+def end_contract(request: HttpRequest, contract_id: int, payload: EndContractIn) -> dict:
+    _require(request, "contract.change")
+    contract = queries.get_contract(request.user, contract_id)
+    contract = services.end_contract(
+        contract, acting_user=request.user, ended_on=payload.ended_on, reason=payload.reason
+    )
+    day = services.today()
+    return contract_out(contract, day, queries.contract_fulfilment(contract, day))
+
+
+# ---------------------------------------------------------------------------------------- timeline
+
+
+@router.get("/elders/{elder_id}/timeline", response=TimelineOut)
+@scoped
+def elder_timeline(
+    request: HttpRequest, elder_id: int, kind: str = "", year: int | None = None, page: int = 1
+) -> dict:
+    """Everything recorded about the elder, newest first; ``kind`` is a comma-separated subset of
+    check, assessment, followup, tcm, contract, service, education, diagnosis."""
+    elder = queries.get_health_elder(request.user, elder_id)
+    kinds = [k for k in kind.split(",") if k] or None
+    if kinds and not set(kinds) <= set(queries.TIMELINE_KINDS):
+        raise ServiceError("INVALID", _("kind: unknown record type."), field="kind")
+    if page < 1 or page > 1000:
+        raise Http404
+    entries, more = queries.timeline(elder, kinds=kinds, year=year, page=page)
+    return {
+        "elder_id": elder.pk,
+        "page": page,
+        "has_more": more,
+        "results": [
+            {"date": e.day, "kind": e.kind, "title": e.title, "summary": e.summary, "id": e.pk}
+            for e in entries
+        ],
+    }

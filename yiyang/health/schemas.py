@@ -1,0 +1,195 @@
+"""django-ninja In/Out schemas of the health API. Inputs are the service inputs; the 体检表 schema is
+generated from the model so every row of the form can be sent, each optional but ``check_date``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from ninja import Schema
+from ninja.orm import create_schema
+
+from .models import ChronicFollowUp, Contract, HealthCheck
+from .services import CHECK_INPUT_FIELDS, FOLLOWUP_INPUT_FIELDS
+
+_CheckFields = create_schema(
+    HealthCheck,
+    name="HealthCheckFields",
+    fields=[f for f in CHECK_INPUT_FIELDS if f != "check_date"],
+    optional_fields="__all__",
+)
+
+
+class HealthCheckIn(_CheckFields):  # type: ignore[misc,valid-type]
+    elder_id: int
+    check_date: dt.date
+    confirm_warnings: bool = False
+
+
+HealthCheckOut = create_schema(
+    HealthCheck,
+    name="HealthCheckOut",
+    fields=[
+        "id",
+        "elder",
+        "year",
+        "institution",
+        "doctor",
+        "bmi",
+        "warnings",
+        "part_assessment",
+        "part_physical",
+        "part_auxiliary",
+        "part_guidance",
+        "is_complete",
+        *CHECK_INPUT_FIELDS,
+    ],
+)
+
+
+class CheckPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[HealthCheckOut]  # type: ignore[valid-type]
+
+
+_FollowUpFields = create_schema(
+    ChronicFollowUp,
+    name="FollowUpFields",
+    fields=[f for f in FOLLOWUP_INPUT_FIELDS if f not in ("visit_date", "method")],
+    optional_fields="__all__",
+)
+
+
+class FollowUpIn(_FollowUpFields):  # type: ignore[misc,valid-type]
+    case_id: int
+    visit_date: dt.date
+    method: str
+
+
+FollowUpOut = create_schema(
+    ChronicFollowUp,
+    name="FollowUpOut",
+    fields=[
+        "id",
+        "case",
+        "elder",
+        "bmi",
+        "controlled",
+        "classification",
+        "action",
+        "rule",
+        "next_visit_date",
+        "doctor",
+        *FOLLOWUP_INPUT_FIELDS,
+    ],
+)
+
+
+class FollowUpPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[FollowUpOut]  # type: ignore[valid-type]
+
+
+class CaseIn(Schema):
+    elder_id: int
+    disease: str
+    diagnosed_on: dt.date
+    source: str
+    enrolled_on: dt.date | None = None
+
+
+class CaseOut(Schema):
+    id: int
+    elder_id: int
+    disease: str
+    icd10_code: str
+    diagnosed_on: dt.date
+    source: str
+    enrolled_on: dt.date
+    closed_on: dt.date | None
+    next_visit_due: dt.date | None
+
+
+class ContractIn(Schema):
+    elder_id: int
+    team_id: int
+    doctor_id: int
+    packages: list[str]
+    signed_on: dt.date
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    signer: str = "self"
+    proxy_name: str = ""
+    proxy_relation: str = ""
+
+
+class ContractOut(Schema):
+    id: int
+    elder_id: int
+    team_id: int
+    doctor_id: int
+    signed_on: dt.date
+    start_date: dt.date
+    end_date: dt.date
+    signer: str
+    status: str
+    ended_on: dt.date | None
+    end_reason: str
+    renewal_of_id: int | None
+    packages: list[str]
+    services_due: int
+    services_delivered: int
+    fulfilment_rate: Decimal | None
+
+
+class ContractPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[ContractOut]
+
+
+class EndContractIn(Schema):
+    ended_on: dt.date
+    reason: str
+
+
+class TimelineEntryOut(Schema):
+    date: dt.date
+    kind: str
+    title: str
+    summary: str
+    id: int
+
+
+class TimelineOut(Schema):
+    elder_id: int
+    page: int
+    has_more: bool
+    results: list[TimelineEntryOut]
+
+
+def contract_out(contract: Contract, day: dt.date, fulfilment: Any) -> dict[str, Any]:
+    return {
+        "id": contract.pk,
+        "elder_id": contract.elder_id,
+        "team_id": contract.team_id,
+        "doctor_id": contract.doctor_id,
+        "signed_on": contract.signed_on,
+        "start_date": contract.start_date,
+        "end_date": contract.end_date,
+        "signer": contract.signer,
+        "status": contract.status,
+        "ended_on": contract.ended_on,
+        "end_reason": contract.end_reason,
+        "renewal_of_id": contract.renewal_of_id,
+        "packages": [p.code for p in contract.packages.all()],
+        "services_due": fulfilment.due,
+        "services_delivered": fulfilment.delivered,
+        "fulfilment_rate": fulfilment.rate,
+    }
