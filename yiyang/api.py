@@ -118,11 +118,13 @@ def _mount() -> None:
     from yiyang.accounts.api import router as accounts_router
     from yiyang.assessments.api import router as assessments_router
     from yiyang.core.api import router as core_router
+    from yiyang.health.api import router as health_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("", core_router)
     # Routers of other apps are mounted here, one line each.
     api.add_router("", assessments_router)
+    api.add_router("", health_router)
 
 
 _mount()
