@@ -8,4 +8,6 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     def ready(self) -> None:
-        from . import checks, signals  # noqa: F401  (registers the definition check and receivers)
+        from . import checks, signals  # noqa: F401  (registers the definition check)
+
+        signals.connect()

@@ -367,6 +367,7 @@ def materialise(
     computed = compute_indicator(ind, region_code, period)
     lo, hi = subtree_range(region_code)
     with transaction.atomic():
+        _adjust_ancestors(ind, region_code, period, computed[region_code], now)
         IndicatorValue.objects.filter(
             indicator_code=ind.code, period=period.label, region_id__gte=lo, region_id__lte=hi
         ).delete()
@@ -388,6 +389,35 @@ def materialise(
             batch_size=2000,
         )
     return len(computed)
+
+
+def _adjust_ancestors(
+    ind: schema.Indicator, region_code: str, period: Period, new: Computed, now: Any
+) -> None:
+    """Keep materialised values above the recomputed region consistent without recomputing them: counts
+    and sums add up over the region tree, so each ancestor moves by the region's change."""
+    from .models import IndicatorValue
+
+    old = IndicatorValue.objects.filter(
+        indicator_code=ind.code, region_id=region_code, period=period.label
+    ).first()
+    ancestors = [a for a in ancestors_within(region_code, region_code[:2].ljust(12, "0")) if a != region_code]
+    if old is None or not ancestors or not (old.source_available and new.source_available):
+        return
+    d_num = (new.numerator or 0) - (old.numerator or 0)
+    d_den = (new.denominator or 0) - (old.denominator or 0) if ind.denominator is not None else None
+    if not d_num and not d_den:
+        return
+    for row in IndicatorValue.objects.select_for_update().filter(
+        indicator_code=ind.code, period=period.label, region_id__in=ancestors, source_available=True
+    ):
+        row.numerator = (row.numerator or 0) + d_num
+        if d_den is not None:
+            row.denominator = (row.denominator or 0) + d_den
+        row.value = rate(ind, row.numerator, row.denominator)
+        row.computed_at = now
+        row.definition_version = ind.version
+        row.save(update_fields=["numerator", "denominator", "value", "computed_at", "definition_version"])
 
 
 def compute_all(
