@@ -47,6 +47,20 @@ def subtree_prefix(code: str) -> str:
     return code[: PREFIX_LENGTH[level_of(code)]]
 
 
+def subtree_range(code: str) -> tuple[str, str]:
+    """The first and last code of ``code``'s subtree: 520621000000 → (520621000000, 520621999999).
+
+    Codes are 12 digits, so "starts with the prefix" and "lies in this range" select the same rows,
+    on every database and collation. Filter a large table (elders) with the range: an ordinary
+    B-tree index on the code answers it and also yields rows in code order for ORDER BY, and the
+    planner estimates it from the column's histogram. A ``LIKE '520621%'`` needs PostgreSQL's
+    pattern_ops index, which cannot give that order, so "first page ordered by region" walked the
+    whole index filtering row by row (seconds at a million elders; see docs/benchmarks.md).
+    """
+    prefix = subtree_prefix(code)
+    return prefix.ljust(12, "0"), prefix.ljust(12, "9")
+
+
 def normalise_code(code: str) -> str:
     """Accept 2/4/6/9/12-digit codes (as officials type them) and pad to 12 digits."""
     code = code.strip()

@@ -16,7 +16,7 @@ from . import crypto
 from .identity import InvalidIdNumber, parse_id_number
 from .models import Elder, ElderCategory, ElderSearchKey
 from .pinyin import name_search_keys
-from .regions import subtree_prefix
+from .regions import subtree_range
 
 ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
 MAX_QUERY = 40
@@ -76,7 +76,7 @@ def filter_elders(
     today = today or dt.date.today()
     qs = filter_by_query(qs, q)
     if region:
-        qs = qs.filter(region__code__startswith=subtree_prefix(region))
+        qs = qs.filter(region__code__range=subtree_range(region))
     if category:
         qs = qs.filter(pk__in=ElderCategory.objects.filter(category=category).values("elder_id"))
     if age_band:

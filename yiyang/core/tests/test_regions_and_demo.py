@@ -6,7 +6,7 @@ from collections import Counter
 from yiyang.core import crypto
 from yiyang.core.identity import parse_id_number
 from yiyang.core.models import Elder, Institution, InstitutionKind, Region
-from yiyang.core.regions import level_of, normalise_code, subtree_prefix
+from yiyang.core.regions import level_of, normalise_code, subtree_prefix, subtree_range
 from yiyang.core.regions_data import read_rows
 
 
@@ -18,6 +18,18 @@ def test_code_levels_and_prefixes():
     assert level_of("520621102001") == "village"
     assert subtree_prefix("520621000000") == "520621"
     assert normalise_code("520621") == "520621000000"
+
+
+def test_subtree_range_holds_exactly_the_codes_with_the_prefix():
+    assert subtree_range("520000000000") == ("520000000000", "529999999999")
+    assert subtree_range("520621000000") == ("520621000000", "520621999999")
+    assert subtree_range("520621102000") == ("520621102000", "520621102999")
+    assert subtree_range("520621102001") == ("520621102001", "520621102001")
+    codes = [r["code"] for r in read_rows()]
+    for parent in ("520000000000", "520621000000", "520621102000"):
+        low, high = subtree_range(parent)
+        prefix = subtree_prefix(parent)
+        assert {c for c in codes if low <= c <= high} == {c for c in codes if c.startswith(prefix)}
 
 
 def test_shipped_table_has_every_province_and_jiangkou_down_to_villages():
