@@ -37,7 +37,7 @@ from .scoping import (
     scope_elders,
     scope_institutions,
 )
-from .search import filter_elders
+from .search import filter_elders, list_order
 
 router = Router(tags=["registry"])
 MAX_PAGE_SIZE = 100
@@ -78,7 +78,7 @@ def list_elders(request: HttpRequest, filters: Query[ElderQuery]) -> dict:
     clean = {k: v for k, v in form.cleaned_data.items() if v}
     qs = filter_elders(scope_elders(request.user), **clean)
     count = qs.count()
-    rows = presenters.with_related(qs.order_by("region_id", "name", "pk"))[(page - 1) * size : page * size]
+    rows = presenters.with_related(list_order(qs, count))[(page - 1) * size : page * size]
     return {"count": count, "page": page, "page_size": size, "results": presenters.elder_rows(rows)}
 
 

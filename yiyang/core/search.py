@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Concat
 
 from . import crypto
 from .identity import InvalidIdNumber, parse_id_number
@@ -20,6 +21,10 @@ from .regions import subtree_range
 
 ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
 MAX_QUERY = 40
+#: the elder list's order: by village, then name
+LIST_ORDER = ("region_id", "name", "pk")
+#: up to this many matches a list is sorted after filtering (see ``list_order``)
+SORT_AFTER_FILTER_MAX = 5000
 
 
 def id_number_index(number: str) -> str:
@@ -90,3 +95,19 @@ def filter_elders(
     if status:
         qs = qs.filter(status=status)
     return qs
+
+
+def list_order(qs: QuerySet[Elder], count: int) -> QuerySet[Elder]:
+    """``qs`` in the list's order (LIST_ORDER), written so its first page stays fast.
+
+    ``count`` is how many rows ``qs`` has. Up to SORT_AFTER_FILTER_MAX the first key is an
+    expression no index supplies, so PostgreSQL finds the matches through the filters' own indexes
+    and sorts at most that many rows. Ordered by the bare column its planner may instead walk the
+    region index in order, testing every row, on the assumption that matches are spread evenly;
+    a township doctor's elders sit together in one township, and that walk read half the table for
+    their first page (1.4 s at 1,000,000 elders; docs/benchmarks.md). With many matches the walk is
+    what finds the first rows at once, so the bare columns stay. Same order either way.
+    """
+    if count <= SORT_AFTER_FILTER_MAX:
+        return qs.order_by(Concat("region_id", Value("")), *LIST_ORDER[1:])
+    return qs.order_by(*LIST_ORDER)

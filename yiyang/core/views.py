@@ -30,7 +30,7 @@ from .scoping import (
     scope_elders,
     scope_institutions,
 )
-from .search import filter_elders
+from .search import LIST_ORDER, filter_elders, list_order
 
 PAGE_SIZE = 20
 
@@ -52,7 +52,8 @@ def _filtered(request: HttpRequest) -> tuple[ElderFilterForm, Any]:
 @login_required
 def elder_list(request: HttpRequest) -> HttpResponse:
     form, qs = _filtered(request)
-    paginator = Paginator(presenters.with_related(qs.order_by("region_id", "name", "pk")), PAGE_SIZE)
+    paginator = Paginator(presenters.with_related(qs.order_by(*LIST_ORDER)), PAGE_SIZE)
+    paginator.object_list = presenters.with_related(list_order(qs, paginator.count))  # same order
     page = paginator.get_page(request.GET.get("page"))
     rows = presenters.elder_rows(page.object_list)
     query = request.GET.copy()
@@ -76,7 +77,7 @@ def elder_export(request: HttpRequest) -> HttpResponse:
     if not has_perm(request.user, "elder.export"):
         raise PermissionDenied
     form, qs = _filtered(request)
-    elders = list(presenters.with_related(qs.order_by("region_id", "name", "pk"))[: exports.MAX_ROWS])
+    elders = list(presenters.with_related(list_order(qs, qs.count()))[: exports.MAX_ROWS])
     filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
     services.record_export(
         acting_user=request.user, what=_("Elder list (Excel)"), elders=elders, filters=filters

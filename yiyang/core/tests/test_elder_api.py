@@ -227,3 +227,15 @@ def test_openapi_document_and_docs_are_served_offline(api_for):
     assert "/api/v1/elders/{elder_id}/reveal" in spec["paths"]
     docs = c.get("/api/v1/docs").content.decode()
     assert "cdn" not in docs.lower() and "/static/ninja/swagger-ui-bundle.js" in docs
+
+
+def test_list_order_is_the_same_whether_sorted_after_filtering_or_not(demo_db):
+    """search.list_order writes the order two ways (for PostgreSQL's planner); the rows come out alike."""
+    from yiyang.core.search import SORT_AFTER_FILTER_MAX, list_order
+
+    qs = Elder.objects.filter(region__code__startswith="520621")
+    after = list(list_order(qs, 1).values_list("region_id", "name", "pk"))
+    indexed = list(list_order(qs, SORT_AFTER_FILTER_MAX + 1).values_list("region_id", "name", "pk"))
+    assert len(after) > 100
+    assert after == indexed
+    assert [r[0] for r in after] == sorted(r[0] for r in after)
