@@ -13,7 +13,7 @@ from django.http import Http404
 from yiyang.core.models import Region
 from yiyang.core.scoping import has_perm, region_scope_prefixes
 
-from .engine import normalise_region
+from .engine import normalise_region, source_problem
 from .models import IndicatorValue, Target
 from .periods import Period
 from .registry import all_indicators
@@ -109,6 +109,20 @@ def number(value: Decimal | None, places: int = 2) -> int | float | None:
 
 def _row(ind: Indicator, region_code: str, period: Period, v: IndicatorValue | None, cache: dict) -> ValueRow:
     target = applicable_target(ind.code, region_code, period, cache)
+    if v is None and source_problem(ind.code) is not None:
+        return ValueRow(
+            ind,
+            region_code,
+            period.label,
+            True,
+            False,
+            None,
+            None,
+            None,
+            None,
+            target,
+            Judgement("no_source", "grey", None),
+        )
     if v is None:
         return ValueRow(
             ind,

@@ -1,0 +1,307 @@
+"""Monitoring endpoints: indicator definitions, materialised values by region and period, league tables,
+drill-down lists, targets and recompute runs. Handlers parse, check the region against the user's scope
+(:mod:`.values`, over ``core.scoping``), call the engine or a service, respond; 4xx in Chinese."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+
+from yiyang.core.access import scoped
+from yiyang.core.errors import ServiceError
+from yiyang.core.scoping import has_perm
+
+from . import drilldown, engine, error_codes, services
+from .models import ComputeRun, Target
+from .periods import PeriodError, parse_period
+from .values import (
+    ValueRow,
+    can_view_indicators,
+    child_rows,
+    number,
+    region_for_user,
+    rows_for,
+    visible_indicator,
+    visible_indicators,
+)
+
+router = Router(tags=["monitoring"])
+MAX_PAGE_SIZE = 100
+
+
+class IndicatorOut(Schema):
+    code: str
+    version: str
+    name: str
+    unit: str
+    direction: str
+    domain: str
+    declared: bool
+    key: bool
+    source_available: bool
+    source: str
+
+
+class ValueOut(Schema):
+    code: str
+    name: str
+    unit: str
+    region: str
+    period: str
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    target: float | None
+    target_op: str | None
+    status: str
+    light: str
+    shortfall: int | None
+    computed_at: datetime | None
+
+
+class LeagueOut(Schema):
+    region: str
+    region_name: str
+    value: ValueOut
+
+
+class SubjectOut(Schema):
+    id: str
+    name: str
+    detail: str
+    region_path: str
+    in_numerator: bool
+
+
+class SubjectPage(Schema):
+    kind: str
+    count: int
+    page: int
+    page_size: int
+    results: list[SubjectOut]
+
+
+class TargetOut(Schema):
+    indicator: str
+    region: str
+    period: str
+    op: str
+    value: float
+    source: str
+
+
+class RunIn(Schema):
+    region: str
+    periods: list[str]
+
+
+class RunOut(Schema):
+    id: int
+    region: str
+    periods: list[str]
+    status: str
+    done: int
+    total: int
+    percent: int
+    error: str
+
+
+class ValuesQuery(Schema):
+    region: str
+    period: str
+
+
+class DrillQuery(Schema):
+    region: str
+    period: str
+    part: str = "out"
+    page: int = 1
+    page_size: int = 20
+
+
+def _require_view(request: HttpRequest) -> None:
+    if not can_view_indicators(request.user):
+        raise PermissionDenied
+
+
+def _period(text: str):  # type: ignore[no-untyped-def]
+    try:
+        return parse_period(text)
+    except PeriodError:
+        raise ServiceError(
+            error_codes.INVALID_PERIOD,
+            _("Period must be a year (2026), a quarter (2026Q1) or a month (2026-03)."),
+            field="period",
+        ) from None
+
+
+def value_out(r: ValueRow) -> dict[str, Any]:
+    return {
+        "code": r.indicator.code,
+        "name": r.indicator.name,
+        "unit": r.indicator.unit,
+        "region": r.region_code,
+        "period": r.period,
+        "numerator": number(r.numerator),
+        "denominator": number(r.denominator),
+        "value": number(r.value, places=2),
+        "target": number(r.target.value) if r.target else None,
+        "target_op": r.target.op if r.target else None,
+        "status": r.judgement.status,
+        "light": r.judgement.light,
+        "shortfall": r.judgement.shortfall,
+        "computed_at": r.computed_at,
+    }
+
+
+@router.get("/monitoring/indicators", response=list[IndicatorOut])
+@scoped
+def list_indicators(request: HttpRequest) -> list[dict]:
+    """The indicator definitions you may see, and whether their source records exist here."""
+    _require_view(request)
+    return [
+        {
+            "code": i.code,
+            "version": i.version,
+            "name": i.name,
+            "unit": i.unit,
+            "direction": i.direction,
+            "domain": i.domain,
+            "declared": i.declared,
+            "key": i.key,
+            "source_available": engine.source_problem(i.code) is None,
+            "source": i.source.document,
+        }
+        for i in visible_indicators(request.user)
+    ]
+
+
+@router.get("/monitoring/values", response=list[ValueOut])
+@scoped
+def list_values(request: HttpRequest, q: Query[ValuesQuery]) -> list[dict]:
+    """Materialised values for a region and period (status ``not_computed`` until a recompute)."""
+    _require_view(request)
+    period = _period(q.period)
+    region = region_for_user(request.user, q.region)
+    return [value_out(r) for r in rows_for(region.code, period, visible_indicators(request.user))]
+
+
+@router.get("/monitoring/values/{code}/children", response=list[LeagueOut])
+@scoped
+def league(request: HttpRequest, code: str, q: Query[ValuesQuery]) -> list[dict]:
+    """One indicator for every region directly below ``region`` (the league table), best first."""
+    _require_view(request)
+    period = _period(q.period)
+    region = region_for_user(request.user, q.region)
+    ind = visible_indicator(request.user, code)
+    return [
+        {"region": c.code, "region_name": c.name, "value": value_out(r)}
+        for c, r in child_rows(ind, region, period)
+    ]
+
+
+@router.get("/monitoring/values/{code}/drilldown", response=SubjectPage)
+@scoped
+def drill(request: HttpRequest, code: str, q: Query[DrillQuery]) -> dict:
+    """The elders / institutions behind a value: ``part`` = ``out`` (not in the numerator), ``in`` or
+    ``all``; only those in your scope."""
+    _require_view(request)
+    period = _period(q.period)
+    region = region_for_user(request.user, q.region)
+    ind = visible_indicator(request.user, code)
+    kind, qs = drilldown.subjects(request.user, ind, region, period, q.part)
+    page, size = max(1, q.page), min(max(1, q.page_size), MAX_PAGE_SIZE)
+    count = qs.count()
+    objects = list(qs[(page - 1) * size : page * size])
+    _kind, inside = drilldown.subjects(request.user, ind, region, period, "in")
+    inside_ids = set(inside.filter(pk__in=[o.pk for o in objects]).values_list("pk", flat=True))
+    table = drilldown.rows(kind, objects, inside_ids)
+    results = []
+    for r in table:
+        if kind == "elder":
+            detail = f"{r['sex_label']} {r['age']}岁 {r['id_number']}"
+        elif kind == "institution":
+            detail = r["kind_label"]
+        else:
+            detail = ""
+        results.append(
+            {
+                "id": str(r["id"]),
+                "name": r["name"],
+                "detail": detail,
+                "region_path": r["region_path"],
+                "in_numerator": r["in_numerator"],
+            }
+        )
+    return {"kind": kind, "count": count, "page": page, "page_size": size, "results": results}
+
+
+@router.get("/monitoring/targets", response=list[TargetOut])
+@scoped
+def list_targets(request: HttpRequest, region: str, period: str = "") -> list[dict]:
+    """Targets that apply at ``region`` (its own and its ancestors'), optionally for one period."""
+    _require_view(request)
+    r = region_for_user(request.user, region)
+    chain = engine.ancestors_within(r.code, r.code[:2].ljust(12, "0"))
+    codes = {i.code for i in visible_indicators(request.user)}
+    qs = Target.objects.filter(region_code__in=chain, indicator_code__in=codes)
+    if period:
+        p = _period(period)
+        qs = qs.filter(period__in={p.label, str(p.year)})
+    return [
+        {
+            "indicator": t.indicator_code,
+            "region": t.region_code,
+            "period": t.period,
+            "op": t.op,
+            "value": float(t.value),
+            "source": t.source,
+        }
+        for t in qs
+    ]
+
+
+def _run_out(run: ComputeRun) -> dict:
+    return {
+        "id": run.pk,
+        "region": run.region_id,
+        "periods": run.periods.get("periods", []),
+        "status": run.status,
+        "done": run.done,
+        "total": run.total,
+        "percent": run.percent,
+        "error": run.error,
+    }
+
+
+@router.post("/monitoring/recompute", response={202: RunOut})
+@scoped
+def recompute(request: HttpRequest, payload: RunIn) -> Status:
+    """Queue a recompute of every indicator for the region (and below) and the periods."""
+    if not has_perm(request.user, "indicator.recompute"):
+        raise PermissionDenied
+    region = region_for_user(request.user, payload.region)
+    if not payload.periods:
+        raise ServiceError(error_codes.INVALID_PERIOD, _("Give at least one period."), field="periods")
+    run = services.request_recompute(acting_user=request.user, region=region, periods=payload.periods)
+    run.refresh_from_db()
+    return Status(202, _run_out(run))
+
+
+@router.get("/monitoring/runs/{run_id}", response=RunOut)
+@scoped
+def get_run(request: HttpRequest, run_id: int) -> dict:
+    """A recompute run's progress (runs you may see: those of regions in your scope)."""
+    _require_view(request)
+    from django.http import Http404
+
+    run = ComputeRun.objects.filter(pk=run_id).select_related("region").first()
+    if run is None:
+        raise Http404
+    region_for_user(request.user, run.region_id)
+    return _run_out(run)

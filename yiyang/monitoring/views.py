@@ -1,0 +1,339 @@
+"""Monitoring pages: dashboards (county with its townships, township with its villages), drill-down with
+Excel export, recompute with a progress bar, declarations and targets. Thin: parse, scope (regions via
+:mod:`.values` over ``core.scoping``; records via ``core.scoping``), call a service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from yiyang.core import exports
+from yiyang.core.access import scoped
+from yiyang.core.errors import ServiceError
+from yiyang.core.models import Region
+from yiyang.core.regions import RegionLevel
+from yiyang.core.scoping import get_institution_for_user, has_perm, region_scope_prefixes, scope_institutions
+from yiyang.core.services import record_export
+
+from . import drilldown, engine, services
+from .models import ComputeRun, Declaration, Target
+from .periods import Period, PeriodError, parse_period, trend_periods
+from .registry import all_indicators
+from .values import (
+    can_view_indicators,
+    child_rows,
+    home_region,
+    last_computed,
+    number,
+    region_for_user,
+    rows_for,
+    trend_rows,
+    visible_indicator,
+    visible_indicators,
+)
+
+PAGE_SIZE = 50
+TREND_LENGTH = 5
+
+
+def _require_view(request: HttpRequest) -> None:
+    if not can_view_indicators(request.user):
+        raise PermissionDenied
+
+
+def _context_region_period(request: HttpRequest) -> tuple[Region, Period]:
+    code = request.GET.get("region") or request.POST.get("region") or ""
+    if code:
+        region = region_for_user(request.user, code)
+    else:
+        region = home_region(request.user)
+        if region is None:
+            raise Http404
+    text = request.GET.get("period") or request.POST.get("period") or str(timezone.localdate().year)
+    try:
+        period = parse_period(text)
+    except PeriodError:
+        period = parse_period(str(timezone.localdate().year))
+        messages.error(request, _("Period must be a year (2026), a quarter (2026Q1) or a month (2026-03)."))
+    return region, period
+
+
+def _shortfall_text(row: Any) -> str:
+    n = row.judgement.shortfall
+    if not n:
+        return ""
+    kind = row.indicator.drill.kind if row.indicator.drill else ""
+    if kind == "elder":
+        return _("%(n)s more elders needed") % {"n": n}
+    return _("%(n)s more needed") % {"n": n}
+
+
+def _display(row: Any) -> dict[str, Any]:
+    return {
+        "row": row,
+        "value": number(row.value, places=1),
+        "target": number(row.target.value) if row.target else None,
+        "shortfall_text": _shortfall_text(row),
+    }
+
+
+@scoped
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """County dashboard (with the league table of townships) or township dashboard (with villages)."""
+    _require_view(request)
+    region, period = _context_region_period(request)
+    inds = visible_indicators(request.user)
+    rows = rows_for(region.code, period, inds)
+    shown = [_display(r) for r in rows]
+    selectable = [i for i in inds if engine.source_problem(i.code) is None]
+    chosen_code = request.GET.get("indicator") or next(
+        (i.code for i in selectable if i.key and i.is_rate), ""
+    )
+    chosen = next((i for i in inds if i.code == chosen_code), selectable[0] if selectable else None)
+    league: list[dict[str, Any]] = []
+    trend: list[dict[str, Any]] = []
+    if chosen is not None:
+        league = [{"region": c, **_display(r)} for c, r in child_rows(chosen, region, period)]
+        trend = [
+            {
+                "period": p.label,
+                "value": number(r.value, places=1),
+                "target": number(r.target.value) if r.target else None,
+            }
+            for p, r in zip(
+                trend_periods(period, TREND_LENGTH),
+                trend_rows(chosen, region.code, trend_periods(period, TREND_LENGTH)),
+                strict=True,
+            )
+        ]
+    chart = {
+        "indicator": chosen.name if chosen else "",
+        "unit": chosen.unit if chosen else "",
+        "target_label": _("Target"),
+        "league": [{"name": x["region"].name, "value": x["value"]} for x in league],
+        "trend": trend,
+        "target": next((x["target"] for x in reversed(trend) if x["target"] is not None), None),
+    }
+    ctx = {
+        "region": region,
+        "ancestors": [
+            a
+            for a in region.ancestors()
+            if any(p and a.code.startswith(p) for p in region_scope_prefixes(request.user))
+        ],
+        "period": period,
+        "rows": shown,
+        "key_rows": [d for d in shown if d["row"].indicator.key],
+        "chosen": chosen,
+        "selectable": selectable,
+        "league": league,
+        "chart": chart,
+        "child_level": _("Townships")
+        if region.level == RegionLevel.COUNTY
+        else _("Villages and communities"),
+        "computed_at": last_computed(region.code, period),
+        "can_recompute": has_perm(request.user, "indicator.recompute"),
+        "trend_labels": [p.label for p in trend_periods(period, TREND_LENGTH)],
+        "latest_run": ComputeRun.objects.filter(region=region).first(),
+    }
+    return render(request, "monitoring/dashboard.html", ctx)
+
+
+@scoped
+@login_required
+def value_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One value: numerator, denominator, target, and the list behind it (in / not in the numerator)."""
+    _require_view(request)
+    region, period = _context_region_period(request)
+    ind = visible_indicator(request.user, code)
+    row = rows_for(region.code, period, [ind])[0]
+    part = request.GET.get("part", "out")
+    ctx: dict[str, Any] = {"ind": ind, "region": region, "period": period, "d": _display(row), "part": part}
+    if ind.drillable and engine.source_problem(ind.code) is None:
+        try:
+            kind, qs = drilldown.subjects(request.user, ind, region, period, part)
+        except ServiceError as exc:
+            raise Http404 from exc
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        objects = list(page.object_list)
+        _k, inside = drilldown.subjects(request.user, ind, region, period, "in")
+        key = "code" if kind == "region" else "pk"
+        inside_ids = set(
+            inside.filter(**{f"{key}__in": [getattr(o, key) for o in objects]}).values_list(key, flat=True)
+        )
+        ctx.update(
+            kind=kind,
+            page=page,
+            table=drilldown.rows(kind, objects, inside_ids),
+            can_export=kind != "elder" or has_perm(request.user, "elder.export"),
+        )
+    return render(request, "monitoring/value_detail.html", ctx)
+
+
+@scoped
+@login_required
+def value_export(request: HttpRequest, code: str) -> HttpResponse:
+    """The drill-down list as Excel; exporting elders needs elder.export and audits every elder."""
+    _require_view(request)
+    region, period = _context_region_period(request)
+    ind = visible_indicator(request.user, code)
+    part = request.GET.get("part", "out")
+    try:
+        kind, qs = drilldown.subjects(request.user, ind, region, period, part)
+    except ServiceError as exc:
+        raise Http404 from exc
+    if kind == "elder" and not has_perm(request.user, "elder.export"):
+        raise PermissionDenied
+    objects = list(qs[: exports.MAX_ROWS])
+    key = "code" if kind == "region" else "pk"
+    _k, inside = drilldown.subjects(request.user, ind, region, period, "in")
+    inside_ids = set(inside.values_list(key, flat=True))
+    if kind == "elder":
+        record_export(
+            acting_user=request.user,
+            what=_("Indicator list %(code)s (Excel)") % {"code": ind.code},
+            elders=objects,
+            filters={"indicator": ind.code, "region": region.code, "period": period.label, "part": part},
+        )
+    data = drilldown.workbook(ind, region, period, kind, part, drilldown.rows(kind, objects, inside_ids))
+    response = HttpResponse(data, content_type=exports.XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{ind.code}-{region.code}-{period.label}-{part}.xlsx"'
+    )
+    return response
+
+
+@scoped
+@login_required
+@require_POST
+def recompute(request: HttpRequest) -> HttpResponse:
+    """Start a recompute of the region for the period and the trend periods; answers with the progress bar."""
+    if not has_perm(request.user, "indicator.recompute"):
+        raise PermissionDenied
+    region, period = _context_region_period(request)
+    labels = [p.label for p in trend_periods(period, TREND_LENGTH)]
+    run = services.request_recompute(acting_user=request.user, region=region, periods=labels)
+    if request.htmx:
+        run.refresh_from_db()
+        return render(request, "monitoring/partials/run.html", {"run": run})
+    return redirect(f"{reverse('monitoring:dashboard')}?region={region.code}&period={period.label}")
+
+
+@scoped
+@login_required
+def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress bar of a run (polled by htmx until the run is done)."""
+    _require_view(request)
+    run = ComputeRun.objects.filter(pk=pk).select_related("region").first()
+    if run is None:
+        raise Http404
+    region_for_user(request.user, run.region_id)
+    return render(request, "monitoring/partials/run.html", {"run": run})
+
+
+class DeclarationForm(forms.Form):
+    institution = forms.IntegerField(label=gettext_lazy("Institution"))
+    indicator = forms.ChoiceField(label=gettext_lazy("Indicator"))
+    value = forms.TypedChoiceField(
+        label=gettext_lazy("Declaration"),
+        choices=[("1", gettext_lazy("Holds")), ("0", gettext_lazy("No longer holds"))],
+        coerce=lambda v: v == "1",
+    )
+    effective_date = forms.DateField(
+        label=gettext_lazy("Effective date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    evidence = forms.FileField(label=gettext_lazy("Evidence (document or photo)"), required=False)
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [
+            (i.code, f"{i.code} {i.name}") for i in all_indicators() if i.declared
+        ]
+
+
+@scoped
+@login_required
+def declarations(request: HttpRequest) -> HttpResponse:
+    """Declared indicators (老年友善, green channel): the declarations in scope and a form to add one."""
+    _require_view(request)
+    can_declare = has_perm(request.user, "indicator.declare")
+    form = DeclarationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not can_declare:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                inst = get_institution_for_user(request.user, d["institution"])
+                services.declare(
+                    acting_user=request.user,
+                    institution=inst,
+                    indicator_code=d["indicator"],
+                    value=d["value"],
+                    effective_date=d["effective_date"],
+                    evidence=d.get("evidence"),
+                    note=d.get("note") or "",
+                )
+            except Http404:
+                form.add_error("institution", _("Choose an institution in your area."))
+            except ServiceError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("Declaration recorded."))
+                return redirect("monitoring:declarations")
+    institutions = scope_institutions(request.user).order_by("region_id", "name")
+    items = (
+        Declaration.objects.filter(institution__in=institutions)
+        .select_related("institution", "declared_by")
+        .order_by("-declared_at")[:200]
+    )
+    ctx = {"form": form, "items": items, "institutions": institutions, "can_declare": can_declare}
+    return render(request, "monitoring/declarations.html", ctx)
+
+
+@scoped
+@login_required
+def declaration_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    """Download a declaration's evidence (institutions in scope only)."""
+    from django.http import FileResponse
+
+    _require_view(request)
+    decl = Declaration.objects.filter(pk=pk, institution__in=scope_institutions(request.user)).first()
+    if decl is None or not decl.evidence:
+        raise Http404
+    return FileResponse(
+        decl.evidence.open("rb"), as_attachment=True, filename=decl.evidence_name or "evidence"
+    )
+
+
+@scoped
+@login_required
+def targets(request: HttpRequest) -> HttpResponse:
+    """Targets that apply in the user's area (their region and its ancestors)."""
+    _require_view(request)
+    region = home_region(request.user)
+    if region is None:
+        raise Http404
+    chain = engine.ancestors_within(region.code, region.code[:2].ljust(12, "0"))
+    codes = {i.code: i for i in visible_indicators(request.user)}
+    rows = [t for t in Target.objects.filter(region_code__in=chain) if t.indicator_code in codes]
+    names = dict(Region.objects.filter(code__in={t.region_code for t in rows}).values_list("code", "name"))
+    table = [
+        {"t": t, "ind": codes[t.indicator_code], "region_name": names.get(t.region_code, t.region_code)}
+        for t in rows
+    ]
+    return render(request, "monitoring/targets.html", {"table": table, "region": region})
