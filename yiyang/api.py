@@ -119,12 +119,14 @@ def _mount() -> None:
     from yiyang.assessments.api import router as assessments_router
     from yiyang.core.api import router as core_router
     from yiyang.health.api import router as health_router
+    from yiyang.monitoring.api import router as monitoring_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("", core_router)
     # Routers of other apps are mounted here, one line each.
     api.add_router("", assessments_router)
     api.add_router("", health_router)
+    api.add_router("", monitoring_router)
 
 
 _mount()

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("yiyang.web.urls")),
     path("", include("yiyang.core.urls")),
     path("", include("yiyang.assessments.urls")),
+    path("monitoring/", include("yiyang.monitoring.urls")),
     path("accounts/", include("yiyang.accounts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -108,6 +108,7 @@ ROLE_SPECS: dict[str, RoleSpec] = {
 MONITORING_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.HEALTH_OFFICER: frozenset(
         {
+            "monitoring.view",
             "indicator.view",
             "indicator.declare",
             "indicator.recompute",
@@ -116,9 +117,9 @@ MONITORING_PERMISSIONS: dict[str, frozenset[str]] = {
             "report.generate",
         }
     ),
-    Role.CIVIL_OFFICER: frozenset({"indicator.view_eldercare"}),
-    Role.INSTITUTION_ADMIN: frozenset({"indicator.view_eldercare"}),
-    Role.CLINICIAN: frozenset({"indicator.view"}),
+    Role.CIVIL_OFFICER: frozenset({"monitoring.view", "indicator.view_eldercare"}),
+    Role.INSTITUTION_ADMIN: frozenset({"monitoring.view", "indicator.view_eldercare"}),
+    Role.CLINICIAN: frozenset({"monitoring.view", "indicator.view"}),
 }
 for _role, _perms in MONITORING_PERMISSIONS.items():
     ROLE_SPECS[_role] = RoleSpec(ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms)
