@@ -7,12 +7,13 @@ and respond. Out of scope is 404 like missing; refusals are 4xx with Chinese fie
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
+from pydantic import Field
 
 from yiyang.core.access import scoped
 from yiyang.core.errors import ServiceError
@@ -33,7 +34,9 @@ from .schemas import (
     FollowUpPage,
     HealthCheckIn,
     HealthCheckOut,
+    Id,
     TimelineOut,
+    Year,
     contract_out,
 )
 
@@ -42,10 +45,10 @@ MAX_PAGE_SIZE = 100
 
 
 class ListQuery(Schema):
-    elder: int | None = None
-    year: int | None = None
-    page: int = 1
-    page_size: int = 20
+    elder: Id | None = None
+    year: Year | None = None
+    page: Annotated[int, Field(ge=1, le=100_000)] = 1
+    page_size: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = 20
 
 
 def _page(qs: Any, q: ListQuery) -> tuple[list, dict[str, int]]:
@@ -99,7 +102,7 @@ def create_check(request: HttpRequest, payload: HealthCheckIn) -> Status:
 
 @router.get("/chronic-cases", response=list[CaseOut])
 @scoped
-def list_cases(request: HttpRequest, elder: int | None = None, disease: str = "") -> Any:
+def list_cases(request: HttpRequest, elder: Id | None = None, disease: str = "") -> Any:
     qs = queries.scope_cases(request.user)
     if elder:
         qs = qs.filter(elder_id=elder)
@@ -126,7 +129,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status:
 
 
 class FollowUpQuery(ListQuery):
-    case: int | None = None
+    case: Id | None = None
 
 
 @router.get("/chronic-followups", response=FollowUpPage)
@@ -158,7 +161,7 @@ def create_followup(request: HttpRequest, payload: FollowUpIn) -> Status:
 
 
 class ContractQuery(ListQuery):
-    team: int | None = None
+    team: Id | None = None
     valid_on: dt.date | None = None
 
 
@@ -232,7 +235,11 @@ def end_contract(request: HttpRequest, contract_id: int, payload: EndContractIn)
 @router.get("/elders/{elder_id}/timeline", response=TimelineOut)
 @scoped
 def elder_timeline(
-    request: HttpRequest, elder_id: int, kind: str = "", year: int | None = None, page: int = 1
+    request: HttpRequest,
+    elder_id: int,
+    kind: str = "",
+    year: Year | None = None,
+    page: Annotated[int, Field(ge=1, le=1000)] = 1,
 ) -> dict:
     """Everything recorded about the elder, newest first; ``kind`` is a comma-separated subset of
     check, assessment, followup, tcm, contract, service, education, diagnosis."""

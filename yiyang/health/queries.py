@@ -44,6 +44,10 @@ if TYPE_CHECKING:
     AnyUser = User | AnonymousUser
 
 
+#: ids beyond a signed 64-bit integer cannot exist (and would overflow the database driver)
+MAX_ID = 2**63
+
+
 def health_elders(user: AnyUser) -> QuerySet[Elder]:
     """Elders whose health records ``user`` may read (none without ``health.view``)."""
     if not has_perm(user, "health.view"):
@@ -80,6 +84,8 @@ def _get(qs: QuerySet, pk: object) -> Any:
         pk = int(pk)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         raise Http404 from None
+    if not 0 < pk < MAX_ID:
+        raise Http404
     obj = qs.filter(pk=pk).first()
     if obj is None:
         raise Http404

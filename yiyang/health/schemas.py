@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
 from ninja.orm import create_schema
+from pydantic import Field
 
 from .models import ChronicFollowUp, Contract, HealthCheck
 from .services import CHECK_INPUT_FIELDS, FOLLOWUP_INPUT_FIELDS
+
+#: a record id as the API accepts it (beyond this no row can exist)
+Id = Annotated[int, Field(ge=1, le=2**53)]
+Year = Annotated[int, Field(ge=1900, le=2100)]
 
 _CheckFields = create_schema(
     HealthCheck,
@@ -22,7 +27,7 @@ _CheckFields = create_schema(
 
 
 class HealthCheckIn(_CheckFields):  # type: ignore[misc,valid-type]
-    elder_id: int
+    elder_id: Id
     check_date: dt.date
     confirm_warnings: bool = False
 
@@ -64,7 +69,7 @@ _FollowUpFields = create_schema(
 
 
 class FollowUpIn(_FollowUpFields):  # type: ignore[misc,valid-type]
-    case_id: int
+    case_id: Id
     visit_date: dt.date
     method: str
 
@@ -96,7 +101,7 @@ class FollowUpPage(Schema):
 
 
 class CaseIn(Schema):
-    elder_id: int
+    elder_id: Id
     disease: str
     diagnosed_on: dt.date
     source: str
@@ -105,7 +110,7 @@ class CaseIn(Schema):
 
 class CaseOut(Schema):
     id: int
-    elder_id: int
+    elder_id: Id
     disease: str
     icd10_code: str
     diagnosed_on: dt.date
@@ -116,9 +121,9 @@ class CaseOut(Schema):
 
 
 class ContractIn(Schema):
-    elder_id: int
-    team_id: int
-    doctor_id: int
+    elder_id: Id
+    team_id: Id
+    doctor_id: Id
     packages: list[str]
     signed_on: dt.date
     start_date: dt.date | None = None
@@ -130,9 +135,9 @@ class ContractIn(Schema):
 
 class ContractOut(Schema):
     id: int
-    elder_id: int
-    team_id: int
-    doctor_id: int
+    elder_id: Id
+    team_id: Id
+    doctor_id: Id
     signed_on: dt.date
     start_date: dt.date
     end_date: dt.date
@@ -168,7 +173,7 @@ class TimelineEntryOut(Schema):
 
 
 class TimelineOut(Schema):
-    elder_id: int
+    elder_id: Id
     page: int
     has_more: bool
     results: list[TimelineEntryOut]

@@ -324,7 +324,16 @@ def check_field_values(model: type, values: dict[str, Any]) -> None:
         field = model._meta.get_field(name)
         label = str(field.verbose_name)
         problem = None
-        if (
+        if isinstance(field, m.JSONField):
+            if not _json_shape_ok(name, field, value):
+                problem = _("%(field)s: wrong format.")
+            elif (
+                model is HealthCheck
+                and name in formdata.CHECK_MULTI
+                and not set(value) <= {c for c, _l in formdata.CHECK_MULTI[name]}
+            ):
+                problem = _("%(field)s: “%(value)s” is not one of the options.")
+        elif (
             field.choices
             and not isinstance(value, list)
             and str(value) not in {str(c) for c, _l in field.choices}
@@ -348,6 +357,31 @@ def check_field_values(model: type, values: dict[str, Any]) -> None:
                 problem % {"field": label, "value": value, "n": getattr(field, "max_length", "")},
                 field=name,
             )
+
+
+#: JSON fields holding a list of option codes (strings)
+STRING_LISTS = frozenset(
+    {
+        "symptoms",
+        "diet",
+        "drink_kinds",
+        "dentition",
+        "guidance",
+        "risk_factor_control",
+        "abnormalities",
+        "danger_signs",
+    }
+)
+
+
+def _json_shape_ok(name: str, field: Any, value: Any) -> bool:
+    if isinstance(field.get_default(), list):
+        if not isinstance(value, list):
+            return False
+        return name not in STRING_LISTS or all(isinstance(v, str) for v in value)
+    return isinstance(value, dict) and all(
+        isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value.values()
+    )
 
 
 def _clean_check(elder: Elder, data: dict[str, Any]) -> dict[str, Any]:
