@@ -6,6 +6,7 @@ from yiyang.api import api
 urlpatterns = [
     path("", include("yiyang.web.urls")),
     path("", include("yiyang.core.urls")),
+    path("health/", include("yiyang.health.urls")),
     path("", include("yiyang.assessments.urls")),
     path("monitoring/", include("yiyang.monitoring.urls")),
     path("accounts/", include("yiyang.accounts.urls")),

@@ -15,6 +15,7 @@ NAV = [
     ("core:elder-list", _("Elders"), "elder.view"),
     ("core:elder-create", _("Register elder"), "elder.add"),
     ("assessments:due-list", _("Reassessments due"), "elder.view"),
+    ("health:worklist", _("Health management"), "health.view"),
     ("monitoring:dashboard", _("Monitoring"), "monitoring.view"),
     ("core:institution-list", _("Institutions"), "institution.view"),
     ("core:region-tree", _("Regions"), None),
