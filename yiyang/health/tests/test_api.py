@@ -42,6 +42,7 @@ def test_implausible_value_is_a_chinese_field_error(api_for, fresh_elder):
     assert r.status_code == 422
     err = r.json()["errors"][0]
     assert err["field"] == "bp_left_systolic" and err["code"] == "IMPLAUSIBLE"
+    assert err["message"].startswith("左侧收缩压（mmHg）：30 不可能")
     assert not HealthCheck.objects.filter(elder=elder).exists()
 
 
