@@ -62,3 +62,22 @@ def check_indicator_definitions(app_configs: Any = None, **kwargs: Any) -> list[
                 )
             )
     return messages
+
+
+E003 = "monitoring.E003"
+
+
+@checks.register(checks.Tags.compatibility)
+def check_scorecard_definitions(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Every scorecard file parses and names only indicators that exist."""
+    from . import scorecards
+
+    messages: list[checks.CheckMessage] = []
+    for path in sorted(scorecards.SCORECARDS_DIR.glob("*.yaml")):
+        try:
+            scorecards.load_file(path)
+        except (scorecards.ScorecardDefinitionError, registry.UnknownIndicator) as exc:
+            messages.append(
+                checks.Error(f"Scorecard {path.name} is invalid.", hint=str(exc), obj=str(path), id=E003)
+            )
+    return messages

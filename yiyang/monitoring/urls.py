@@ -14,3 +14,11 @@ urlpatterns = [
     path("declarations/<int:pk>/evidence/", views.declaration_evidence, name="declaration-evidence"),
     path("targets/", views.targets, name="targets"),
 ]
+
+urlpatterns += [
+    path("scorecards/", views.scorecard_list, name="scorecards"),
+    path("scorecards/<int:pk>/", views.scorecard_detail, name="scorecard"),
+    path("scorecards/<int:pk>/evidence/<str:item>/", views.scorecard_evidence, name="scorecard-evidence"),
+    path("reports/", views.report_list, name="reports"),
+    path("reports/<int:pk>/", views.report_download, name="report-download"),
+]

@@ -148,6 +148,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "can_recompute": has_perm(request.user, "indicator.recompute"),
         "trend_labels": [p.label for p in trend_periods(period, TREND_LENGTH)],
         "latest_run": ComputeRun.objects.filter(region=region).first(),
+        "links": {
+            "targets": True,
+            "scorecards": has_perm(request.user, "scorecard.edit")
+            or has_perm(request.user, "scorecard.review"),
+            "reports": has_perm(request.user, "report.generate"),
+        },
     }
     return render(request, "monitoring/dashboard.html", ctx)
 
@@ -337,3 +343,212 @@ def targets(request: HttpRequest) -> HttpResponse:
         for t in rows
     ]
     return render(request, "monitoring/targets.html", {"table": table, "region": region})
+
+
+# --------------------------------------------------------------------------------------------------
+# Scorecards (示范县评分) and reports upwards
+# --------------------------------------------------------------------------------------------------
+
+
+def _scoped_assessment(request: HttpRequest, pk: int) -> Any:
+    from .models import ScorecardAssessment
+
+    a = ScorecardAssessment.objects.filter(pk=pk).select_related("region").first()
+    if a is None:
+        raise Http404
+    region_for_user(request.user, a.region_id)
+    return a
+
+
+def _require_scorecards(request: HttpRequest) -> None:
+    if not (has_perm(request.user, "scorecard.edit") or has_perm(request.user, "scorecard.review")):
+        raise PermissionDenied
+
+
+@scoped
+@login_required
+def scorecard_list(request: HttpRequest) -> HttpResponse:
+    """Self-assessments of the user's area, and a form to start one."""
+    from .models import ScorecardAssessment
+    from .scorecards import all_scorecards, start_assessment
+
+    _require_scorecards(request)
+    region = home_region(request.user)
+    if region is None:
+        raise Http404
+    if request.method == "POST":
+        if not has_perm(request.user, "scorecard.edit"):
+            raise PermissionDenied
+        try:
+            a = start_assessment(
+                acting_user=request.user,
+                scorecard_code=request.POST.get("scorecard", ""),
+                region=region,
+                period=request.POST.get("period", ""),
+            )
+        except (ServiceError, PeriodError) as exc:
+            messages.error(
+                request,
+                getattr(
+                    exc,
+                    "message",
+                    _("Period must be a year (2026), a quarter (2026Q1) or a month (2026-03)."),
+                ),
+            )
+        else:
+            return redirect("monitoring:scorecard", pk=a.pk)
+    prefixes = [p for p in region_scope_prefixes(request.user) if p]
+    items = [
+        a
+        for a in ScorecardAssessment.objects.select_related("region").order_by("-created_at")[:200]
+        if any(a.region_id.startswith(p) for p in prefixes)
+    ]
+    ctx = {
+        "items": items,
+        "cards": list(all_scorecards().values()),
+        "region": region,
+        "year": timezone.localdate().year,
+        "can_edit": has_perm(request.user, "scorecard.edit"),
+    }
+    return render(request, "monitoring/scorecard_list.html", ctx)
+
+
+@scoped
+@login_required
+def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One self-assessment: the county scores evidence items, submits; a reviewer awards points, finalises."""
+    from . import scorecards as sc
+    from .reports import scorecard_rows
+
+    _require_scorecards(request)
+    a = _scoped_assessment(request, pk)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "self":
+                sc.self_assess_item(
+                    a,
+                    acting_user=request.user,
+                    item_code=request.POST.get("item", ""),
+                    points=request.POST.get("points", ""),
+                    note=request.POST.get("note", ""),
+                    evidence=request.FILES.get("evidence"),
+                )
+            elif action == "review":
+                sc.review_item(
+                    a,
+                    acting_user=request.user,
+                    item_code=request.POST.get("item", ""),
+                    points=request.POST.get("points", ""),
+                    note=request.POST.get("note", ""),
+                )
+            elif action == "submit":
+                sc.submit(a, acting_user=request.user)
+            elif action == "finalise":
+                sc.finalise(a, acting_user=request.user)
+            elif action == "return":
+                sc.return_for_revision(a, acting_user=request.user, reason=request.POST.get("reason", ""))
+            else:
+                raise Http404
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        except KeyError:
+            raise Http404 from None
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("monitoring:scorecard", pk=a.pk)
+    card = sc.get_scorecard(a.scorecard_code)
+    ctx = {
+        "a": a,
+        "card": card,
+        "rows": scorecard_rows(a),
+        "events": a.events.select_related("by"),
+        "can_self": a.status == "draft" and has_perm(request.user, "scorecard.edit"),
+        "can_review": a.status == "submitted" and has_perm(request.user, "scorecard.review"),
+        "can_submit": sc.can_act(request.user, a, "submit"),
+        "can_finalise": sc.can_act(request.user, a, "finalise"),
+        "can_return": sc.can_act(request.user, a, "return"),
+        "can_report": has_perm(request.user, "report.generate"),
+    }
+    return render(request, "monitoring/scorecard_detail.html", ctx)
+
+
+@scoped
+@login_required
+def scorecard_evidence(request: HttpRequest, pk: int, item: str) -> HttpResponse:
+    from django.http import FileResponse
+
+    _require_scorecards(request)
+    a = _scoped_assessment(request, pk)
+    row = a.items.filter(item_code=item).first()
+    if row is None or not row.evidence:
+        raise Http404
+    return FileResponse(row.evidence.open("rb"), as_attachment=True, filename=row.evidence_name or "evidence")
+
+
+@scoped
+@login_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    """Reports upwards: generate the indicator report or a scorecard as Excel or PDF; the history."""
+    from . import reports
+    from .models import Report
+
+    if not has_perm(request.user, "report.generate"):
+        raise PermissionDenied
+    region = home_region(request.user)
+    if region is None:
+        raise Http404
+    if request.method == "POST":
+        scorecard = None
+        if request.POST.get("kind") == "scorecard":
+            try:
+                scorecard = _scoped_assessment(request, int(request.POST.get("scorecard") or 0))
+            except ValueError:
+                raise Http404 from None
+        try:
+            report = reports.generate(
+                acting_user=request.user,
+                kind=request.POST.get("kind", ""),
+                region=scorecard.region
+                if scorecard
+                else region_for_user(request.user, request.POST.get("region") or region.code),
+                period=scorecard.period if scorecard else request.POST.get("period", ""),
+                file_format=request.POST.get("format", ""),
+                scorecard=scorecard,
+            )
+        except PeriodError:
+            messages.error(
+                request, _("Period must be a year (2026), a quarter (2026Q1) or a month (2026-03).")
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Report generated."))
+            return redirect(f"{reverse('monitoring:reports')}#report-{report.pk}")
+        return redirect("monitoring:reports")
+    prefixes = [p for p in region_scope_prefixes(request.user) if p]
+    history = [
+        r
+        for r in Report.objects.select_related("region", "generated_by").order_by("-generated_at")[:200]
+        if any(r.region_id.startswith(p) for p in prefixes)
+    ]
+    ctx = {"history": history, "region": region, "year": timezone.localdate().year}
+    return render(request, "monitoring/reports.html", ctx)
+
+
+@scoped
+@login_required
+def report_download(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.http import FileResponse
+
+    from .models import Report
+
+    if not has_perm(request.user, "report.generate"):
+        raise PermissionDenied
+    report = Report.objects.filter(pk=pk).first()
+    if report is None:
+        raise Http404
+    region_for_user(request.user, report.region_id)
+    return FileResponse(
+        report.file.open("rb"), as_attachment=True, filename=report.file.name.rsplit("/", 1)[-1]
+    )
