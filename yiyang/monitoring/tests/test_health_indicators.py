@@ -1,0 +1,217 @@
+"""HM indicators over the health app's records (archives, checks, TCM records, contracts, contracted
+services), on the hand-built 测试县; each answer is worked out in the test (INDICATORS.md HM-*)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from yiyang.assessments.models import AssessmentResponse
+from yiyang.health.models import (
+    Contract,
+    ContractService,
+    FamilyDoctorTeam,
+    HealthArchive,
+    HealthCheck,
+    ServiceDelivery,
+    TcmRecord,
+)
+from yiyang.monitoring import engine
+from yiyang.monitoring.periods import parse_period
+from yiyang.monitoring.registry import get_indicator
+
+from .factories import COUNTY, make_elder, make_institution
+
+D = dt.date
+OLD = D(1950, 5, 5)
+_n = itertools.count(1)
+
+
+def compute(code: str, period: str = "2026") -> engine.Computed:
+    return engine.compute_indicator(get_indicator(code), COUNTY, parse_period(period))[COUNTY]
+
+
+@pytest.fixture
+def centre(county):  # type: ignore[no-untyped-def]
+    return make_institution(county["a"], "township_health_centre")
+
+
+@pytest.fixture
+def doctor(users):  # type: ignore[no-untyped-def]
+    return users["doctor_sj"]
+
+
+def archive(elder, centre, established: dt.date) -> None:  # type: ignore[no-untyped-def]
+    HealthArchive.objects.create(
+        elder=elder, number=f"52990100100{next(_n):06d}", established_on=established, institution=centre
+    )
+
+
+def check(elder, centre, doctor, day: dt.date, *, complete: bool = True, guidance: bool = True) -> None:  # type: ignore[no-untyped-def]
+    HealthCheck.objects.create(
+        elder=elder,
+        check_date=day,
+        year=day.year,
+        institution=centre,
+        doctor=doctor,
+        recorded_by=doctor,
+        part_assessment=complete,
+        part_physical=complete,
+        part_auxiliary=complete,
+        part_guidance=guidance,
+        is_complete=complete and guidance,
+    )
+
+
+def assessed(elder, doctor, day: dt.date, instrument: str = "gbt42195", status: str = "final"):  # type: ignore[no-untyped-def]
+    when = dt.datetime.combine(day, dt.time(10), tzinfo=timezone.get_current_timezone())
+    return AssessmentResponse.objects.create(
+        elder=elder,
+        instrument_code=instrument,
+        instrument_version="1",
+        status=status,
+        assessor=doctor,
+        assessed_at=when,
+    )
+
+
+def test_hm1_needs_an_archive_and_a_complete_check_in_the_year(county, centre, doctor):
+    """HM-1: 65+ residents with an archive and a complete health check (four parts) in the year."""
+    v = county["village_a"]
+    a, b, c, d, e = (make_elder(v, OLD) for _ in range(5))
+    young = make_elder(v, D(1962, 1, 1))  # 64 on 31 Dec 2026: outside the base
+    for x in (a, b, d, e, young):
+        archive(x, centre, D(2020, 1, 1) if x is not d else D(2027, 1, 1))
+    check(a, centre, doctor, D(2026, 4, 1))  # counted
+    check(b, centre, doctor, D(2026, 4, 1), complete=False)  # check not complete
+    check(c, centre, doctor, D(2026, 4, 1))  # no archive
+    check(d, centre, doctor, D(2026, 4, 1))  # archive only from 2027
+    check(e, centre, doctor, D(2025, 12, 31))  # last year's check
+    check(young, centre, doctor, D(2026, 4, 1))
+    hm1 = compute("HM-1")
+    assert (hm1.numerator, hm1.denominator, hm1.value) == (1, 5, Decimal("20.0000"))
+    hm3 = compute("HM-3")  # any check in the year: a, b, c, d
+    assert (hm3.numerator, hm3.denominator) == (4, 5)
+    assert compute("HM-3", "2025").numerator == 1
+
+
+def test_hm2_counts_complete_tcm_management_in_the_year(county, centre, doctor):
+    v = county["village_b"]
+    a, b, _c = (make_elder(v, OLD) for _ in range(3))
+    for elder, complete, day in [(a, True, D(2026, 8, 8)), (b, False, D(2026, 8, 8))]:
+        TcmRecord.objects.create(
+            elder=elder,
+            service_date=day,
+            response=assessed(elder, doctor, day, "tcm33"),
+            institution=centre,
+            doctor=doctor,
+            is_complete=complete,
+        )
+    c = compute("HM-2")
+    assert (c.numerator, c.denominator) == (1, 3)
+
+
+def test_hm5_disabled_elders_assessed_and_guided(county, centre, doctor):
+    """HM-5: disabled or semi-disabled 65+ residents with an ability assessment and guidance in the year."""
+    v = county["village_a"]
+    a = make_elder(v, OLD, categories=("disabled",))
+    b = make_elder(v, OLD, categories=("semi_disabled",))
+    c = make_elder(v, OLD, categories=("semi_disabled",))
+    make_elder(v, OLD)  # not disabled: outside the base
+    assessed(a, doctor, D(2026, 2, 2))
+    check(a, centre, doctor, D(2026, 2, 3))
+    assessed(b, doctor, D(2026, 2, 2))  # assessed, no guidance
+    assessed(c, doctor, D(2026, 2, 2), status="draft")  # a draft is not an assessment
+    check(c, centre, doctor, D(2026, 2, 3))
+    hm5 = compute("HM-5")
+    assert (hm5.numerator, hm5.denominator, hm5.value) == (
+        1,
+        3,
+        (Decimal(100) / 3).quantize(Decimal("0.0001")),
+    )
+
+
+def test_hm6_contract_valid_on_the_reference_date_including_one_ending_that_day(county, centre, doctor):
+    team = FamilyDoctorTeam.objects.create(name="甲团队", institution=centre, leader=doctor)
+    v = county["village_b2"]
+
+    def contract(start: dt.date, end: dt.date, ended_on: dt.date | None = None) -> None:
+        Contract.objects.create(
+            elder=make_elder(v, OLD),
+            team=team,
+            doctor=doctor,
+            signed_on=start,
+            start_date=start,
+            end_date=end,
+            ended_on=ended_on,
+            created_by=doctor,
+        )
+
+    contract(D(2026, 1, 1), D(2026, 12, 31))  # ends on the reference date: valid
+    contract(D(2025, 12, 31), D(2026, 12, 30))  # ended the day before
+    contract(D(2026, 1, 1), D(2027, 6, 30), ended_on=D(2026, 6, 1))  # ended early
+    contract(D(2027, 1, 1), D(2027, 12, 31))  # not started
+    contract(D(2026, 1, 1), D(2027, 6, 30), ended_on=D(2026, 12, 31))  # ended early on the day: valid
+    make_elder(v, OLD)  # no contract
+    c = compute("HM-6")
+    assert (c.numerator, c.denominator) == (2, 6)
+    # on 30 June (2026Q2): the first, the second and the fifth (the third ended on 1 June)
+    assert compute("HM-6", "2026Q2").numerator == 3
+
+
+def test_hm7_services_delivered_of_those_due_in_the_period(county, centre, doctor):
+    team = FamilyDoctorTeam.objects.create(name="乙团队", institution=centre, leader=doctor)
+    k = Contract.objects.create(
+        elder=make_elder(county["village_a"], OLD),
+        team=team,
+        doctor=doctor,
+        signed_on=D(2026, 1, 1),
+        start_date=D(2026, 1, 1),
+        end_date=D(2026, 12, 31),
+        created_by=doctor,
+    )
+
+    def due(seq: int, day: dt.date, cancelled: bool = False) -> ContractService:
+        return ContractService.objects.create(
+            contract=k,
+            item_code="visit",
+            name="随访",
+            sequence=seq,
+            window_start=day,
+            due_date=day,
+            cancelled=cancelled,
+        )
+
+    done = due(1, D(2026, 3, 31))
+    due(2, D(2026, 6, 30))
+    due(3, D(2026, 9, 30), cancelled=True)
+    due(4, D(2027, 1, 31))
+    ServiceDelivery.objects.create(
+        contract=k,
+        service=done,
+        item_code="visit",
+        delivered_on=D(2026, 3, 20),
+        delivered_by=doctor,
+        place="home",
+    )
+    c = compute("HM-7")
+    assert (c.numerator, c.denominator, c.value) == (1, 2, Decimal("50.0000"))
+    assert compute("HM-7", "2026Q1").value == 100
+
+
+def test_hm9_elders_at_home_assessed_and_guided(county, centre, doctor):
+    home = make_institution(county["a"], "eldercare_home")
+    v = county["village_a"]
+    a = make_elder(v, OLD)
+    b = make_elder(v, OLD)
+    inside = make_elder(v, OLD, residence_institution=home)  # not at home
+    for x in (a, inside):
+        assessed(x, doctor, D(2026, 5, 5), "barthel")
+        check(x, centre, doctor, D(2026, 5, 6))
+    assessed(b, doctor, D(2026, 5, 5), "barthel")
+    c = compute("HM-9")
+    assert (c.numerator, c.denominator) == (1, 2)
