@@ -45,6 +45,7 @@ from .values import (
 )
 
 PAGE_SIZE = 50
+AUTO_COMPUTE_LEVELS = (RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
 TREND_LENGTH = 5
 
 
@@ -96,6 +97,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     region, period = _context_region_period(request)
     inds = visible_indicators(request.user)
+    if last_computed(region.code, period) is None and region.level in AUTO_COMPUTE_LEVELS:
+        # First look at a county or smaller area for this period: compute it now (well under a second
+        # for a county), so nobody meets an empty dashboard. Larger areas wait for a recompute run.
+        services.compute_now(region.code, period.label)
     rows = rows_for(region.code, period, inds)
     shown = [_display(r) for r in rows]
     selectable = [i for i in inds if engine.source_problem(i.code) is None]

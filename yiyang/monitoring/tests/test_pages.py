@@ -146,3 +146,13 @@ def test_declaring_a_computed_indicator_or_wrong_file_is_refused(client_for, dem
 def test_targets_page_lists_the_plan_targets(client_for, demo_db):
     html = client_for("wjj").get("/monitoring/targets/").content.decode()
     assert "HM-1" in html and "72" in html and "实施方案" in html
+
+
+def test_first_look_at_a_county_period_computes_it(client_for, demo_db):
+    """Nobody meets an empty dashboard: the first visit to a county's period computes it."""
+    from yiyang.monitoring.models import IndicatorValue
+
+    assert not IndicatorValue.objects.filter(period="2026").exists()
+    html = client_for("mzj").get("/monitoring/", {"period": "2026"}).content.decode()
+    assert IndicatorValue.objects.filter(region_id="520621000000", period="2026", indicator_code="IR-9")
+    assert "每百名老人养老床位" in html
