@@ -914,28 +914,32 @@ def add_team_member(team: FamilyDoctorTeam, *, acting_user: User, user: User, ro
     return member
 
 
-def generate_services(contract: Contract) -> list[ContractService]:
+def service_rows(contract: Contract, items: list[ServicePackageItem]) -> list[ContractService]:
     """The services a contract is owed: each package item ``times_per_year`` times per contract year,
-    the period split into equal windows, each due by its window's last day."""
+    the period split into equal windows, each due by its window's last day (unsaved rows)."""
     days = (contract.end_date - contract.start_date).days + 1
     rows = []
-    for package in contract.packages.all():
-        for item in package.items.all():
-            count = max(1, math.ceil(item.times_per_year * days / 365 - 1e-9))
-            for i in range(count):
-                start = contract.start_date + dt.timedelta(days=math.floor(i * days / count))
-                end = contract.start_date + dt.timedelta(days=math.floor((i + 1) * days / count) - 1)
-                rows.append(
-                    ContractService(
-                        contract=contract,
-                        item_code=item.code,
-                        name=item.name,
-                        sequence=i + 1,
-                        window_start=start,
-                        due_date=end,
-                    )
+    for item in items:
+        count = max(1, math.ceil(item.times_per_year * days / 365 - 1e-9))
+        for i in range(count):
+            rows.append(
+                ContractService(
+                    contract=contract,
+                    item_code=item.code,
+                    name=item.name,
+                    sequence=i + 1,
+                    window_start=contract.start_date + dt.timedelta(days=math.floor(i * days / count)),
+                    due_date=contract.start_date + dt.timedelta(days=math.floor((i + 1) * days / count) - 1),
                 )
-    return ContractService.objects.bulk_create(rows)
+            )
+    return rows
+
+
+def generate_services(contract: Contract) -> list[ContractService]:
+    items = list(
+        ServicePackageItem.objects.filter(package__in=contract.packages.all()).order_by("package_id", "code")
+    )
+    return ContractService.objects.bulk_create(service_rows(contract, items))
 
 
 def _overlapping(

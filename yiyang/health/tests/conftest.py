@@ -68,28 +68,44 @@ def check_data():
 
 @pytest.fixture
 def fresh_elder(demo_db):
-    """An active elder aged 66+ of the institution, with no health record yet (demo data aside)."""
+    """A newly registered active elder aged 70 in a village of the institution's township, with no
+    health record (the demo county's own elders carry a year of demo records)."""
+    import random
+
+    from yiyang.accounts.models import User
+    from yiyang.core import services as core_services
+    from yiyang.core.demo import synthetic_id
+    from yiyang.core.models import Institution, Region
+
+    rng = random.Random(4242)
 
     def pick(institution_name: str = SJ, exclude: tuple[int, ...] = ()):  # type: ignore[no-untyped-def]
-        from yiyang.core.models import Elder
-
-        cutoff = dt.date.today().replace(year=dt.date.today().year - 67)
-        return (
-            Elder.objects.filter(
-                managing_institution__name=institution_name,
-                residence_institution=None,
-                status="active",
-                residence_status="registered_resident",
-                birth_date__lte=cutoff,
-                health_checks__isnull=True,
-                chronic_cases__isnull=True,
-                family_contracts__isnull=True,
-                tcm_records__isnull=True,
-            )
-            .exclude(pk__in=exclude)
-            .order_by("pk")
+        centre = Institution.objects.get(name=institution_name)
+        village = (
+            Region.objects.filter(code__startswith=centre.region_id[:9], level="village")
+            .order_by("code")
             .first()
         )
+        user = User.objects.get(username="doctor_sj" if institution_name == SJ else "doctor_tp")
+        today = dt.date.today()
+        birth = today.replace(year=today.year - 70) - dt.timedelta(days=rng.randint(1, 300))
+        for _ in range(50):
+            number = synthetic_id(rng, birth, rng.choice("MF"))
+            try:
+                return core_services.register_elder(
+                    acting_user=user,
+                    data=core_services.ElderData(
+                        name="测试老人",
+                        id_number=number,
+                        region=village,
+                        living_situation="with_children",
+                        residence_status="registered_resident",
+                        managing_institution=centre,
+                    ),
+                )
+            except core_services.errors.ServiceError:
+                continue
+        raise AssertionError("could not register a test elder")
 
     return pick
 
