@@ -383,4 +383,7 @@ def load_demo(*, elders: int = 6000, seed: int = 20221, today: dt.date | None = 
         ],
         batch_size=5000,
     )
-    return {"institutions": len(institutions), "elders": len(batch), "users": len(DEMO_USERS)}
+    from yiyang.health.demo import load_health_demo  # the health app's year of records, on this registry
+
+    health = load_health_demo(seed=seed, today=today)
+    return {"institutions": len(institutions), "elders": len(batch), "users": len(DEMO_USERS), **health}
