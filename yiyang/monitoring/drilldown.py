@@ -139,13 +139,13 @@ def workbook(
                 ]
             )
     elif kind == "institution":
-        ws.append([_("No."), _("Name"), _("Type"), _("Region"), _("In the numerator")])
+        ws.append([_("No."), _("Institution"), _("Type"), _("Region"), _("In the numerator")])
         for n, r in enumerate(table, 1):
             ws.append(
                 [n, r["name"], r["kind_label"], r["region_path"], _("Yes") if r["in_numerator"] else _("No")]
             )
     else:
-        ws.append([_("No."), _("Code"), _("Name"), _("In the numerator")])
+        ws.append([_("No."), _("Code"), _("Region"), _("In the numerator")])
         for n, r in enumerate(table, 1):
             ws.append([n, r["id"], r["region_path"], _("Yes") if r["in_numerator"] else _("No")])
     for cell in ws[5]:
