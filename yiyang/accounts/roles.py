@@ -85,13 +85,16 @@ ROLE_SPECS: dict[str, RoleSpec] = {
                 "health.view",
                 "health.change",
                 "contract.change",
+                "assessment.fill",
             }
         ),
     ),
     # Family-doctor team member: the elders with a contract in force with their team (core.scoping).
     Role.FAMILY_DOCTOR: RoleSpec(
         Binding.TEAM,
-        frozenset({"elder.view", "institution.view", "health.view", "health.change", "contract.change"}),
+        frozenset(
+            {"elder.view", "institution.view", "health.view", "health.change", "contract.change", "assessment.fill"}
+        ),
     ),
     # Accounts and reference data; no health data unless also given a scoped role.
     Role.SYSADMIN: RoleSpec(

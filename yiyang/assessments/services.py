@@ -85,13 +85,13 @@ def _instrument(code: str, version: str | None = None) -> Instrument:
 
 
 def can_assess(user: User, instrument: Instrument) -> bool:
-    """Whether ``user`` holds one of the instrument's ``required_roles`` and may change elder records."""
+    """Whether ``user`` holds one of the instrument's ``required_roles`` and may fill assessments."""
     roles = {a.role for a in user.active_assignments}
-    return bool(roles & set(instrument.required_roles)) and "elder.change" in user.permissions()
+    return bool(roles & set(instrument.required_roles)) and "assessment.fill" in user.permissions()
 
 
 def _require_can_assess(user: User, instrument: Instrument) -> None:
-    require_perm(user, "elder.change")
+    require_perm(user, "assessment.fill")
     if not can_assess(user, instrument):
         raise PermissionDenied(_("Your role may not fill in this instrument."))
 
@@ -380,7 +380,7 @@ def request_reassessment(
     An open trigger for the same elder and instrument is kept rather than duplicated.
     """
     if acting_user is not None:
-        require_perm(acting_user, "elder.change")
+        require_perm(acting_user, "assessment.fill")
     instrument = _instrument(instrument_code)
     reason = (reason or "").strip()
     if len(reason) < 2:

@@ -128,3 +128,19 @@ def test_due_list_over_the_api(api_for, sj_elder):
     assert sj_elder.pk not in {e["elder"] for e in before}
     row = next(e for e in after if e["elder"] == sj_elder.pk)
     assert row["due"] == "2025-05-02" and row["reasons"] == ["due"]
+
+
+def test_family_doctor_records_a_barthel_for_a_contracted_elder_but_not_an_ability_assessment(api_for, users):
+    """A family-doctor team member (jtys_sj) does the yearly scales for contracted elders; the
+    GB/T 42195 ability assessment stays with clinicians (its required_roles)."""
+    from yiyang.core.scoping import scope_elders
+
+    elder = scope_elders(users["jtys_sj"]).order_by("pk").first()
+    api = api_for("jtys_sj")
+    ok = api.post(f"/api/v1/elders/{elder.pk}/assessments", {"instrument": "barthel", "items": BARTHEL_FULL})
+    assert ok.status_code == 201, ok.content
+    refused = api.post(
+        f"/api/v1/elders/{elder.pk}/assessments",
+        {"instrument": "gbt42195", "items": by_scores("gbt42195", G2)},
+    )
+    assert refused.status_code == 403
