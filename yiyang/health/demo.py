@@ -2,7 +2,8 @@
 
 Called at the end of :func:`yiyang.core.demo.load_demo`. Everything is generated from the seed and
 ``today``: one family-doctor team per township health centre (双江's led by doctor_sj, with the demo
-login ``jtys_sj`` as a member), the service packages of ``data/packages.yaml``, and for residents
+login ``jtys_sj`` as a member, and ``admin_sj``, the centre's administrator who manages its teams),
+the service packages of ``data/packages.yaml``, and for residents
 aged 65+ yearly checks (this year and the two before, for the year-on-year charts), result notices,
 TCM identifications, hypertension/diabetes registries with follow-ups decided by the rules, contracts
 with their services due and delivered, and education activities. Rows are bulk-created (no audit
@@ -43,6 +44,8 @@ from .models import (
 from .models.education import EducationFormat, EducationTopic
 
 FAMILY_DOCTOR_LOGIN = "jtys_sj"
+#: the 双江 centre's administrator: forms and manages its family-doctor teams (team.manage)
+TEAM_ADMIN_LOGIN = "admin_sj"
 
 
 def _date_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
@@ -180,6 +183,10 @@ def load_health_demo(*, seed: int = 20221, today: dt.date | None = None) -> dict
     sj_team = next(t for t in teams.values() if t.leader_id == doctor_sj.pk)
     TeamMember.objects.create(team=sj_team, user=fd, role="village_doctor")
     RoleAssignment.objects.create(user=fd, role="family_doctor", team=sj_team)
+    admin = User.objects.create_user(
+        TEAM_ADMIN_LOGIN, password=DEMO_PASSWORD, display_name="双江街道中心卫生院 院长"
+    )
+    RoleAssignment.objects.create(user=admin, role="institution_admin", institution=sj_team.institution)
     # Coverage per township: a well-run seat, a few middling, a few lagging (so indicators differ).
     coverage = {town: rng.choice([0.92, 0.85, 0.78, 0.7, 0.62, 0.5, 0.42]) for town in teams}
     coverage[sj_team.institution.region_id[:9]] = 0.88

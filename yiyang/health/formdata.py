@@ -131,3 +131,50 @@ def label(options: list[tuple[str, str]], code: str | None) -> str:
 def labels(options: list[tuple[str, str]], codes: list[str] | None) -> str:
     names = dict(options)
     return "、".join(names.get(c, c) for c in (codes or []))
+
+
+# §5.4 个人基本信息表 (multi; the first option "无" excludes the others) [S2]
+DRUG_ALLERGIES = numbered("无", "青霉素", "磺胺", "链霉素", "其他")
+EXPOSURES = numbered("无", "化学品", "毒物", "射线")
+DISABILITIES = numbered(
+    "无残疾", "视力残疾", "听力残疾", "言语残疾", "肢体残疾", "智力残疾", "精神残疾", "其他残疾"
+)
+FAMILY_DISEASES = numbered(
+    "无", "高血压", "糖尿病", "冠心病", "慢性阻塞性肺疾病", "恶性肿瘤", "脑卒中", "严重精神障碍", "结核病",
+    "肝炎", "先天畸形", "其他",
+)  # fmt: skip
+#: 家族史 rows of the form, in printed order
+FAMILY_MEMBERS = [("father", "父亲"), ("mother", "母亲"), ("siblings", "兄弟姐妹"), ("children", "子女")]
+#: archive multi-choice JSON fields and their option lists ("1" = none, exclusive)
+ARCHIVE_MULTI = {"drug_allergies": DRUG_ALLERGIES, "exposures": EXPOSURES, "disabilities": DISABILITIES}
+
+# §1.7 住院治疗情况: 住院史 and 家庭病床史 rows share one table, told apart by kind [S2]
+STAY_KINDS = [("hospital", "住院史"), ("sickbed", "家庭病床史")]
+
+#: The row tables of the 体检表 and the 个人基本信息表 (JSON lists of dicts): each column's key and
+#: whether it must be filled when the row is used. Dates: "month" = YYYY-MM (填表说明: 日期填写年月，
+#: 年份应写4位), "date" = YYYY-MM-DD.
+ROW_TABLES: dict[str, dict[str, tuple[str, bool]]] = {
+    "hospital_stays": {
+        "kind": ("choice", True),
+        "admitted": ("month", True),
+        "discharged": ("month", False),
+        "reason": ("text", True),
+        "institution": ("text", False),
+        "record_no": ("text", False),
+    },
+    "medications": {
+        "name": ("text", True),
+        "route": ("text", False),
+        "dose": ("text", False),
+        "duration": ("text", False),
+        "adherence": ("choice", False),
+    },
+    "vaccinations": {"name": ("text", True), "date": ("date", True), "institution": ("text", False)},
+    "surgeries": {"name": ("text", True), "date": ("date", False)},
+    "traumas": {"name": ("text", True), "date": ("date", False)},
+    "transfusions": {"name": ("text", True), "date": ("date", False)},
+}
+ROW_CHOICES = {("hospital_stays", "kind"): STAY_KINDS, ("medications", "adherence"): ADHERENCE}
+#: at most this many rows per table (the paper form has 2–6; a year may need a few more)
+MAX_ROWS = 20

@@ -31,8 +31,10 @@ from .models import (
     EducationActivity,
     FamilyDoctorTeam,
     HealthCheck,
+    Medication,
     ServiceDelivery,
     TcmRecord,
+    TeamMember,
 )
 from .models.family import DeliveryPlace
 
@@ -121,6 +123,43 @@ def scope_teams(user: AnyUser) -> QuerySet[FamilyDoctorTeam]:
 
 def get_team(user: AnyUser, pk: object) -> FamilyDoctorTeam:
     return _get(scope_teams(user), pk)
+
+
+def get_team_member(user: AnyUser, pk: object) -> TeamMember:
+    return _get(TeamMember.objects.filter(team__in=scope_teams(user)).select_related("team", "user"), pk)
+
+
+def team_candidates(institutions: list[Any]) -> QuerySet:
+    """People who may be put in a team of these institutions: their staff, and anyone already in
+    one of their teams (village doctors have no institution account of their own)."""
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    return (
+        user_model.objects.filter(
+            Q(role_assignments__institution__in=institutions)
+            | Q(role_assignments__team__institution__in=institutions)
+            | Q(team_memberships__team__institution__in=institutions),
+            is_active=True,
+        )
+        .distinct()
+        .order_by("display_name", "username")
+    )
+
+
+def elder_medications(elder: Elder) -> QuerySet[Medication]:
+    """The medication list of an elder the caller has scoped (current first)."""
+    return Medication.objects.filter(elder=elder).select_related("recorded_by")
+
+
+def get_medication(user: AnyUser, pk: object) -> Medication:
+    return _get(_scoped(Medication, user).select_related("elder"), pk)
+
+
+def selfcare_choices(elder: Elder) -> QuerySet[AssessmentResponse]:
+    """Finalised, uncorrected self-care assessments of an elder the caller has scoped, newest first:
+    the ones a health check may take its self-care level from."""
+    return AssessmentResponse.objects.current().filter(elder=elder, instrument_code="selfcare")
 
 
 def scope_education(user: AnyUser) -> QuerySet[EducationActivity]:

@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yiyang.accounts.roles import Role
 from yiyang.assessments import services as assessment_services
@@ -25,7 +27,7 @@ from yiyang.assessments.models import AssessmentResponse
 from yiyang.core import audit
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Elder, Institution
-from yiyang.core.scoping import require_perm
+from yiyang.core.scoping import has_perm, require_perm
 
 from . import error_codes, formdata, icd, rules
 from .models import (
@@ -48,6 +50,7 @@ from .models import (
     TcmRecord,
     TeamMember,
 )
+from .models.family import MemberRole
 
 if TYPE_CHECKING:
     from yiyang.accounts.models import User
@@ -79,21 +82,22 @@ def acting_institution(user: User) -> Institution:
     )
 
 
-def _check_date(elder: Elder, day: dt.date | None, field: str) -> dt.date:
+def _check_date(elder: Elder, day: dt.date | None, field: str, model: type | None = None) -> dt.date:
+    model = model or HealthCheck
     if day is None:
         raise ServiceError(
-            error_codes.INVALID, _("%(field)s: required.") % {"field": _label(field)}, field=field
+            error_codes.INVALID, _("%(field)s: required.") % {"field": _label(field, model)}, field=field
         )
     if day > today():
         raise ServiceError(
             error_codes.DATE_IN_FUTURE,
-            _("%(field)s: the date cannot be in the future.") % {"field": _label(field)},
+            _("%(field)s: the date cannot be in the future.") % {"field": _label(field, model)},
             field=field,
         )
     if day < elder.birth_date:
         raise ServiceError(
             error_codes.DATE_BEFORE_BIRTH,
-            _("%(field)s: the date cannot be before the birth date.") % {"field": _label(field)},
+            _("%(field)s: the date cannot be before the birth date.") % {"field": _label(field, model)},
             field=field,
         )
     return day
@@ -131,6 +135,114 @@ def _plain(value: Any) -> Any:
 
 def _snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
     return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+#: column headings of the row tables (formdata.ROW_TABLES), as the pages show them
+ROW_COLUMN_LABELS = {
+    "kind": gettext_lazy("Kind"),
+    "admitted": gettext_lazy("Admitted / bed opened (month)"),
+    "discharged": gettext_lazy("Discharged / bed closed (month)"),
+    "reason": gettext_lazy("Reason"),
+    "institution": gettext_lazy("Institution (full name)"),
+    "record_no": gettext_lazy("Medical record number"),
+    "name": gettext_lazy("Name"),
+    "route": gettext_lazy("Route"),
+    "dose": gettext_lazy("Frequency and dose"),
+    "duration": gettext_lazy("Time taken"),
+    "adherence": gettext_lazy("Adherence"),
+    "date": gettext_lazy("Date"),
+}
+ROW_TEXT_MAX = 100
+
+
+def clean_rows(elder: Elder, model: type, table: str, rows: Any, *, until: dt.date) -> list[dict[str, str]]:
+    """A row table (住院史, 用药, 接种, 手术…) as stored: a list of dicts with the columns of
+    ``formdata.ROW_TABLES[table]`` as strings. Blank rows are dropped; a used row needs its required
+    columns; dates are real, not after ``until`` and not before the birth date. Each refusal names
+    the table, the row number and the column."""
+    columns = formdata.ROW_TABLES[table]
+    title = _label(table, model)
+    if rows in (None, ""):
+        return []
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ServiceError(error_codes.INVALID, _("%(field)s: wrong format.") % {"field": title}, field=table)
+    out: list[dict[str, str]] = []
+    for row in rows:
+        values = {k: ("" if row.get(k) is None else str(row.get(k)).strip()) for k in columns}
+        if not any(values[k] for k, (kind, _req) in columns.items() if kind != "choice"):
+            continue  # a blank row (a choice left at its default does not make a row)
+        n = len(out) + 1
+        unknown = set(row) - set(columns)
+        if unknown:
+            raise ServiceError(
+                error_codes.INVALID,
+                _("%(table)s, row %(n)s: unknown column %(column)s.")
+                % {"table": title, "n": n, "column": sorted(unknown)[0]},
+                field=f"{table}.{n - 1}",
+            )
+        for key, (kind, required) in columns.items():
+            value = values[key]
+            where = {"table": title, "n": n, "column": ROW_COLUMN_LABELS[key]}
+            field = f"{table}.{n - 1}.{key}"
+            if not value:
+                if required:
+                    raise ServiceError(
+                        error_codes.INVALID,
+                        _("%(table)s, row %(n)s: %(column)s is required.") % where,
+                        field=field,
+                    )
+                continue
+            if kind == "choice" and value not in dict(formdata.ROW_CHOICES[(table, key)]):
+                raise ServiceError(
+                    error_codes.INVALID,
+                    _("%(table)s, row %(n)s: %(column)s is not one of the options.") % where,
+                    field=field,
+                )
+            if kind == "text" and len(value) > ROW_TEXT_MAX:
+                raise ServiceError(
+                    error_codes.INVALID,
+                    _("%(table)s, row %(n)s: %(column)s is too long (at most %(max)s characters).")
+                    % (where | {"max": ROW_TEXT_MAX}),
+                    field=field,
+                )
+            if kind in ("month", "date"):
+                try:
+                    day = dt.date.fromisoformat(value + "-01" if kind == "month" else value)
+                    if kind == "month" and len(value) != 7:
+                        raise ValueError(value)
+                except ValueError:
+                    message = (
+                        _("%(table)s, row %(n)s: %(column)s must be a year and month (YYYY-MM).")
+                        if kind == "month"
+                        else _("%(table)s, row %(n)s: %(column)s must be a date (YYYY-MM-DD).")
+                    )
+                    raise ServiceError(error_codes.INVALID, message % where, field=field) from None
+                if (
+                    day > until
+                    or (kind == "date" and day < elder.birth_date)
+                    or (kind == "month" and day < elder.birth_date.replace(day=1))
+                ):
+                    raise ServiceError(
+                        error_codes.INVALID,
+                        _("%(table)s, row %(n)s: %(column)s must lie between the birth date and %(until)s.")
+                        % (where | {"until": until.isoformat()}),
+                        field=field,
+                    )
+        if table == "hospital_stays" and values["discharged"] and values["discharged"] < values["admitted"]:
+            raise ServiceError(
+                error_codes.INVALID,
+                _("%(table)s, row %(n)s: %(column)s must not be before the admission.")
+                % {"table": title, "n": n, "column": ROW_COLUMN_LABELS["discharged"]},
+                field=f"{table}.{n - 1}.discharged",
+            )
+        out.append(values)
+    if len(out) > formdata.MAX_ROWS:
+        raise ServiceError(
+            error_codes.INVALID,
+            _("%(field)s: at most %(n)s rows.") % {"field": title, "n": formdata.MAX_ROWS},
+            field=table,
+        )
+    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -183,18 +295,40 @@ ARCHIVE_FIELDS = [
 def update_archive(archive: HealthArchive, *, acting_user: User, data: dict[str, Any]) -> HealthArchive:
     """Change the 个人基本信息表 items of an archive; the audit row holds the field diff."""
     require_perm(acting_user, "health.change")
-    archive = HealthArchive.objects.select_for_update().get(pk=archive.pk)
+    archive = HealthArchive.objects.select_for_update().select_related("elder").get(pk=archive.pk)
     before = _snapshot(archive, ARCHIVE_FIELDS)
-    for name in ARCHIVE_FIELDS:
-        if name in data:
-            setattr(archive, name, data[name])
-    for name, none_code in (("drug_allergies", "1"), ("exposures", "1"), ("disabilities", "1")):
-        codes = getattr(archive, name) or []
-        if none_code in codes and len(codes) > 1:
+    values = {name: data[name] for name in ARCHIVE_FIELDS if name in data}
+    check_field_values(HealthArchive, values)
+    for table in ("surgeries", "traumas", "transfusions"):
+        if table in values:
+            values[table] = clean_rows(archive.elder, HealthArchive, table, values[table], until=today())
+    for name, value in values.items():
+        setattr(
+            archive, name, value if value is not None else HealthArchive._meta.get_field(name).get_default()
+        )
+    family = archive.family_history or {}
+    members = dict(formdata.FAMILY_MEMBERS)
+    multi = [(name, _label(name, HealthArchive), getattr(archive, name) or [], options)
+             for name, options in formdata.ARCHIVE_MULTI.items()]  # fmt: skip
+    for key, codes in family.items():
+        if key not in members:
             raise ServiceError(
                 error_codes.INVALID,
-                _("%(field)s: “none” cannot be combined with other options.")
-                % {"field": _label(name, HealthArchive)},
+                _("%(field)s: unknown family member “%(value)s”.")
+                % {"field": _label("family_history", HealthArchive), "value": key},
+                field="family_history",
+            )
+        label = f"{_label('family_history', HealthArchive)}（{members[key]}）"
+        multi.append((f"family_history.{key}", label, codes, formdata.FAMILY_DISEASES))
+    for name, label, codes, options in multi:
+        if not set(codes) <= {c for c, _l in options}:
+            raise ServiceError(
+                error_codes.INVALID, _("%(field)s: unknown option.") % {"field": label}, field=name
+            )
+        if "1" in codes and len(codes) > 1:
+            raise ServiceError(
+                error_codes.INVALID,
+                _("%(field)s: “none” cannot be combined with other options.") % {"field": label},
                 field=name,
             )
     archive.save()
@@ -202,6 +336,15 @@ def update_archive(archive: HealthArchive, *, acting_user: User, data: dict[str,
     if changes:
         audit.record("update", user=acting_user, obj=archive, changes=changes)
     return archive
+
+
+@transaction.atomic
+def save_basic_information(elder: Elder, *, acting_user: User, data: dict[str, Any]) -> HealthArchive:
+    """个人基本信息表: create the archive if missing and change its items, in one transaction (a
+    refused item leaves no new archive behind)."""
+    require_perm(acting_user, "health.change")
+    archive = ensure_archive(elder, acting_user=acting_user)
+    return update_archive(archive, acting_user=acting_user, data=data)
 
 
 @transaction.atomic
@@ -256,6 +399,9 @@ def add_medication(elder: Elder, *, acting_user: User, data: dict[str, Any]) -> 
     require_perm(acting_user, "health.change")
     if not (data.get("name") or "").strip():
         raise ServiceError(error_codes.INVALID, _("Drug name: required."), field="name")
+    check_field_values(Medication, {k: data.get(k) for k in ("name", "route", "dose", "adherence")})
+    if data.get("started_on") is not None:
+        _check_date(elder, data["started_on"], "started_on", Medication)
     medication = Medication.objects.create(
         elder=elder,
         name=data["name"].strip(),
@@ -308,6 +454,8 @@ CHECK_INPUT_FIELDS = [
         "selfcare_score",
     }
 ]
+#: the 体检表's row tables (住院治疗情况, 主要用药情况, 非免疫规划预防接种史)
+CHECK_ROW_TABLES = ("hospital_stays", "medications", "vaccinations")
 MEASURED_FIELDS = [name for name in CHECK_INPUT_FIELDS if name in rules.PLAUSIBILITY]
 #: multi-choice items whose first option ("无症状", "未发现") excludes the others
 EXCLUSIVE_FIRST = {"symptoms": formdata.NO_SYMPTOM}
@@ -443,6 +591,9 @@ def record_health_check(
     require_perm(acting_user, "health.change")
     values = _clean_check(elder, data)
     check_date = _check_date(elder, values.get("check_date"), "check_date")
+    for table in CHECK_ROW_TABLES:
+        if table in values:
+            values[table] = clean_rows(elder, HealthCheck, table, values[table], until=check_date)
     notice = values.get("notice_date")
     if notice is not None and (notice < check_date or notice > today()):
         raise ServiceError(
@@ -869,6 +1020,48 @@ def sync_packages(*, acting_user: User | None = None, path: Path = PACKAGES_FILE
     return out
 
 
+def team_institutions(user: User) -> list[Institution]:
+    """Institutions whose family-doctor teams ``user`` may manage: those they administer."""
+    if not has_perm(user, "team.manage"):
+        return []
+    return [
+        a.institution
+        for a in user.active_assignments
+        if a.role == Role.INSTITUTION_ADMIN and a.institution is not None
+    ]
+
+
+def _require_team_manager(user: User, institution: Institution) -> None:
+    """team.manage, and only for the teams of an institution the user administers."""
+    require_perm(user, "team.manage")
+    if institution.pk not in {i.pk for i in team_institutions(user)}:
+        raise PermissionDenied("team.manage")
+
+
+def _clean_team(institution: Institution, name: str, villages: list[Any]) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError(error_codes.INVALID, _("Name: required."), field="name")
+    if len(name) > FamilyDoctorTeam._meta.get_field("name").max_length:
+        raise ServiceError(error_codes.INVALID, _("Name: too long (at most 60 characters)."), field="name")
+    county = institution.region_id[:6]
+    outside = [v for v in villages if v.level != "village" or not v.code.startswith(county)]
+    if outside:
+        raise ServiceError(
+            error_codes.INVALID,
+            _("Villages served: %(name)s is not a village of the institution's county.")
+            % {"name": outside[0].name},
+            field="villages",
+        )
+    return name
+
+
+def _clean_role(role: str) -> str:
+    if role not in MemberRole.values:
+        raise ServiceError(error_codes.INVALID, _("Role in team: choose one of the options."), field="role")
+    return role
+
+
 @transaction.atomic
 def create_team(
     *,
@@ -880,11 +1073,12 @@ def create_team(
     members: list[tuple[User, str]],
 ) -> FamilyDoctorTeam:
     """组建团队: a team with its leader, members (each given the family_doctor role bound to the team)
-    and the villages it serves."""
-    require_perm(acting_user, "team.manage")
-    if not (name or "").strip():
-        raise ServiceError(error_codes.INVALID, _("Name: required."), field="name")
-    team = FamilyDoctorTeam.objects.create(name=name.strip(), institution=institution, leader=leader)
+    and the villages it serves. Only an administrator of the institution may form its teams."""
+    _require_team_manager(acting_user, institution)
+    name = _clean_team(institution, name, villages)
+    for _user, role in members:
+        _clean_role(role)
+    team = FamilyDoctorTeam.objects.create(name=name, institution=institution, leader=leader)
     team.villages.set(villages)
     everyone = list(members)
     if leader not in [u for u, _r in everyone]:
@@ -901,16 +1095,85 @@ def create_team(
 
 
 @transaction.atomic
+def update_team(
+    team: FamilyDoctorTeam,
+    *,
+    acting_user: User,
+    name: str,
+    leader: User,
+    villages: list[Any],
+    is_active: bool = True,
+) -> FamilyDoctorTeam:
+    """Change a team's name, leader (who becomes an active member), villages served, or retire it.
+    Contracts already signed keep their team; a retired team takes no new contracts."""
+    _require_team_manager(acting_user, team.institution)
+    team = FamilyDoctorTeam.objects.select_for_update().get(pk=team.pk)
+    name = _clean_team(team.institution, name, villages)
+    before = {
+        "name": team.name,
+        "leader": team.leader_id,
+        "villages": sorted(team.villages.values_list("code", flat=True)),
+        "is_active": team.is_active,
+    }
+    team.name, team.leader, team.is_active = name, leader, is_active
+    team.save(update_fields=["name", "leader", "is_active"])
+    team.villages.set(villages)
+    if not TeamMember.objects.filter(team=team, user=leader, is_active=True).exists():
+        add_team_member(team, acting_user=acting_user, user=leader, role="gp")
+    after = {
+        "name": name,
+        "leader": leader.pk,
+        "villages": sorted(v.code for v in villages),
+        "is_active": is_active,
+    }
+    changes = audit.diff(before, after)
+    if changes:
+        audit.record("update", user=acting_user, obj=team, changes=changes)
+    return team
+
+
+@transaction.atomic
 def add_team_member(team: FamilyDoctorTeam, *, acting_user: User, user: User, role: str) -> TeamMember:
+    """Put ``user`` in the team with a role; the family_doctor role bound to the team gives them the
+    team's contracted elders."""
     from yiyang.accounts.models import RoleAssignment
 
-    require_perm(acting_user, "team.manage")
+    _require_team_manager(acting_user, team.institution)
+    _clean_role(role)
     member, _created = TeamMember.objects.update_or_create(
         team=team, user=user, defaults={"role": role, "is_active": True}
     )
     RoleAssignment.objects.get_or_create(user=user, role=Role.FAMILY_DOCTOR, team=team)
     user._assignments_cache = None  # type: ignore[attr-defined]
     audit.record("update", user=acting_user, obj=team, changes={"member": [None, f"{user.pk}:{role}"]})
+    return member
+
+
+@transaction.atomic
+def remove_team_member(member: TeamMember, *, acting_user: User) -> TeamMember:
+    """Take a member out of the team: the membership is kept as inactive (contracts name them) and the
+    team-bound role is withdrawn, so the team's elders leave their scope. The leader stays."""
+    from yiyang.accounts.models import RoleAssignment
+
+    team = member.team
+    _require_team_manager(acting_user, team.institution)
+    if member.user_id == team.leader_id:
+        raise ServiceError(
+            error_codes.INVALID,
+            _("Team member: the team leader cannot be removed; choose another leader first."),
+            field="member",
+        )
+    if member.is_active:
+        member.is_active = False
+        member.save(update_fields=["is_active"])
+        RoleAssignment.objects.filter(user=member.user, role=Role.FAMILY_DOCTOR, team=team).delete()
+        member.user._assignments_cache = None  # type: ignore[attr-defined]
+        audit.record(
+            "update",
+            user=acting_user,
+            obj=team,
+            changes={"member": [f"{member.user_id}:{member.role}", None]},
+        )
     return member
 
 

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +29,8 @@ from yiyang.core.scoping import has_perm, region_scope_prefixes
 from . import formdata, icd, queries, rules, services
 from .forms import (
     CHECK_SECTIONS,
+    ROW_FORMS,
+    BasicInformationForm,
     CaseForm,
     CheckListForm,
     ContractForm,
@@ -38,8 +40,11 @@ from .forms import (
     EndContractForm,
     FollowUpForm,
     HealthCheckForm,
+    MedicationForm,
     NoticeForm,
     TcmForm,
+    TeamForm,
+    TeamMemberForm,
 )
 from .models import (
     Diagnosis,
@@ -93,9 +98,40 @@ def archive(request: HttpRequest, pk: int) -> HttpResponse:
         "kinds": [(k, queries.KIND_LABELS[k]) for k in queries.TIMELINE_KINDS],
         "can_change": has_perm(request.user, "health.change"),
         "diagnosis_form": DiagnosisForm(),
+        "basic": _basic_summary(archive_row),
         "icd_codes": icd.codes().values(),
     }
     return render(request, "health/archive.html", ctx)
+
+
+def _basic_summary(archive_row: HealthArchive | None) -> list[tuple[Any, str]]:
+    """The 个人基本信息表 items of the archive that are filled, as (label, wording) for the cover."""
+    if archive_row is None:
+        return []
+    label = lambda name: HealthArchive._meta.get_field(name).verbose_name  # noqa: E731
+    out: list[tuple[Any, str]] = []
+    for name, options in formdata.ARCHIVE_MULTI.items():
+        if getattr(archive_row, name):
+            out.append((label(name), formdata.labels(options, getattr(archive_row, name))))
+    if archive_row.allergy_other:
+        out.append((label("allergy_other"), archive_row.allergy_other))
+    for table in ("surgeries", "traumas", "transfusions"):
+        rows = [r for r in getattr(archive_row, table) or [] if isinstance(r, dict)]
+        if rows:
+            out.append(
+                (label(table), "；".join(f"{r.get('name', '')} {r.get('date', '')}".strip() for r in rows))
+            )
+    members = dict(formdata.FAMILY_MEMBERS)
+    family = [
+        f"{members.get(k, k)}：{formdata.labels(formdata.FAMILY_DISEASES, v)}"
+        for k, v in (archive_row.family_history or {}).items()
+        if v
+    ]
+    if family:
+        out.append((label("family_history"), "；".join(family)))
+    if archive_row.genetic_disease:
+        out.append((label("genetic_disease"), archive_row.genetic_disease))
+    return out
 
 
 @scoped
@@ -148,7 +184,9 @@ def check_create(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, "health.change")
     elder = queries.get_health_elder(request.user, pk)
     queue = request.GET.get("queue", "")
-    form = HealthCheckForm(request.POST or None, initial={"check_date": _today()})
+    form = HealthCheckForm(
+        request.POST or None, initial={"check_date": _today()}, selfcare=queries.selfcare_choices(elder)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             check = services.record_health_check(
@@ -156,6 +194,7 @@ def check_create(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=request.user,
                 data=form.service_data(),
                 confirm_warnings=form.cleaned_data.get("confirm_warnings", False),
+                selfcare_response=form.cleaned_data.get("selfcare_response"),
             )
         except ServiceError as exc:
             _to_form(form, exc)
@@ -169,6 +208,50 @@ def check_create(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(f"{_url('health:batch')}?village={queue}")
             return redirect("health:check-detail", check.pk)
     return render(request, "health/check_form.html", {"elder": elder, "form": form, "queue": queue})
+
+
+@scoped
+@login_required
+def check_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a 健康体检表 (the audit row keeps the field diff); the same form as a new check."""
+    _need(request, "health.change")
+    check = queries.get_check(request.user, pk)
+    elder = check.elder
+    form = HealthCheckForm(request.POST or None, instance=check, selfcare=queries.selfcare_choices(elder))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_health_check(
+                elder,
+                acting_user=request.user,
+                data=form.service_data(),
+                confirm_warnings=form.cleaned_data.get("confirm_warnings", False),
+                check=check,
+                selfcare_response=form.cleaned_data.get("selfcare_response"),
+            )
+        except ServiceError as exc:
+            _to_form(form, exc)
+            form.needs_confirmation = exc.code == "CONFIRM_WARNINGS"  # type: ignore[attr-defined]
+        else:
+            messages.success(request, _("Health check saved for %(name)s.") % {"name": elder.name})
+            return redirect("health:check-detail", check.pk)
+    return render(request, "health/check_form.html", {"elder": elder, "form": form, "check": check})
+
+
+@scoped
+@login_required
+def row_add(request: HttpRequest, table: str) -> HttpResponse:
+    """htmx: one empty row of a row table (住院史, 用药, 接种, 手术…), numbered ``n``, and the add
+    button again with ``n + 1``. Shows no record."""
+    if table not in ROW_FORMS:
+        raise Http404
+    try:
+        n = max(0, min(int(request.GET.get("n") or 0), 9999))
+    except ValueError:
+        n = 0
+    form = ROW_FORMS[table](prefix=f"{table}-{n}")
+    return render(
+        request, "health/partials/row.html", {"table": table, "row": form, "next_number": n + 1, "oob": True}
+    )
 
 
 def _url(name: str, *args: Any) -> str:
@@ -239,11 +322,37 @@ def check_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "missing": [
                 (rules.PART_LABELS[p], [labels.get(n, n) for n in names]) for p, names in missing.items()
             ],
+            "problems": [
+                (title, formdata.labels(options, check.main_problems.get(key)))
+                for key, (title, options) in formdata.MAIN_PROBLEMS.items()
+                if (check.main_problems or {}).get(key)
+            ],
+            "tables": [
+                (HealthCheck._meta.get_field(t).verbose_name, *_row_display(t, getattr(check, t)))
+                for t in services.CHECK_ROW_TABLES
+                if getattr(check, t)
+            ],
             "deadline": rules.notice_deadline(check.check_date),
             "in_time": rules.notified_in_time(check.check_date, check.notice_date),
             "can_change": has_perm(request.user, "health.change"),
         },
     )
+
+
+def _row_display(table: str, rows: list[dict]) -> tuple[list, list[list[str]]]:
+    """Headings and cells of a stored row table, choice codes shown as their wording."""
+    keys = list(formdata.ROW_TABLES[table])
+    cells = [
+        [
+            formdata.label(formdata.ROW_CHOICES[(table, k)], row.get(k)) or row.get(k, "")
+            if (table, k) in formdata.ROW_CHOICES
+            else row.get(k, "")
+            for k in keys
+        ]
+        for row in rows
+        if isinstance(row, dict)
+    ]
+    return [services.ROW_COLUMN_LABELS[k] for k in keys], cells
 
 
 def _filled(check: HealthCheck, name: str) -> bool:
@@ -592,3 +701,214 @@ def education(request: HttpRequest) -> HttpResponse:
         "health/education.html",
         {"form": form, "page": page, "can_change": has_perm(request.user, "health.change")},
     )
+
+
+# ------------------------------------------------------------------------- archive: basic information
+
+
+def _service_errors(form: Any, exc: ServiceError) -> None:
+    """A service refusal on a page: its messages already name the field (and row), so they go on top."""
+    for err in exc.as_list():
+        form.add_error(None, err["message"])
+
+
+@scoped
+@login_required
+def basic_information(request: HttpRequest, pk: int) -> HttpResponse:
+    """个人基本信息表: blood type, allergies, exposure, 既往史 (手术/外伤/输血 tables), family history,
+    hereditary disease, disabilities. 既往史·疾病 are the coded diagnoses of the archive page."""
+    _need(request, "health.change")
+    elder = queries.get_health_elder(request.user, pk)
+    archive_row = HealthArchive.objects.filter(elder=elder).first()
+    form = BasicInformationForm(request.POST or None, archive=archive_row)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_basic_information(elder, acting_user=request.user, data=form.service_data())
+        except ServiceError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("Basic information saved."))
+            return redirect("health:archive", elder.pk)
+    return render(
+        request, "health/basic_information.html", {"elder": elder, "form": form, "archive": archive_row}
+    )
+
+
+@scoped
+@login_required
+def medications(request: HttpRequest, pk: int) -> HttpResponse:
+    """主要用药情况 of the archive: the list, a row added in place (htmx), a drug stopped."""
+    elder = queries.get_health_elder(request.user, pk)
+    form = MedicationForm(request.POST or None)
+    if request.method == "POST":
+        _need(request, "health.change")
+        if form.is_valid():
+            try:
+                services.add_medication(elder, acting_user=request.user, data=form.cleaned_data)
+            except ServiceError as exc:
+                _service_errors(form, exc)
+            else:
+                messages.success(request, _("Medication added."))
+                if not request.headers.get("HX-Request"):
+                    return redirect("health:medications", elder.pk)
+                form = MedicationForm()
+    ctx = {
+        "elder": elder,
+        "form": form,
+        "medications": queries.elder_medications(elder),
+        "can_change": has_perm(request.user, "health.change"),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "health/partials/medications.html", ctx)
+    return render(request, "health/medications.html", ctx)
+
+
+@scoped
+@login_required
+@require_POST
+def medication_stop(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, "health.change")
+    medication = queries.get_medication(request.user, pk)
+    services.stop_medication(medication, acting_user=request.user)
+    messages.success(request, _("Medication stopped: %(name)s.") % {"name": medication.name})
+    return redirect("health:medications", medication.elder_id)
+
+
+# ------------------------------------------------------------------------------ family-doctor teams
+
+
+@scoped
+@login_required
+def teams(request: HttpRequest) -> HttpResponse:
+    """家庭医生团队: the teams in scope; administrators form and manage their institution's."""
+    rows = (
+        queries.scope_teams(request.user).prefetch_related("villages").order_by("institution__name", "name")
+    )
+    managed = {i.pk for i in services.team_institutions(request.user)}
+    return render(
+        request,
+        "health/teams.html",
+        {
+            "teams": [(t, t.members.filter(is_active=True).count()) for t in rows[:300]],
+            "managed": managed,
+            "can_create": bool(managed),
+        },
+    )
+
+
+@scoped
+@login_required
+def team_create(request: HttpRequest) -> HttpResponse:
+    _need(request, "team.manage")
+    institutions = services.team_institutions(request.user)
+    if not institutions:
+        raise PermissionDenied
+    form = TeamForm(
+        request.POST or None, institutions=institutions, candidates=queries.team_candidates(institutions)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            team = services.create_team(acting_user=request.user, members=[], **form.cleaned())
+        except ServiceError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("Team formed: %(name)s.") % {"name": team.name})
+            return redirect("health:team-detail", team.pk)
+    return render(request, "health/team_form.html", {"form": form, "title": _("Form a team")})
+
+
+def _team_context(request: HttpRequest, team: Any, **extra: Any) -> dict[str, Any]:
+    can_manage = team.institution_id in {i.pk for i in services.team_institutions(request.user)}
+    return {
+        "team": team,
+        "members": team.members.select_related("user").order_by("-is_active", "user__display_name"),
+        "villages": team.villages.order_by("code"),
+        "can_manage": can_manage,
+        "fulfilment": queries.team_fulfilment(team, _today()),
+        **extra,
+    }
+
+
+@scoped
+@login_required
+def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A team: leader, members with their roles, villages served, 履约; its administrator edits it."""
+    team = queries.get_team(request.user, pk)
+    candidates = queries.team_candidates([team.institution])
+    member_form = TeamMemberForm(candidates=candidates)
+    return render(request, "health/team_detail.html", _team_context(request, team, member_form=member_form))
+
+
+@scoped
+@login_required
+def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, "team.manage")
+    team = queries.get_team(request.user, pk)
+    if team.institution_id not in {i.pk for i in services.team_institutions(request.user)}:
+        raise PermissionDenied
+    initial = {
+        "name": team.name,
+        "leader": str(team.leader_id),
+        "villages": list(team.villages.values_list("code", flat=True)),
+        "is_active": team.is_active,
+    }
+    form = TeamForm(
+        request.POST or None,
+        initial=initial,
+        institutions=[team.institution],
+        candidates=queries.team_candidates([team.institution]),
+        editing=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_team(team, acting_user=request.user, **form.cleaned())
+        except ServiceError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("Team saved."))
+            return redirect("health:team-detail", team.pk)
+    return render(request, "health/team_form.html", {"form": form, "team": team, "title": _("Edit team")})
+
+
+@scoped
+@login_required
+@require_POST
+def team_member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a member with a role (htmx: the members table comes back with the new row)."""
+    _need(request, "team.manage")
+    team = queries.get_team(request.user, pk)
+    form = TeamMemberForm(request.POST, candidates=queries.team_candidates([team.institution]))
+    if form.is_valid():
+        try:
+            services.add_team_member(
+                team,
+                acting_user=request.user,
+                user=form.people[form.cleaned_data["user"]],
+                role=form.cleaned_data["role"],
+            )
+        except ServiceError as exc:
+            _service_errors(form, exc)
+        else:
+            if not request.headers.get("HX-Request"):
+                messages.success(request, _("Member added."))
+                return redirect("health:team-detail", team.pk)
+            form = TeamMemberForm(candidates=queries.team_candidates([team.institution]))
+    ctx = _team_context(request, team, member_form=form)
+    if request.headers.get("HX-Request"):
+        return render(request, "health/partials/team_members.html", ctx)
+    return render(request, "health/team_detail.html", ctx)
+
+
+@scoped
+@login_required
+@require_POST
+def team_member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, "team.manage")
+    member = queries.get_team_member(request.user, pk)
+    try:
+        services.remove_team_member(member, acting_user=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Member removed: %(name)s.") % {"name": member.user})
+    return redirect("health:team-detail", member.team_id)
