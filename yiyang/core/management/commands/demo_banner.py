@@ -4,7 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from yiyang.core.demo import DEMO_PASSWORD, DEMO_USERS
+from yiyang.accounts.models import User
+from yiyang.core.demo import DEMO_PASSWORD
 
 
 class Command(BaseCommand):
@@ -22,6 +23,8 @@ class Command(BaseCommand):
             f"  API docs: http://127.0.0.1:{opts['port']}/api/v1/docs",
             f"  Demo logins (password / 密码: {DEMO_PASSWORD}):",
         ]
-        lines += [f"    {u.username:<10} {u.display_name}" for u in DEMO_USERS]
+        # Every demo login, including those other apps' demo loaders add (e.g. a family doctor).
+        users = User.objects.filter(is_active=True).order_by("pk")[:20]
+        lines += [f"    {u.username:<10} {u.display_name}" for u in users]
         lines += ["=" * 64, ""]
         self.stdout.write("\n".join(lines))
