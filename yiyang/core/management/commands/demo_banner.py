@@ -24,7 +24,10 @@ class Command(BaseCommand):
             f"  Demo logins (password / 密码: {DEMO_PASSWORD}):",
         ]
         # Every demo login, including those other apps' demo loaders add (e.g. a family doctor).
-        users = User.objects.filter(is_active=True).order_by("pk")[:20]
-        lines += [f"    {u.username:<10} {u.display_name}" for u in users]
+        users = list(User.objects.filter(is_active=True).order_by("pk")[:40])
+        leaders = [u for u in users if u.username.startswith("fd_")]
+        lines += [f"    {u.username:<10} {u.display_name}" for u in users if u not in leaders]
+        if leaders:
+            lines.append(f"    fd_<乡镇代码>  其他乡镇家庭医生团队长（{len(leaders)} 个，如 {leaders[0].username}）")
         lines += ["=" * 64, ""]
         self.stdout.write("\n".join(lines))
