@@ -33,6 +33,7 @@ from .models import (
     HealthCheck,
     Medication,
     ServiceDelivery,
+    ServicePackageItem,
     TcmRecord,
     TeamMember,
 )
@@ -429,6 +430,8 @@ def timeline(
                 )
             )
     if "service" in wanted:
+        # Show the service by its package name (年度健康体检), not its code (annual_check).
+        names = dict(ServicePackageItem.objects.values_list("code", "name"))
         for _pk, day, code, place, contract_id in window(
             ServiceDelivery.objects.filter(contract__elder=elder), "delivered_on"
         ).values_list("pk", "delivered_on", "item_code", "place", "contract_id"):
@@ -437,7 +440,7 @@ def timeline(
                     day,
                     "service",
                     str(KIND_LABELS["service"]),
-                    f"{code} · {DeliveryPlace(place).label}",
+                    f"{names.get(code, code)} · {DeliveryPlace(place).label}",
                     contract_id,
                 )
             )
