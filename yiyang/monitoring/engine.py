@@ -22,7 +22,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from yiyang.core.models import RESIDENT_STATUSES, ElderStatus, Region
@@ -176,7 +176,10 @@ def condition_q(model: type[models.Model], cond: Any, period: Period) -> Q:
             inner = inner.filter(condition_q(related, c, period))
         if not rel.auto_created:  # a forward many-to-many named on this model
             return Q(**{f"{cond.relation}__in": inner.values("pk")})
-        return Q(pk__in=inner.values(rel.field.name))
+        # A correlated EXISTS: PostgreSQL turns it into a semi-join, hashed over a whole province and
+        # through the related table's index for one county (where an IN over every related row of the
+        # period would read them all).
+        return Q(Exists(inner.filter(**{rel.field.name: models.OuterRef("pk")})))
     if isinstance(cond, schema.AnyCondition):
         q = Q(pk__in=[])
         for c in cond.conditions:
@@ -329,18 +332,52 @@ def rate(ind: schema.Indicator, numerator: Decimal, denominator: Decimal | None)
     return (numerator * ind.factor / denominator).quantize(FOUR)
 
 
-def compute_indicator(ind: schema.Indicator, region_code: str, period: Period) -> dict[str, Computed]:
-    """The indicator for ``region_code`` and every region below it: ``{region code: Computed}``."""
-    codes = subtree_codes(region_code)
+def _memo_grouped(
+    memo: dict | None, key: tuple, qs_factory: Any, query: schema.CountQuery | schema.SumQuery, root: str
+) -> dict[str, Decimal]:
+    """Grouped and rolled-up counts, shared between indicators with the same query in one run (the
+    65+ residents are the denominator of five indicators and the numerator of POP-65)."""
+    if memo is not None and key in memo:
+        return memo[key]
+    result = _roll_up(grouped(qs_factory(), query), root)
+    if memo is not None:
+        memo[key] = result
+    return result
+
+
+def compute_indicator(
+    ind: schema.Indicator, region_code: str, period: Period, *, memo: dict | None = None
+) -> dict[str, Computed]:
+    """The indicator for ``region_code`` and every region below it: ``{region code: Computed}``.
+
+    ``memo`` (one per run) shares identical grouped queries between indicators."""
+    codes = memo.get(("codes", region_code)) if memo is not None else None
+    if codes is None:
+        codes = subtree_codes(region_code)
+        if memo is not None:
+            memo[("codes", region_code)] = codes
     problem = source_problem(ind.code)
     if problem is not None:
         return {c: Computed(ind.code, ind.version, c, period.label, False, None, None, None) for c in codes}
     num_query = _aggregate_query(ind, "numerator")
-    num = _roll_up(grouped(numerator_rows(ind, period, region_code), num_query), region_code)
+    base = (region_code, period.label)
+    subset = ind.numerator.model_dump_json() if isinstance(ind.numerator, schema.SubsetQuery) else ""
+    num = _memo_grouped(
+        memo,
+        (*base, num_query.model_dump_json(), subset),
+        lambda: numerator_rows(ind, period, region_code),
+        num_query,
+        region_code,
+    )
     den: dict[str, Decimal] = {}
     if ind.denominator is not None:
-        den = _roll_up(
-            grouped(query_rows(ind.denominator, period, region_code), ind.denominator), region_code
+        den_query = ind.denominator
+        den = _memo_grouped(
+            memo,
+            (*base, den_query.model_dump_json(), ""),
+            lambda: query_rows(den_query, period, region_code),
+            den_query,
+            region_code,
         )
     out = {}
     for c in codes:
@@ -358,13 +395,18 @@ def subtree_codes(region_code: str) -> list[str]:
 
 
 def materialise(
-    ind: schema.Indicator, region_code: str, period: Period, *, now: dt.datetime | None = None
+    ind: schema.Indicator,
+    region_code: str,
+    period: Period,
+    *,
+    now: dt.datetime | None = None,
+    memo: dict | None = None,
 ) -> int:
     """Compute and store the indicator for the region subtree; replaces earlier values. Returns rows."""
     from .models import IndicatorValue
 
     now = now or timezone.now()
-    computed = compute_indicator(ind, region_code, period)
+    computed = compute_indicator(ind, region_code, period, memo=memo)
     lo, hi = subtree_range(region_code)
     with transaction.atomic():
         _adjust_ancestors(ind, region_code, period, computed[region_code], now)
@@ -430,8 +472,9 @@ def compute_all(
     """Materialise every indicator (or the given ones) for the region subtree and period."""
     now = timezone.now()
     rows = 0
+    memo: dict = {}
     for ind in indicators if indicators is not None else all_indicators():
-        rows += materialise(ind, region_code, period, now=now)
+        rows += materialise(ind, region_code, period, now=now, memo=memo)
         if progress is not None:
             progress()
     return rows

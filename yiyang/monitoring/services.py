@@ -106,8 +106,9 @@ def execute_run(run_id: int) -> int:
     try:
         for label in spec.get("periods", []):
             period = parse_period(label)
+            memo: dict = {}  # indicators sharing a query (the 65+ residents) run it once per period
             for code in codes:
-                rows += engine.materialise(get_indicator(code), run.region_id, period)
+                rows += engine.materialise(get_indicator(code), run.region_id, period, memo=memo)
                 done += 1
                 ComputeRun.objects.filter(pk=run.pk).update(done=done)
     except Exception as exc:

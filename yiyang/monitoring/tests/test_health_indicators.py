@@ -215,3 +215,36 @@ def test_hm9_elders_at_home_assessed_and_guided(county, centre, doctor):
     assessed(b, doctor, D(2026, 5, 5), "barthel")
     c = compute("HM-9")
     assert (c.numerator, c.denominator) == (1, 2)
+
+
+def test_a_run_sharing_queries_between_indicators_gives_their_own_values(county, centre, doctor):
+    """compute_all runs a query shared by several indicators once (the 65+ residents); each indicator
+    must still get exactly what its own queries give."""
+    from yiyang.monitoring.models import IndicatorValue
+    from yiyang.monitoring.registry import all_indicators
+
+    for n in range(6):
+        e = make_elder(
+            county["village_a"] if n % 2 else county["village_b"], OLD, categories=("disabled",) * (n < 3)
+        )
+        if n % 3:
+            archive(e, centre, D(2020, 1, 1))
+        if n != 4:
+            check(e, centre, doctor, D(2026, 3, n + 1), complete=n % 2 == 0, guidance=n != 2)
+        if n in (1, 2):
+            assessed(e, doctor, D(2026, 3, 9))
+    period = parse_period("2026")
+    engine.compute_all(COUNTY, period)
+    for ind in all_indicators():
+        separate = engine.compute_indicator(ind, COUNTY, period)
+        for code in (COUNTY, county["a"].code, county["village_b"].code):
+            stored = IndicatorValue.objects.get(indicator_code=ind.code, region_id=code, period="2026")
+            c = separate[code]
+            assert (stored.numerator, stored.denominator, stored.value) == (
+                c.numerator,
+                c.denominator,
+                c.value,
+            ), (
+                ind.code,
+                code,
+            )
