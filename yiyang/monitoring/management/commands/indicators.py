@@ -71,7 +71,8 @@ class Command(BaseCommand):
         for r in rows:
             c = r.as_contract()
             shown = "无数据源" if c["status"] == "no_source" else ("—" if c["value"] is None else c["value"])
+            unit = "" if c["status"] == "no_source" or c["value"] is None else r.indicator.unit
             self.stdout.write(
-                f"{c['code']:<7}{shown!s:>10} {r.indicator.unit:<6}{c['numerator']}/{c['denominator']}\t"
+                f"{c['code']:<7}{shown!s:>10} {unit:<6}{c['numerator']}/{c['denominator']}\t"
                 f"{c['status']}\t{c['name']}"
             )
