@@ -131,16 +131,24 @@ def get_team_member(user: AnyUser, pk: object) -> TeamMember:
 
 
 def team_candidates(institutions: list[Any]) -> QuerySet:
-    """People who may be put in a team of these institutions: their staff, and anyone already in
-    one of their teams (village doctors have no institution account of their own)."""
+    """People who may be put in a team of these institutions: active accounts that already hold a
+    clinical role there — a clinician of the institution, or a family doctor of one of its teams in
+    use (village doctors have no institution account of their own). An administrator, an officer or
+    any other non-clinical account is not a candidate (a team gives the family_doctor role, which
+    writes health records)."""
     from django.contrib.auth import get_user_model
+
+    from yiyang.accounts.roles import Role
 
     user_model = get_user_model()
     return (
         user_model.objects.filter(
-            Q(role_assignments__institution__in=institutions)
-            | Q(role_assignments__team__institution__in=institutions)
-            | Q(team_memberships__team__institution__in=institutions),
+            Q(role_assignments__role=Role.CLINICIAN, role_assignments__institution__in=institutions)
+            | Q(
+                role_assignments__role=Role.FAMILY_DOCTOR,
+                role_assignments__team__institution__in=institutions,
+                role_assignments__team__is_active=True,
+            ),
             is_active=True,
         )
         .distinct()

@@ -26,7 +26,7 @@ from yiyang.assessments import services as assessment_services
 from yiyang.assessments.models import AssessmentResponse
 from yiyang.core import audit
 from yiyang.core.errors import ServiceError
-from yiyang.core.models import Elder, Institution
+from yiyang.core.models import Elder, Institution, InstitutionKind
 from yiyang.core.scoping import has_perm, require_perm
 
 from . import error_codes, formdata, icd, rules
@@ -1020,8 +1020,22 @@ def sync_packages(*, acting_user: User | None = None, path: Path = PACKAGES_FILE
     return out
 
 
-def team_institutions(user: User) -> list[Institution]:
-    """Institutions whose family-doctor teams ``user`` may manage: those they administer."""
+#: Institutions that run family-doctor teams (家庭医生签约服务): primary care — township and community
+#: health centres, community health stations, village clinics — and the general and TCM hospitals
+#: that lead teams where the county has them. Eldercare homes and other kinds do not.
+TEAM_INSTITUTION_KINDS = frozenset(
+    {
+        InstitutionKind.TOWNSHIP_HEALTH_CENTRE,
+        InstitutionKind.COMMUNITY_HEALTH_CENTRE,
+        InstitutionKind.COMMUNITY_HEALTH_STATION,
+        InstitutionKind.VILLAGE_CLINIC,
+        InstitutionKind.GENERAL_HOSPITAL,
+        InstitutionKind.TCM_HOSPITAL,
+    }
+)
+
+
+def _administered(user: User) -> list[Institution]:
     if not has_perm(user, "team.manage"):
         return []
     return [
@@ -1031,11 +1045,52 @@ def team_institutions(user: User) -> list[Institution]:
     ]
 
 
+def team_institutions(user: User) -> list[Institution]:
+    """Institutions whose family-doctor teams ``user`` may manage: those they administer that run
+    family-doctor teams (:data:`TEAM_INSTITUTION_KINDS`)."""
+    return [i for i in _administered(user) if i.kind in TEAM_INSTITUTION_KINDS]
+
+
 def _require_team_manager(user: User, institution: Institution) -> None:
-    """team.manage, and only for the teams of an institution the user administers."""
+    """team.manage, and only for the teams of an institution the user administers, which must be one
+    that runs family-doctor teams."""
     require_perm(user, "team.manage")
-    if institution.pk not in {i.pk for i in team_institutions(user)}:
+    if institution.pk not in {i.pk for i in _administered(user)}:
         raise PermissionDenied("team.manage")
+    if institution.kind not in TEAM_INSTITUTION_KINDS:
+        raise ServiceError(
+            error_codes.INVALID,
+            _(
+                "Institution: family-doctor teams belong to a primary-care institution or a general or "
+                "TCM hospital, not to %(name)s."
+            )
+            % {"name": institution.name},
+            field="institution",
+            status=403,
+        )
+
+
+def _require_clinical_member(institution: Institution, user: User, field: str) -> None:
+    """A team member must already hold a clinical role at the team's institution (clinician there, or
+    family doctor of one of its teams): joining a team gives the family_doctor role, which writes
+    health records and assessments, so an administrator cannot make themselves or a non-clinical
+    account a member."""
+    from .queries import team_candidates
+
+    if not team_candidates([institution]).filter(pk=user.pk).exists():
+        raise ServiceError(
+            error_codes.INVALID,
+            _(
+                "%(field)s: %(name)s holds no clinical role at %(institution)s; only its doctors, nurses "
+                "and family doctors can join its teams."
+            )
+            % {
+                "field": _("Team leader") if field == "leader" else _("Team member"),
+                "name": user,
+                "institution": institution.name,
+            },
+            field=field,
+        )
 
 
 def _clean_team(institution: Institution, name: str, villages: list[Any]) -> str:
@@ -1076,8 +1131,10 @@ def create_team(
     and the villages it serves. Only an administrator of the institution may form its teams."""
     _require_team_manager(acting_user, institution)
     name = _clean_team(institution, name, villages)
-    for _user, role in members:
+    _require_clinical_member(institution, leader, "leader")
+    for user, role in members:
         _clean_role(role)
+        _require_clinical_member(institution, user, "member")
     team = FamilyDoctorTeam.objects.create(name=name, institution=institution, leader=leader)
     team.villages.set(villages)
     everyone = list(members)
@@ -1109,6 +1166,8 @@ def update_team(
     _require_team_manager(acting_user, team.institution)
     team = FamilyDoctorTeam.objects.select_for_update().get(pk=team.pk)
     name = _clean_team(team.institution, name, villages)
+    if leader.pk != team.leader_id:
+        _require_clinical_member(team.institution, leader, "leader")
     before = {
         "name": team.name,
         "leader": team.leader_id,
@@ -1140,6 +1199,7 @@ def add_team_member(team: FamilyDoctorTeam, *, acting_user: User, user: User, ro
 
     _require_team_manager(acting_user, team.institution)
     _clean_role(role)
+    _require_clinical_member(team.institution, user, "user")
     member, _created = TeamMember.objects.update_or_create(
         team=team, user=user, defaults={"role": role, "is_active": True}
     )

@@ -122,19 +122,20 @@ def packages(demo_db):
 
 @pytest.fixture
 def sj_team(users, packages, fresh_elder):
-    """A 双江 team led by doctor_sj with a new family-doctor member ``jtys_test``, serving every 双江
-    village."""
-    from yiyang.accounts.models import User
+    """A 双江 team led by doctor_sj with a new family-doctor member ``jtys_test`` (a village doctor
+    already serving in the centre's demo team), serving every 双江 village."""
+    from yiyang.accounts.models import RoleAssignment, User
     from yiyang.core.models import Institution, Region
     from yiyang.health import services
+    from yiyang.health.models import FamilyDoctorTeam
 
     centre = Institution.objects.get(name=SJ)
     member = User.objects.create_user("jtys_test", password="x", display_name="测试家庭医生")
+    demo_team = FamilyDoctorTeam.objects.get(institution=centre, leader__username="doctor_sj")
+    RoleAssignment.objects.create(user=member, role="family_doctor", team=demo_team)
     villages = list(Region.objects.filter(code__startswith=centre.region_id[:9], level="village"))
     admin = users["doctor_sj"]
     # doctor_sj (clinician) has no team.manage; the institution admin role does.
-    from yiyang.accounts.models import RoleAssignment
-
     RoleAssignment.objects.create(user=admin, role="institution_admin", institution=centre)
     admin._assignments_cache = None
     team = services.create_team(

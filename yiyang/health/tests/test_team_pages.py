@@ -158,3 +158,114 @@ def test_out_of_county_team_is_404(client_for):
     team = FamilyDoctorTeam.objects.get(leader__username="doctor_sj")
     assert client_for("doctor_tp").get(f"/health/teams/{team.pk}/").status_code == 200  # same county
     assert client_for("mzj").get(f"/health/teams/{team.pk}/").status_code == 404  # no health.view
+
+
+# ------------------------------------------------------------------------------ who may be in a team
+# A team gives its members the family_doctor role, which writes health checks and assessments: only an
+# institution that runs family-doctor teams has them, and only its clinical staff join them.
+
+
+def _yly():
+    return Institution.objects.get(name="江口县社会福利院")
+
+
+def test_an_eldercare_home_administrator_cannot_form_a_team_and_gain_clinical_rights(client_for):
+    """Given yly_admin, administrator of an eldercare home (no health.change, no assessment.fill),
+    when they post the team form naming themselves as leader,
+    then they are refused, no team exists and they hold no family_doctor role — so they still cannot
+    record a health check."""
+    yly_admin = User.objects.get(username="yly_admin")
+    c = client_for("yly_admin")
+    assert c.get("/health/teams/new/").status_code == 403
+    r = c.post("/health/teams/new/", _create_post(institution=str(_yly().pk), leader=str(yly_admin.pk)))
+    assert r.status_code == 403
+    assert not FamilyDoctorTeam.objects.filter(name="双江第二团队").exists()
+    assert not RoleAssignment.objects.filter(user=yly_admin, role="family_doctor").exists()
+    assert not TeamMember.objects.filter(user=yly_admin).exists()
+    from yiyang.core.scoping import has_perm
+
+    fresh = User.objects.get(pk=yly_admin.pk)
+    assert not has_perm(fresh, "health.change") and not has_perm(fresh, "assessment.fill")
+
+
+def test_the_service_refuses_a_team_at_an_eldercare_home(sj_nurse):
+    from yiyang.health import services
+
+    yly_admin = User.objects.get(username="yly_admin")
+    village = Region.objects.filter(code__startswith=_yly().region_id[:6], level="village").first()
+    before = AuditEvent.objects.count()
+    with pytest.raises(services.ServiceError) as exc:
+        services.create_team(
+            acting_user=yly_admin,
+            institution=_yly(),
+            name="福利院团队",
+            leader=yly_admin,
+            villages=[village],
+            members=[],
+        )
+    assert exc.value.field == "institution" and exc.value.status == 403
+    assert "家庭医生团队" in exc.value.message
+    assert not FamilyDoctorTeam.objects.filter(name="福利院团队").exists()
+    assert not RoleAssignment.objects.filter(user=yly_admin, role="family_doctor").exists()
+    assert AuditEvent.objects.count() == before
+    assert services.team_institutions(yly_admin) == []
+
+
+def test_an_administrator_cannot_make_themselves_a_member(sj_admin):
+    """Given admin_sj, administrator (not clinician) of the 双江 centre,
+    when they form a team led by themselves or add themselves to the centre's team,
+    then both are refused naming the field, and no membership or family_doctor role is written."""
+    from yiyang.health import services
+
+    centre = Institution.objects.get(name=SJ)
+    villages = list(Region.objects.filter(code__in=_villages()))
+    with pytest.raises(services.ServiceError) as exc:
+        services.create_team(
+            acting_user=sj_admin,
+            institution=centre,
+            name="自任团队",
+            leader=sj_admin,
+            villages=villages,
+            members=[],
+        )
+    assert exc.value.field == "leader" and "团队长" in exc.value.message and "临床" in exc.value.message
+    assert not FamilyDoctorTeam.objects.filter(name="自任团队").exists()
+
+    team = FamilyDoctorTeam.objects.get(leader__username="doctor_sj")
+    with pytest.raises(services.ServiceError) as exc:
+        services.add_team_member(team, acting_user=sj_admin, user=sj_admin, role="gp")
+    assert exc.value.field == "user" and "团队成员" in exc.value.message
+    with pytest.raises(services.ServiceError):
+        services.update_team(
+            team, acting_user=sj_admin, name=team.name, leader=sj_admin, villages=list(team.villages.all())
+        )
+    team.refresh_from_db()
+    assert team.leader.username == "doctor_sj"
+    assert not TeamMember.objects.filter(user=sj_admin).exists()
+    assert not RoleAssignment.objects.filter(user=sj_admin, role="family_doctor").exists()
+
+
+@pytest.mark.parametrize("who", ["wjj", "no_role"])
+def test_a_non_clinical_account_cannot_be_added(sj_admin, who):
+    """An officer, or an account with no role at the institution, is not offered and is refused."""
+    from yiyang.health import queries, services
+
+    user = (
+        User.objects.get(username="wjj") if who == "wjj" else User.objects.create_user("plain", password="x")
+    )
+    team = FamilyDoctorTeam.objects.get(leader__username="doctor_sj")
+    assert not queries.team_candidates([team.institution]).filter(pk=user.pk).exists()
+    with pytest.raises(services.ServiceError):
+        services.add_team_member(team, acting_user=sj_admin, user=user, role="nurse")
+    assert not TeamMember.objects.filter(user=user).exists()
+    assert not RoleAssignment.objects.filter(user=user, role="family_doctor").exists()
+
+
+def test_the_add_member_page_does_not_offer_the_administrator(client_for, sj_admin, sj_nurse):
+    team = FamilyDoctorTeam.objects.get(leader__username="doctor_sj")
+    c = client_for("admin_sj")
+    r = c.post(f"/health/teams/{team.pk}/members/", {"user": sj_admin.pk, "role": "gp"})
+    assert r.status_code == 200
+    assert not TeamMember.objects.filter(team=team, user=sj_admin).exists()
+    body = c.get(f"/health/teams/{team.pk}/").content.decode()
+    assert f'value="{sj_nurse.pk}"' in body and f'value="{sj_admin.pk}"' not in body
