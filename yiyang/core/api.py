@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from . import audit, presenters, services
 from .access import scoped
@@ -41,6 +41,9 @@ from .search import filter_elders, list_order
 
 router = Router(tags=["registry"])
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 100_000
+#: audit rows whose changes a system administrator may read (accounts and reference data)
+NON_PERSONAL_AUDIT_TYPES = ("accounts.", "core.institution", "core.region")
 
 
 class ElderQuery(Schema):
@@ -50,8 +53,8 @@ class ElderQuery(Schema):
     age_band: str = ""
     living_situation: str = ""
     status: str = ""
-    page: int = 1
-    page_size: int = 20
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(20, ge=1, le=1000)
 
 
 def _form_errors(form: Any, prefix: str = "") -> ServiceError:
@@ -162,7 +165,7 @@ def patch_elder(request: HttpRequest, elder_id: int, payload: ElderPatch) -> dic
     }
     changes = payload.dict(exclude_unset=True)
     base.update({k: v for k, v in changes.items() if k != "emergency_contacts"})
-    form = ElderForm(_elder_form_data(base), user=request.user)
+    form = ElderForm(_elder_form_data(base), user=request.user, current=elder)
     if not form.is_valid():
         raise _form_errors(form)
     contacts = _contacts(changes.get("emergency_contacts")) if "emergency_contacts" in changes else None
@@ -196,29 +199,41 @@ def change_status(request: HttpRequest, elder_id: int, payload: StatusIn) -> dic
 
 @router.get("/elders/{elder_id}/audit", response=AuditPage)
 @scoped
-def elder_audit(request: HttpRequest, elder_id: int, page: int = 1, page_size: int = 50) -> dict:
+def elder_audit(
+    request: HttpRequest,
+    elder_id: int,
+    page: int = Query(1, ge=1, le=MAX_PAGE),
+    page_size: int = Query(50, ge=1, le=1000),
+) -> dict:
     """谁查看过: who viewed, revealed, exported or changed this elder's record, newest first."""
     elder = get_elder_for_user(request.user, elder_id, perm="audit.view_elder")
     qs = audit.events_for_object("core.elder", str(elder.pk))
     return _audit_page(qs, page, page_size)
 
 
-def _audit_page(qs: Any, page: int, page_size: int) -> dict:
+def _audit_page(qs: Any, page: int, page_size: int, *, redact: bool = False) -> dict:
     page, size = _page(page, page_size)
-    return {
-        "count": qs.count(),
-        "page": page,
-        "page_size": size,
-        "results": list(qs[(page - 1) * size : page * size]),
-    }
+    rows = list(qs[(page - 1) * size : page * size])
+    if redact:
+        for row in rows:
+            if not row.object_type.startswith(NON_PERSONAL_AUDIT_TYPES):
+                row.changes, row.object_repr = {}, ""
+    return {"count": qs.count(), "page": page, "page_size": size, "results": rows}
 
 
 @router.get("/audit", response=AuditPage)
 @scoped
 def audit_log(
-    request: HttpRequest, action: str = "", username: str = "", page: int = 1, page_size: int = 50
+    request: HttpRequest,
+    action: str = "",
+    username: str = "",
+    page: int = Query(1, ge=1, le=MAX_PAGE),
+    page_size: int = Query(50, ge=1, le=1000),
 ) -> dict:
-    """The whole audit trail, for a system administrator (security review); read-only."""
+    """The whole audit trail, for a system administrator (security review); read-only.
+
+    Who did what to which record, and when — but not what the record says: the changes and the name
+    of any personal or health record are left out, since a system administrator sees no health data."""
     if not has_perm(request.user, "audit.view_all"):
         raise PermissionDenied
     qs = AuditEvent.objects.all()
@@ -226,7 +241,7 @@ def audit_log(
         qs = qs.filter(action=action)
     if username:
         qs = qs.filter(username=username)
-    return _audit_page(qs, page, page_size)
+    return _audit_page(qs, page, page_size, redact=True)
 
 
 @router.get("/institutions", response=list[InstitutionOut])

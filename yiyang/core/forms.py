@@ -13,6 +13,7 @@ from .identity import InvalidIdNumber, parse_id_number
 from .models import (
     ELDERCARE_KINDS,
     MEDICAL_KINDS,
+    Elder,
     ElderCategoryCode,
     ElderStatus,
     Institution,
@@ -91,17 +92,30 @@ class ElderForm(forms.Form):
         label=_("Residence institution"), queryset=Institution.objects.none(), required=False
     )
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, current: Elder | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.current = current
         scoped = scope_institutions(user)
         own = [i.pk for i in managed_institutions(user)]
         managing = self.fields["managing_institution"]
         managing.queryset = scoped.filter(pk__in=own) if own else scoped.filter(kind__in=MEDICAL_KINDS)
+        if current is not None and current.managing_institution_id:
+            # An eldercare home editing its resident keeps the health centre that holds the archive.
+            managing.queryset = Institution.objects.filter(
+                Q(pk__in=managing.queryset.values("pk")) | Q(pk=current.managing_institution_id)
+            )
+        if current is not None and current.residence_institution_id:
+            residence = self.fields["residence_institution"]
+            residence.queryset = Institution.objects.filter(
+                Q(pk__in=scoped.filter(kind__in=RESIDENCE_KINDS).values("pk"))
+                | Q(pk=current.residence_institution_id)
+            )
         if own and not self.is_bound and "managing_institution" not in self.initial:
             first = managed_institutions(user)[0]
             self.initial["managing_institution" if first.is_medical else "residence_institution"] = first.pk
-        self.fields["residence_institution"].queryset = scoped.filter(kind__in=RESIDENCE_KINDS)
+        if current is None or not current.residence_institution_id:
+            self.fields["residence_institution"].queryset = scoped.filter(kind__in=RESIDENCE_KINDS)
         choices = village_choices(region_scope_prefixes(user))
         if choices is not None:
             self.fields["region"].widget = forms.Select(
@@ -141,7 +155,8 @@ class ElderForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         own = managed_institutions(self.user)
-        if not data.get("managing_institution") and not data.get("residence_institution") and own:
+        nothing_chosen = not data.get("managing_institution") and not data.get("residence_institution")
+        if nothing_chosen and own and self.current is None:
             # A clinician registers elders for the institution they work in unless told otherwise.
             inst = own[0]
             data["managing_institution" if inst.is_medical else "residence_institution"] = inst

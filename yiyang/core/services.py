@@ -216,6 +216,15 @@ def update_elder(elder: Elder, *, acting_user: User, data: ElderData) -> Elder:
     _apply(elder, data)
     elder.save()
     _write_children(elder, data)
+    if not elder_in_scope(acting_user, elder.pk):
+        raise errors.ServiceError(
+            errors.INSTITUTION_OUT_OF_SCOPE,
+            _(
+                "After this change the elder would leave your area: keep your institution as managing "
+                "or residence institution."
+            ),
+            field="managing_institution",
+        )
     changes = audit.diff(before, _snapshot(elder), protected=PROTECTED_FIELDS)
     if changes:
         audit.record("update", user=acting_user, obj=elder, changes=changes)
@@ -271,7 +280,9 @@ def change_status(
     require_perm(acting_user, "elder.change")
     elder = Elder.objects.select_for_update().get(pk=elder.pk)
     if to_status not in ElderStatus.values:
-        raise errors.ServiceError(errors.INVALID_STATUS_CHANGE, _("Choose a valid status."), field="to_status")
+        raise errors.ServiceError(
+            errors.INVALID_STATUS_CHANGE, _("Choose a valid status."), field="to_status"
+        )
     if (elder.status, to_status) not in ALLOWED_STATUS:
         raise errors.ServiceError(
             errors.INVALID_STATUS_CHANGE,

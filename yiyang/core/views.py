@@ -30,7 +30,7 @@ from .scoping import (
     scope_elders,
     scope_institutions,
 )
-from .search import LIST_ORDER, filter_elders, list_order
+from .search import ID_LIKE, LIST_ORDER, filter_elders, list_order
 
 PAGE_SIZE = 20
 
@@ -79,31 +79,36 @@ def elder_export(request: HttpRequest) -> HttpResponse:
     form, qs = _filtered(request)
     elders = list(presenters.with_related(list_order(qs, qs.count()))[: exports.MAX_ROWS])
     filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
+    if ID_LIKE.match(filters.get("q", "").replace(" ", "")):
+        filters["q"] = _("(a full ID number)")  # the audit trail never holds an ID number in clear
     services.record_export(
         acting_user=request.user, what=_("Elder list (Excel)"), elders=elders, filters=filters
     )
     return exports.elders_workbook_response(presenters.elder_rows(elders))
 
 
-def _contact_formset(request: HttpRequest, initial: list[dict] | None = None) -> Any:
+def _contact_formset(request: HttpRequest, data: Any = None, initial: list[dict] | None = None) -> Any:
     if request.method == "POST":
-        return ContactFormSet(request.POST, prefix="contacts")
+        return ContactFormSet(data if data is not None else request.POST, prefix="contacts")
     return ContactFormSet(prefix="contacts", initial=initial)
 
 
-def _contacts_from(formset: Any, existing: list[Any] | None = None) -> list[services.ContactData]:
-    """Contacts from the formset; on edit a blank phone keeps the contact's stored phone."""
-    stored = {(c.name, c.relation): c for c in (existing or [])}
-    out = []
-    for f in formset.forms:
-        d = f.cleaned_data
-        if not (d.get("name") or "").strip():
-            continue
-        phone = d.get("phone") or ""
-        if not phone and (d["name"].strip(), d["relation"].strip()) in stored:
-            phone = crypto.decrypt(stored[(d["name"].strip(), d["relation"].strip())].phone_encrypted)
-        out.append(services.ContactData(name=d["name"].strip(), relation=d["relation"].strip(), phone=phone))
-    return out
+def _keep_stored_contact_phones(post: Any, existing: list[Any]) -> None:
+    """Contact phones are never sent to the browser: a contact posted back with the same name and
+    relation and a blank phone keeps the phone stored for it."""
+    stored = {(c.name, c.relation): c for c in existing}
+    try:
+        total = min(int(post.get("contacts-TOTAL_FORMS", 0)), 10)
+    except ValueError:
+        return
+    for i in range(total):
+        key = (post.get(f"contacts-{i}-name", "").strip(), post.get(f"contacts-{i}-relation", "").strip())
+        if key in stored and not post.get(f"contacts-{i}-phone", "").strip():
+            post[f"contacts-{i}-phone"] = crypto.decrypt(stored[key].phone_encrypted)
+
+
+def _contacts_from(formset: Any) -> list[services.ContactData]:
+    return [c for c in (f.to_contact() for f in formset.forms) if c is not None]
 
 
 def _service_error_to_form(form: ElderForm, exc: ServiceError) -> None:
@@ -138,13 +143,15 @@ def elder_edit(request: HttpRequest, pk: int) -> HttpResponse:
     elder = get_elder_for_user(request.user, pk, perm="elder.change")
     current = services.current_data(elder)
     existing_contacts = list(elder.emergency_contacts.all())
+    post = None
     if request.method == "POST":
         post = request.POST.copy()
         # Personal fields are never sent to the browser in clear: blank means "keep what is stored".
         for name in ("id_number", "phone", "address"):
             if not post.get(name, "").strip():
                 post[name] = getattr(current, name)
-        form = ElderForm(post, user=request.user)
+        _keep_stored_contact_phones(post, existing_contacts)
+        form = ElderForm(post, user=request.user, current=elder)
     else:
         form = ElderForm(
             initial={
@@ -158,16 +165,17 @@ def elder_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "residence_institution": current.residence_institution,
             },
             user=request.user,
+            current=elder,
         )
     contacts = _contact_formset(
-        request, [{"name": c.name, "relation": c.relation} for c in existing_contacts]
+        request, post, [{"name": c.name, "relation": c.relation} for c in existing_contacts]
     )
     if request.method == "POST" and form.is_valid() and contacts.is_valid():
         try:
             services.update_elder(
                 elder,
                 acting_user=request.user,
-                data=form.to_data(_contacts_from(contacts, existing_contacts)),
+                data=form.to_data(_contacts_from(contacts)),
             )
         except ServiceError as exc:
             _service_error_to_form(form, exc)

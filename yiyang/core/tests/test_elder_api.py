@@ -239,3 +239,18 @@ def test_list_order_is_the_same_whether_sorted_after_filtering_or_not(demo_db):
     assert len(after) > 100
     assert after == indexed
     assert [r[0] for r in after] == sorted(r[0] for r in after)
+
+
+def test_system_administrators_audit_view_leaves_out_what_personal_records_say(api_for, sj_elder):
+    api_for("doctor_sj").patch(f"/api/v1/elders/{sj_elder.pk}", {"name": "新名字"})
+    rows = api_for("sysadmin").get("/api/v1/audit", action="update", page_size=100).json()["results"]
+    elder_rows = [r for r in rows if r["object_type"] == "core.elder"]
+    assert elder_rows and all(r["changes"] == {} and r["object_repr"] == "" for r in elder_rows)
+    own = api_for("doctor_sj").get(f"/api/v1/elders/{sj_elder.pk}/audit").json()["results"]
+    assert own[0]["changes"]["name"][1] == "新名字"  # in scope, the record's own page shows the diff
+
+
+@pytest.mark.parametrize("path", ["/api/v1/elders", "/api/v1/audit"])
+def test_absurd_page_numbers_are_422_not_500(api_for, path):
+    r = api_for("sysadmin").get(path, page="10000000000000000000")
+    assert r.status_code == 422

@@ -119,6 +119,7 @@ def test_edit_keeps_personal_fields_left_blank(client_for, sj_elder):
             "address": "",
             "region": sj_elder.region_id,
             "living_situation": "empty_nest",
+            "managing_institution": sj_elder.managing_institution_id,
             "residence_status": sj_elder.residence_status,
             "contacts-TOTAL_FORMS": "2",
             "contacts-INITIAL_FORMS": "0",
@@ -154,3 +155,67 @@ def test_region_tree_and_institution_pages(client_for):
 def test_unknown_pages_are_a_chinese_404(client_for):
     r = client_for("wjj").get("/elders/99999999/")
     assert r.status_code == 404 and "未找到" in r.content.decode()
+
+
+def test_edit_keeps_emergency_contacts_whose_phone_is_left_blank(client_for, sj_elder):
+    """Contact phones are not sent to the browser; posting the contact back unchanged keeps it."""
+    from yiyang.core.models import EmergencyContact
+
+    contact = EmergencyContact.objects.filter(elder=sj_elder).first() or EmergencyContact.objects.create(
+        elder=sj_elder,
+        name="杨大明",
+        relation="儿子",
+        phone_encrypted=crypto.encrypt("13900001234"),
+        phone_masked="139****1234",
+    )
+    stored_phone = crypto.decrypt(contact.phone_encrypted)
+    r = client_for("doctor_sj").post(
+        f"/elders/{sj_elder.pk}/edit/",
+        {
+            "name": sj_elder.name,
+            "region": sj_elder.region_id,
+            "living_situation": sj_elder.living_situation,
+            "residence_status": sj_elder.residence_status,
+            "managing_institution": sj_elder.managing_institution_id,
+            "contacts-TOTAL_FORMS": "2",
+            "contacts-INITIAL_FORMS": "1",
+            "contacts-MIN_NUM_FORMS": "0",
+            "contacts-MAX_NUM_FORMS": "5",
+            "contacts-0-name": contact.name,
+            "contacts-0-relation": contact.relation,
+            "contacts-0-phone": "",
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:3000]
+    kept = EmergencyContact.objects.get(elder=sj_elder, name=contact.name)
+    assert crypto.decrypt(kept.phone_encrypted) == stored_phone
+
+
+def test_eldercare_admin_editing_a_resident_keeps_the_managing_health_centre(api_for, users):
+    from yiyang.core.scoping import scope_elders
+
+    resident = scope_elders(users["yly_admin"]).exclude(managing_institution=None).order_by("pk").first()
+    centre = resident.managing_institution_id
+    r = api_for("yly_admin").patch(f"/api/v1/elders/{resident.pk}", {"ethnicity": "汉族"})
+    assert r.status_code == 200, r.content
+    resident.refresh_from_db()
+    assert resident.managing_institution_id == centre and resident.ethnicity == "汉族"
+
+
+def test_a_change_that_moves_the_elder_out_of_the_editors_area_is_refused(api_for, sj_elder):
+    from yiyang.core.models import Institution
+
+    other = Institution.objects.get(name="江口县太平镇卫生院")
+    r = api_for("doctor_sj").patch(f"/api/v1/elders/{sj_elder.pk}", {"managing_institution_id": other.pk})
+    assert r.status_code == 422
+    sj_elder.refresh_from_db()
+    assert sj_elder.managing_institution.name == "江口县双江街道中心卫生院"
+
+
+def test_exporting_by_id_number_never_writes_the_number_into_the_audit_trail(client_for, sj_elder):
+    from yiyang.core.models import AuditEvent
+
+    number = crypto.decrypt(sj_elder.id_number_encrypted)
+    client_for("wjj").get("/elders/export.xlsx", {"q": number})
+    event = AuditEvent.objects.filter(action="export", object_id=str(sj_elder.pk)).latest("id")
+    assert number not in str(event.changes) and number not in event.reason

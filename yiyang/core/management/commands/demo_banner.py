@@ -28,6 +28,8 @@ class Command(BaseCommand):
         leaders = [u for u in users if u.username.startswith("fd_")]
         lines += [f"    {u.username:<10} {u.display_name}" for u in users if u not in leaders]
         if leaders:
-            lines.append(f"    fd_<乡镇代码>  其他乡镇家庭医生团队长（{len(leaders)} 个，如 {leaders[0].username}）")
+            lines.append(
+                f"    fd_<乡镇代码>  其他乡镇家庭医生团队长（{len(leaders)} 个，如 {leaders[0].username}）"
+            )
         lines += ["=" * 64, ""]
         self.stdout.write("\n".join(lines))
