@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
+from yiyang.core import services as core_services
 from yiyang.core.access import public, scoped
 from yiyang.core.errors import ServiceError
 from yiyang.core.scoping import get_elder_for_user
@@ -145,13 +146,17 @@ def create_assessment(request: HttpRequest, elder_id: int, payload: ResponseIn) 
 def list_assessments(request: HttpRequest, elder_id: int, instrument: str = "") -> list[dict[str, Any]]:
     """The elder's assessments, newest first (drafts and corrected ones included)."""
     elder = get_elder_for_user(request.user, elder_id)
-    return [response_out(r) for r in history(elder, instrument or None)]
+    rows = [response_out(r) for r in history(elder, instrument or None)]
+    core_services.record_view(elder, acting_user=request.user)
+    return rows
 
 
 @router.get("/assessments/responses/{response_id}", response=ResponseOut)
 @scoped
 def get_assessment(request: HttpRequest, response_id: int) -> dict[str, Any]:
-    return response_out(get_response_for_user(request.user, response_id))
+    response = get_response_for_user(request.user, response_id)
+    core_services.record_view(response.elder, acting_user=request.user)
+    return response_out(response)
 
 
 @router.put("/assessments/responses/{response_id}", response=ResponseOut)

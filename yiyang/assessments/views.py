@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yiyang.core import audit
+from yiyang.core import services as core_services
 from yiyang.core.access import scoped
 from yiyang.core.errors import ServiceError
 from yiyang.core.scoping import get_elder_for_user
@@ -224,6 +225,7 @@ def assessment_result(request: HttpRequest, rid: int) -> HttpResponse:
     """Scores, levels (with the reason where none), level changes and what changed since last time."""
     response = get_response_for_user(request.user, rid)
     instrument = _instrument_or_404(response.instrument_code, response.instrument_version)
+    core_services.record_view(response.elder, acting_user=request.user)
     previous = previous_of(response) if response.is_final else None
     level_rules = {r.code: r.name for r in instrument.levels}
     if instrument.level_change:
@@ -269,6 +271,7 @@ def elder_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every instrument the elder was assessed with, over time, with a chart of the totals."""
     elder = get_elder_for_user(request.user, pk)
     responses = list(history(elder))
+    core_services.record_view(elder, acting_user=request.user)
     groups = []
     chart: dict[str, Any] = {}
     for instrument in all_instruments():

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from yiyang.core import services as core_services
 from yiyang.core.access import scoped
 from yiyang.core.errors import ServiceError
 from yiyang.core.scoping import has_perm
@@ -74,13 +75,18 @@ def list_checks(request: HttpRequest, filters: Query[ListQuery]) -> dict:
     if filters.year:
         qs = qs.filter(year=filters.year)
     rows, meta = _page(qs.order_by("-check_date", "-pk"), filters)
+    services.record_list_view(
+        acting_user=request.user, elders=[r.elder for r in rows], what=_("Health checks (list)")
+    )
     return {**meta, "results": rows}
 
 
 @router.get("/health-checks/{check_id}", response=HealthCheckOut)
 @scoped
 def get_check(request: HttpRequest, check_id: int) -> Any:
-    return queries.get_check(request.user, check_id)
+    check = queries.get_check(request.user, check_id)
+    core_services.record_view(check.elder, acting_user=request.user)
+    return check
 
 
 @router.post("/health-checks", response={201: HealthCheckOut})
@@ -108,7 +114,11 @@ def list_cases(request: HttpRequest, elder: Id | None = None, disease: str = "")
         qs = qs.filter(elder_id=elder)
     if disease:
         qs = qs.filter(disease=disease)
-    return list(qs.order_by("pk")[:MAX_PAGE_SIZE])
+    rows = list(qs.order_by("pk")[:MAX_PAGE_SIZE])
+    services.record_list_view(
+        acting_user=request.user, elders=[r.elder for r in rows], what=_("Chronic disease cases (list)")
+    )
+    return rows
 
 
 @router.post("/chronic-cases", response={201: CaseOut})
@@ -143,6 +153,9 @@ def list_followups(request: HttpRequest, filters: Query[FollowUpQuery]) -> dict:
     if filters.year:
         qs = qs.filter(visit_date__year=filters.year)
     rows, meta = _page(qs.order_by("-visit_date", "-pk"), filters)
+    services.record_list_view(
+        acting_user=request.user, elders=[r.elder for r in rows], what=_("Chronic disease follow-ups (list)")
+    )
     return {**meta, "results": rows}
 
 
@@ -177,6 +190,9 @@ def list_contracts(request: HttpRequest, filters: Query[ContractQuery]) -> dict:
     if filters.valid_on:
         qs = queries.valid_contracts(qs, filters.valid_on)
     rows, meta = _page(qs.order_by("-start_date", "-pk"), filters)
+    services.record_list_view(
+        acting_user=request.user, elders=[r.elder for r in rows], what=_("Family doctor contracts (list)")
+    )
     day = services.today()
     return {**meta, "results": [contract_out(c, day, queries.contract_fulfilment(c, day)) for c in rows]}
 
@@ -250,6 +266,7 @@ def elder_timeline(
     if page < 1 or page > 1000:
         raise Http404
     entries, more = queries.timeline(elder, kinds=kinds, year=year, page=page)
+    core_services.record_view(elder, acting_user=request.user)
     return {
         "elder_id": elder.pk,
         "page": page,

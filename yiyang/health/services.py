@@ -82,6 +82,39 @@ def acting_institution(user: User) -> Institution:
     )
 
 
+def record_list_view(*, acting_user: User, elders: list[Elder], what: str) -> int:
+    """A list that shows records of many elders is an access to each of them (谁查看过): one "view"
+    row per distinct elder on the page, as :func:`yiyang.core.audit.record` would write it (object
+    ``core.elder``, the request's IP and channel), inserted in one statement in one transaction.
+    ``what`` names the list (stored as the reason). Returns the number of rows written."""
+    from yiyang.core.middleware import current_context
+    from yiyang.core.models import AuditEvent
+
+    unique = list({e.pk: e for e in elders}.values())
+    if not unique:
+        return 0
+    ctx = current_context()
+    now = timezone.now()
+    rows = [
+        AuditEvent(
+            at=now,
+            user=acting_user if acting_user.pk else None,
+            username=acting_user.get_username()[:150] if acting_user.pk else "",
+            action="view",
+            object_type="core.elder",
+            object_id=str(e.pk),
+            object_repr=str(e)[:120],
+            reason=str(what)[:200],
+            ip=ctx.ip if ctx else None,
+            channel=ctx.channel if ctx else "task",
+        )
+        for e in unique
+    ]
+    with transaction.atomic():
+        AuditEvent.objects.bulk_create(rows)
+    return len(rows)
+
+
 def _check_date(elder: Elder, day: dt.date | None, field: str, model: type | None = None) -> dt.date:
     model = model or HealthCheck
     if day is None:
@@ -648,6 +681,7 @@ def record_health_check(
     check.warnings = [w.as_dict() for w in warnings]
     check.recorded_by = acting_user
     _apply_completeness(check)
+    check.notified_in_time = rules.notified_in_time(check_date, check.notice_date)
     check.save()
     ensure_archive(elder, acting_user=acting_user, established_on=check_date)
     changes = audit.diff(before, _snapshot(check, CHECK_INPUT_FIELDS))
@@ -681,7 +715,8 @@ def record_notice(check: HealthCheck, *, acting_user: User, notice_date: dt.date
         )
     before = check.notice_date
     check.notice_date = notice_date
-    check.save(update_fields=["notice_date", "updated_at"])
+    check.notified_in_time = rules.notified_in_time(check.check_date, notice_date)
+    check.save(update_fields=["notice_date", "notified_in_time", "updated_at"])
     audit.record(
         "update",
         user=acting_user,

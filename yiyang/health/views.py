@@ -146,6 +146,8 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError:
         year, page = None, 1
     entries, more = queries.timeline(elder, kinds=kinds, year=year, page=page, size=30)
+    if page == 1:  # a filter change reads afresh; "More" continues the same reading
+        core_services.record_view(elder, acting_user=request.user)
     query = request.GET.copy()
     query["page"] = page + 1
     return render(
@@ -287,6 +289,8 @@ def batch(request: HttpRequest) -> HttpResponse:
 @login_required
 def check_detail(request: HttpRequest, pk: int) -> HttpResponse:
     check = queries.get_check(request.user, pk)
+    if request.method == "GET":
+        core_services.record_view(check.elder, acting_user=request.user)
     notice_form = NoticeForm(request.POST or None)
     if request.method == "POST":
         _need(request, "health.change")
@@ -648,6 +652,8 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("health:contract-detail", new.pk)
         except ServiceError as exc:
             messages.error(request, exc.message)
+    else:
+        core_services.record_view(contract.elder, acting_user=request.user)
     today = _today()
     return render(
         request,
