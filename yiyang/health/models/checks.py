@@ -3,7 +3,8 @@
 Single-choice items store the printed code (see :mod:`yiyang.health.formdata`); multi-choice items a
 list of codes. The four ``part_*`` flags and ``is_complete`` are set by the service from the
 completeness rule in :mod:`yiyang.health.rules` each time the check is saved, so an indicator can
-count complete checks with one filter.
+count complete checks with one filter; ``notified_in_time`` (HM-4: result and guidance given within one
+calendar month, ``rules.notified_in_time``) likewise each time the check or its notice date is saved.
 """
 
 from __future__ import annotations
@@ -162,6 +163,11 @@ class HealthCheck(models.Model):
         null=True,
         blank=True,
         help_text=_("The day the result and guidance were given to the elder."),
+    )
+    notified_in_time = models.BooleanField(
+        _("notified within one month"),
+        default=False,
+        help_text=_("Set by the service from the check and notice dates (HM-4)."),
     )
     warnings = models.JSONField(_("plausibility warnings"), default=list, blank=True)
     part_assessment = models.BooleanField(_("lifestyle and health status assessed"), default=False)

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from yiyang.assessments.models import AssessmentResponse
+from yiyang.health import rules
 from yiyang.health.models import (
     Contract,
     ContractService,
@@ -113,6 +114,47 @@ def test_hm2_counts_complete_tcm_management_in_the_year(county, centre, doctor):
         )
     c = compute("HM-2")
     assert (c.numerator, c.denominator) == (1, 3)
+
+
+def test_hm4_counts_checks_notified_within_a_month_by_check_date(county, centre, doctor):
+    """HM-4: checks (not elders) of 65+ residents dated in the period whose result and guidance were
+    given within one calendar month (the flag the health service stores) ÷ those checks."""
+    v = county["village_a"]
+    a, b = make_elder(v, OLD), make_elder(v, OLD)
+    young = make_elder(v, D(1962, 1, 1))  # 64 on 31 Dec 2026: not in the base
+
+    def notified(elder, check_date: dt.date, notice_date: dt.date | None) -> None:  # type: ignore[no-untyped-def]
+        check(elder, centre, doctor, check_date)
+        HealthCheck.objects.filter(elder=elder, check_date=check_date).update(
+            notice_date=notice_date,
+            notified_in_time=notice_date is not None and notice_date <= rules.notice_deadline(check_date),
+        )
+
+    notified(a, D(2026, 1, 31), D(2026, 2, 28))  # 31 Jan + 1 month = 28 Feb: in time
+    notified(a, D(2026, 3, 10), D(2026, 4, 11))  # one day late
+    notified(b, D(2026, 12, 20), D(2027, 1, 5))  # December check, notified in January: counts in 2026
+    notified(b, D(2026, 6, 1), None)  # never notified
+    notified(b, D(2025, 12, 31), D(2026, 1, 2))  # last year's check
+    notified(young, D(2026, 5, 5), D(2026, 5, 6))
+    hm4 = compute("HM-4")
+    # two checks of a (one in time) + two of b in 2026 (one in time): 2 of 4 — a counts twice
+    assert (hm4.numerator, hm4.denominator, hm4.value) == (2, 4, Decimal("50.0000"))
+    q1 = compute("HM-4", "2026Q1")  # a's two checks, the first in time
+    assert (q1.numerator, q1.denominator) == (1, 2)
+    dec = compute("HM-4", "2026-12")
+    assert (dec.numerator, dec.denominator) == (1, 1)
+    assert (compute("HM-4", "2025").numerator, compute("HM-4", "2025").denominator) == (1, 1)
+
+
+def test_hm4_agrees_with_the_health_service_flag(county, centre, doctor):
+    """The flag comes from ``rules.notified_in_time``; the indicator reads it without date arithmetic."""
+    e = make_elder(county["village_b"], OLD)
+    check(e, centre, doctor, D(2026, 1, 31))
+    c = HealthCheck.objects.get(elder=e)
+    assert rules.notified_in_time(c.check_date, D(2026, 2, 28))
+    assert (compute("HM-4").numerator, compute("HM-4").denominator) == (0, 1)  # not yet notified
+    HealthCheck.objects.filter(pk=c.pk).update(notice_date=D(2026, 2, 28), notified_in_time=True)
+    assert compute("HM-4").numerator == 1
 
 
 def test_hm5_disabled_elders_assessed_and_guided(county, centre, doctor):
