@@ -146,7 +146,7 @@ def create_assessment(request: HttpRequest, elder_id: int, payload: ResponseIn) 
 def list_assessments(request: HttpRequest, elder_id: int, instrument: str = "") -> list[dict[str, Any]]:
     """The elder's assessments, newest first (drafts and corrected ones included)."""
     elder = get_elder_for_user(request.user, elder_id)
-    rows = [response_out(r) for r in history(elder, instrument or None)]
+    rows = [response_out(r) for r in history(elder, instrument or None, user=request.user)]
     core_services.record_view(elder, acting_user=request.user)
     return rows
 

@@ -1,6 +1,7 @@
 """Reading assessments, always through the elder scope (:mod:`yiyang.core.scoping`).
 
-A response is visible exactly when its elder is; out of scope and missing are both 404.
+A response is visible exactly when its elder is and the user holds the instrument's
+``read_permission``; out of scope and missing are both 404.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from yiyang.core.models import Elder, ElderStatus
-from yiyang.core.scoping import scope_elders
+from yiyang.core.scoping import has_perm, scope_elders
 
 from .models import AssessmentResponse, ReassessmentTrigger
+from .registry import all_instruments
 from .services import ABILITY_INSTRUMENT
 
 if TYPE_CHECKING:
@@ -25,8 +27,17 @@ if TYPE_CHECKING:
     from yiyang.accounts.models import User
 
 
+def readable_instruments(user: User | AnonymousUser) -> list[str]:
+    """Codes of the instruments whose responses ``user`` may read: each definition declares the
+    permission (``read_permission``) — health data need health.view, ability levels elder.view."""
+    return [i.code for i in all_instruments() if has_perm(user, i.read_permission)]
+
+
 def scope_responses(user: User | AnonymousUser) -> QuerySet[AssessmentResponse]:
-    return AssessmentResponse.objects.filter(elder__in=scope_elders(user)).select_related("elder", "assessor")
+    """Responses of elders in scope, of instruments the user may read."""
+    return AssessmentResponse.objects.filter(
+        elder__in=scope_elders(user), instrument_code__in=readable_instruments(user)
+    ).select_related("elder", "assessor")
 
 
 def get_response_for_user(user: User | AnonymousUser, pk: object) -> AssessmentResponse:
@@ -40,9 +51,14 @@ def get_response_for_user(user: User | AnonymousUser, pk: object) -> AssessmentR
     return response
 
 
-def history(elder: Elder, instrument_code: str | None = None) -> QuerySet[AssessmentResponse]:
-    """Every response of an already scoped elder, newest first (drafts and superseded ones included)."""
-    qs = AssessmentResponse.objects.filter(elder=elder).select_related("assessor", "supersedes")
+def history(
+    elder: Elder, instrument_code: str | None = None, *, user: User | AnonymousUser
+) -> QuerySet[AssessmentResponse]:
+    """Every response of an already scoped elder that ``user`` may read (by instrument), newest first
+    (drafts and superseded ones included)."""
+    qs = AssessmentResponse.objects.filter(
+        elder=elder, instrument_code__in=readable_instruments(user)
+    ).select_related("assessor", "supersedes")
     if instrument_code:
         qs = qs.filter(instrument_code=instrument_code)
     return qs.order_by("-assessed_at", "-id")
@@ -113,6 +129,8 @@ def due_list(
     """Active elders in scope whose reassessment is due on ``on`` (default today): the last final
     assessment's due date has come, or a status change raised an immediate reassessment; with
     ``include_never`` also those never assessed with the instrument."""
+    if instrument_code not in readable_instruments(user):
+        return []
     on = on or timezone.localdate()
     latest = (
         AssessmentResponse.objects.current()

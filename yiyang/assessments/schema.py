@@ -441,6 +441,10 @@ class Instrument(_Spec):
     validity_note: str = ""
     #: role codes (yiyang.accounts.roles.Role) that may finalise a response
     required_roles: list[str] = Field(min_length=1)
+    #: the permission (yiyang.accounts.roles) needed, besides seeing the elder, to read a response:
+    #: health data by default; the ability assessments civil affairs uses to place and fund eldercare
+    #: (GB/T 42195, MZ/T 039, long-term care) declare ``elder.view``
+    read_permission: str = Field(default="health.view", pattern=r"^[a-z_]+\.[a-z_]+$")
     max_score: int | None = Field(default=None, ge=0)
     sections: list[Section] = Field(min_length=1)
     info_fields: list[InfoField] = Field(default_factory=list)
@@ -498,6 +502,13 @@ class _Checker:
         self.known_scores: dict[str, set[int]] = {}
         self.known_levels: dict[str, list[str]] = {}
 
+    def _read_permission(self, perm: str) -> None:
+        from yiyang.accounts.roles import ROLE_SPECS
+
+        known = set().union(*(spec.permissions for spec in ROLE_SPECS.values()))
+        if perm not in known:
+            self.problems.append(f"read_permission {perm!r} is not a permission of any role")
+
     def run(self) -> list[str]:
         inst = self.inst
         self._unique("section", [s.code for s in inst.sections])
@@ -521,6 +532,7 @@ class _Checker:
             self._level_rule(rule)
         if inst.level_change:
             self._level_change(inst.level_change)
+        self._read_permission(inst.read_permission)
         final_codes = set(self.known_levels)
         if inst.result_level is not None and inst.result_level not in final_codes:
             self.problems.append(f"result_level {inst.result_level!r} is not a level rule")

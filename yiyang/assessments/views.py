@@ -270,7 +270,7 @@ def assessment_result(request: HttpRequest, rid: int) -> HttpResponse:
 def elder_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every instrument the elder was assessed with, over time, with a chart of the totals."""
     elder = get_elder_for_user(request.user, pk)
-    responses = list(history(elder))
+    responses = list(history(elder, user=request.user))
     core_services.record_view(elder, acting_user=request.user)
     groups = []
     chart: dict[str, Any] = {}
