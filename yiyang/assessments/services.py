@@ -373,13 +373,22 @@ def _apply_ability_category(response: AssessmentResponse, *, acting_user: User) 
 
 @transaction.atomic
 def request_reassessment(
-    elder: Elder, *, acting_user: User | None, reason: str, instrument_code: str = ABILITY_INSTRUMENT
+    elder: Elder,
+    *,
+    acting_user: User | None,
+    reason: str,
+    instrument_code: str = ABILITY_INSTRUMENT,
+    system: bool = False,
 ) -> ReassessmentTrigger:
     """即时评估: make a reassessment due at once (a change in the elder's condition or status).
 
-    An open trigger for the same elder and instrument is kept rather than duplicated.
+    Asked for by a person, it needs their assessment.fill. Raised by the system as the consequence of
+    a change someone else was allowed to record (``system=True``: an elder's return recorded by the
+    institution's administrator), it needs no permission of its own; ``acting_user`` is then who caused
+    it and is stored as such. An open trigger for the same elder and instrument is kept rather than
+    duplicated.
     """
-    if acting_user is not None:
+    if acting_user is not None and not system:
         require_perm(acting_user, "assessment.fill")
     instrument = _instrument(instrument_code)
     reason = (reason or "").strip()
@@ -419,4 +428,5 @@ def on_elder_status_change(elder: Elder, *, to_status: str, changed_by: User, re
             elder,
             acting_user=changed_by,
             reason=_("Status changed: %(reason)s") % {"reason": reason or ElderStatus(to_status).label},
+            system=True,
         )
