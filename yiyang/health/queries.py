@@ -368,6 +368,10 @@ def _label(options: list[tuple[str, str]], code: str) -> str:
     return formdata.label(options, code)
 
 
+#: the years a record can be dated in (also the API's ``Year``)
+YEAR_MIN, YEAR_MAX = 1900, 2100
+
+
 def timeline(
     elder: Elder, *, kinds: list[str] | None = None, year: int | None = None, page: int = 1, size: int = 50
 ) -> tuple[list[Entry], bool]:

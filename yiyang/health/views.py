@@ -145,7 +145,10 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
         page = max(1, min(int(request.GET.get("page") or 1), 1000))
     except ValueError:
         year, page = None, 1
-    entries, more = queries.timeline(elder, kinds=kinds, year=year, page=page, size=30)
+    if year is not None and not queries.YEAR_MIN <= year <= queries.YEAR_MAX:
+        entries, more = [], False  # no record is dated outside 1900–2100
+    else:
+        entries, more = queries.timeline(elder, kinds=kinds, year=year, page=page, size=30)
     if page == 1:  # a filter change reads afresh; "More" continues the same reading
         core_services.record_view(elder, acting_user=request.user)
     query = request.GET.copy()
