@@ -915,6 +915,21 @@ def previous_followup(case: ChronicCase, before: dt.date) -> ChronicFollowUp | N
     )
 
 
+def link_followups(case: ChronicCase) -> int:
+    """Store on each follow-up of the case the visit date of the next one (by visit date, then entry
+    order), or None on the latest, so "the last follow-up in a period was controlled" is a filter (HM-8).
+    A back-dated follow-up moves its predecessor's date. Returns the rows changed."""
+    rows = list(ChronicFollowUp.objects.filter(case=case).order_by("visit_date", "pk"))
+    changed = []
+    for i, row in enumerate(rows):
+        day = rows[i + 1].visit_date if i + 1 < len(rows) else None
+        if row.superseded_on != day:
+            row.superseded_on = day
+            changed.append(row)
+    ChronicFollowUp.objects.bulk_update(changed, ["superseded_on"])
+    return len(changed)
+
+
 @transaction.atomic
 def record_followup(case: ChronicCase, *, acting_user: User, data: dict[str, Any]) -> ChronicFollowUp:
     """随访: store one follow-up; classification, action and next visit date come from the decision
@@ -999,6 +1014,7 @@ def record_followup(case: ChronicCase, *, acting_user: User, data: dict[str, Any
     if decision.urgent_reasons and not followup.referral_reason:
         followup.referral_reason = "；".join(decision.urgent_reasons)[:200]
     followup.save()
+    link_followups(case)
     latest = previous_followup(case, dt.date.max)
     case.next_visit_due = latest.next_visit_date if latest else followup.next_visit_date
     case.save(update_fields=["next_visit_due"])

@@ -23,6 +23,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models, transaction
 from django.db.models import Count, Exists, F, Q, QuerySet, Sum
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from yiyang.core.models import RESIDENT_STATUSES, ElderStatus, Region
@@ -114,6 +115,14 @@ def _day_bounds(model: type[models.Model], field: str, start: dt.date, end: dt.d
     return Q(**{f"{field}__gte": start, f"{field}__lte": end})
 
 
+def _related_rows(rel: Any, where: list[Any], period: Period) -> QuerySet:
+    related = rel.related_model
+    inner = related.objects.all()
+    for c in where:
+        inner = inner.filter(condition_q(related, c, period))
+    return inner
+
+
 def condition_q(model: type[models.Model], cond: Any, period: Period) -> Q:
     """One condition of a definition as a ``Q`` on ``model`` (the building blocks of the language)."""
     ref = period.reference_date
@@ -164,16 +173,27 @@ def condition_q(model: type[models.Model], cond: Any, period: Period) -> Q:
             .values("institution_id")
         )
         return Q(**{f"{_prefix(cond.path)}pk__in": holders})
+    if isinstance(cond, schema.CountRelatedCondition):
+        rel = model._meta.get_field(cond.relation)
+        if not rel.is_relation or not rel.auto_created or not rel.one_to_many:
+            raise FieldError(f"{cond.relation} is not a reverse foreign-key relation")
+        inner = _related_rows(rel, cond.where, period)
+        # A correlated count: through the related table's index on its foreign key for each row.
+        n = (
+            inner.filter(**{rel.field.name: models.OuterRef("pk")})
+            .order_by()
+            .values(rel.field.name)
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Q(GreaterThanOrEqual(models.Subquery(n, output_field=models.IntegerField()), cond.at_least))
     if isinstance(cond, schema.ExistsCondition):
         rel = model._meta.get_field(cond.relation)
         if not rel.is_relation or not (
             rel.one_to_many or rel.many_to_many or (rel.one_to_one and rel.auto_created)
         ):
             raise FieldError(f"{cond.relation} is not a reverse or many-to-many relation")
-        related = rel.related_model
-        inner = related.objects.all()
-        for c in cond.where:
-            inner = inner.filter(condition_q(related, c, period))
+        inner = _related_rows(rel, cond.where, period)
         if not rel.auto_created:  # a forward many-to-many named on this model
             return Q(**{f"{cond.relation}__in": inner.values("pk")})
         # A correlated EXISTS: PostgreSQL turns it into a semi-join, hashed over a whole province and

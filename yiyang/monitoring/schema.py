@@ -109,6 +109,16 @@ class ExistsCondition(_Spec):
     where: list[Condition] = Field(default_factory=list)
 
 
+class CountRelatedCondition(_Spec):
+    """At least ``at_least`` related rows (``relation``: a reverse relation name) satisfy ``where`` —
+    ``exists`` with a minimum (four face-to-face follow-ups in the year)."""
+
+    type: Literal["count_related"]
+    relation: str = Field(min_length=1)
+    at_least: int = Field(ge=1)
+    where: list[Condition] = Field(default_factory=list)
+
+
 class AnyCondition(_Spec):
     type: Literal["any"]
     conditions: list[Condition] = Field(min_length=1)
@@ -133,6 +143,7 @@ def condition_types() -> dict[str, type[_Spec]]:
         "valid_on": ValidOnCondition,
         "declared": DeclaredCondition,
         "exists": ExistsCondition,
+        "count_related": CountRelatedCondition,
         "any": AnyCondition,
         "all": AllCondition,
         "not": NotCondition,
@@ -159,6 +170,7 @@ Condition = Annotated[
     | ValidOnCondition
     | DeclaredCondition
     | ExistsCondition
+    | CountRelatedCondition
     | AnyCondition
     | AllCondition
     | NotCondition,
@@ -166,7 +178,7 @@ Condition = Annotated[
     _known_type("condition", condition_types),
 ]
 
-for _model in (ExistsCondition, AnyCondition, AllCondition, NotCondition):
+for _model in (ExistsCondition, CountRelatedCondition, AnyCondition, AllCondition, NotCondition):
     _model.model_rebuild()
 
 

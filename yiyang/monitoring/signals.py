@@ -33,7 +33,7 @@ def _walk(conditions: list[Any]) -> list[Any]:
     out = []
     for c in conditions:
         out.append(c)
-        if isinstance(c, schema.ExistsCondition):
+        if isinstance(c, schema.ExistsCondition | schema.CountRelatedCondition):
             out.extend(_walk(c.where))
         elif isinstance(c, schema.AnyCondition | schema.AllCondition):
             out.extend(_walk(c.conditions))
@@ -44,7 +44,7 @@ def _walk(conditions: list[Any]) -> list[Any]:
 
 def _exists_paths(model: type[models.Model], region_path: str, conditions: list[Any], out: dict) -> None:
     for c in conditions:
-        if isinstance(c, schema.ExistsCondition):
+        if isinstance(c, schema.ExistsCondition | schema.CountRelatedCondition):
             try:
                 rel = model._meta.get_field(c.relation)
             except Exception:  # noqa: S112 — a definition without source: nothing to watch

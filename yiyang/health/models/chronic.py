@@ -124,6 +124,13 @@ class ChronicFollowUp(models.Model):
     complication_detail = models.CharField(_("complication details"), max_length=100, blank=True)
     medications = models.JSONField(_("medications"), default=list, blank=True)
     controlled = models.BooleanField(_("controlled"), default=False)
+    superseded_on = models.DateField(
+        _("next follow-up on"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Visit date of the case's next follow-up; empty on the latest (HM-8)."),
+    )
     classification = models.CharField(
         _("classification of this visit"), max_length=1, choices=f.FOLLOWUP_CLASSIFICATION
     )

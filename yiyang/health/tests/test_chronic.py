@@ -134,3 +134,47 @@ def test_chronic_rates_standard_management_and_control(users, fresh_elder):
     rates = queries.chronic_rates(qs, "hypertension", year)
     assert rates["managed"] == 2 and rates["standard"] == 1 and rates["controlled"] == 1
     assert rates["standard_rate"] == Decimal("50.00") and rates["control_rate"] == Decimal("50.00")
+
+
+def test_each_follow_up_stores_the_date_of_the_next_one_even_when_back_dated(users, htn_case):
+    """HM-8 reads "the last follow-up in a period" as the one whose next follow-up (superseded_on) is
+    empty or after the period: recording 1 March, then 1 May, then a back-dated 1 April re-links them."""
+    doctor = users["doctor_sj"]
+    year = TODAY.year - 1
+    htn_case.enrolled_on = dt.date(year, 1, 1)
+    htn_case.save()
+    mar, may, apr = (
+        services.record_followup(
+            htn_case, acting_user=doctor, data=visit(dt.date(year, m, 1), systolic=130, diastolic=80)
+        )
+        for m in (3, 5, 4)
+    )
+    for fu in (mar, may, apr):
+        fu.refresh_from_db()
+    assert (mar.superseded_on, apr.superseded_on, may.superseded_on) == (
+        dt.date(year, 4, 1),
+        dt.date(year, 5, 1),
+        None,
+    )
+
+
+def test_follow_up_links_migration_backfills_existing_rows(users, htn_case):
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from yiyang.health.models import ChronicFollowUp
+
+    doctor = users["doctor_sj"]
+    days = [TODAY - dt.timedelta(days=n) for n in (30, 20, 20, 10)]
+    made = [
+        services.record_followup(htn_case, acting_user=doctor, data=visit(d, systolic=130, diastolic=80))
+        for d in days
+    ]
+    ChronicFollowUp.objects.filter(case=htn_case).update(superseded_on=None)
+    importlib.import_module("yiyang.health.migrations.0003_followup_superseded_on").backfill(
+        django_apps, None
+    )
+    got = [ChronicFollowUp.objects.get(pk=f.pk).superseded_on for f in made]
+    # the two visits on the same day are ordered by entry: the first is followed by the second
+    assert got == [days[1], days[2], days[3], None]

@@ -290,3 +290,123 @@ def test_a_run_sharing_queries_between_indicators_gives_their_own_values(county,
                 ind.code,
                 code,
             )
+
+
+# --------------------------------------------------------------------------------------------------
+# HM-8: hypertension and diabetes management (规范管理率, 控制率)
+# --------------------------------------------------------------------------------------------------
+
+
+def chronic(elder, centre, doctor, disease: str, enrolled: dt.date, closed: dt.date | None = None):  # type: ignore[no-untyped-def]
+    from yiyang.health.models import ChronicCase
+
+    return ChronicCase.objects.create(
+        elder=elder,
+        disease=disease,
+        icd10_code="I10" if disease == "hypertension" else "E11",
+        diagnosed_on=D(2020, 1, 1),
+        source="outpatient",
+        enrolled_on=enrolled,
+        closed_on=closed,
+        institution=centre,
+        created_by=doctor,
+    )
+
+
+def followups(case, doctor, visits: list[tuple[dt.date, str, bool]]) -> None:  # type: ignore[no-untyped-def]
+    """Visits as (date, method, controlled); the health service links each to the next one."""
+    from yiyang.health.models import ChronicFollowUp
+    from yiyang.health.services import link_followups
+
+    for day, method, controlled in visits:
+        ChronicFollowUp.objects.create(
+            case=case,
+            elder=case.elder,
+            visit_date=day,
+            method=method,
+            controlled=controlled,
+            action="continue",
+            rule="A",
+            next_visit_date=day + dt.timedelta(days=90),
+            institution=case.institution,
+            doctor=doctor,
+        )
+    link_followups(case)
+
+
+def test_hm8a_standard_management_needs_four_face_to_face_follow_ups_in_the_year(county, centre, doctor):
+    """规范管理: at least 4 follow-ups by method 1 or 2 (门诊, 家庭) in the year ÷ cases managed in it."""
+    v = county["village_a"]
+    htn = "hypertension"
+    four = chronic(make_elder(v, OLD), centre, doctor, htn, D(2025, 6, 1))
+    followups(four, doctor, [(D(2026, m, 10), "1" if m < 7 else "2", True) for m in (1, 4, 7, 10)])
+    three = chronic(make_elder(v, OLD), centre, doctor, htn, D(2025, 6, 1))
+    followups(three, doctor, [(D(2026, m, 10), "1", True) for m in (1, 4, 7)])
+    by_phone = chronic(make_elder(v, OLD), centre, doctor, htn, D(2025, 6, 1))  # 3 face-to-face + 1 phone
+    followups(by_phone, doctor, [(D(2026, m, 10), "1" if m != 10 else "3", True) for m in (1, 4, 7, 10)])
+    straddling = chronic(make_elder(v, OLD), centre, doctor, htn, D(2025, 6, 1))  # 2 in 2025, 3 in 2026
+    followups(straddling, doctor, [(D(2025, 12, 31), "1", True), (D(2025, 11, 1), "1", True)])
+    followups(straddling, doctor, [(D(2026, m, 1), "1", True) for m in (1, 2, 3)])
+    closed_1_jan = chronic(make_elder(v, OLD), centre, doctor, htn, D(2024, 1, 1), closed=D(2026, 1, 1))
+    closed_2025 = chronic(make_elder(v, OLD), centre, doctor, htn, D(2024, 1, 1), closed=D(2025, 12, 31))
+    enrolled_2027 = chronic(make_elder(v, OLD), centre, doctor, htn, D(2027, 1, 1))
+    diabetes = chronic(make_elder(v, OLD), centre, doctor, "diabetes", D(2025, 1, 1))
+    followups(diabetes, doctor, [(D(2026, m, 10), "2", True) for m in (2, 5, 8, 11)])
+    _ = (closed_1_jan, closed_2025, enrolled_2027)
+    a = compute("HM-8A")
+    # managed: four, three, by_phone, straddling, closed_1_jan (closed on 1 Jan 2026 still counts) = 5;
+    # standard: four only (three has 3; by_phone 3 face-to-face; straddling 3 in 2026)
+    assert (a.numerator, a.denominator, a.value) == (1, 5, Decimal("20.0000"))
+    c = compute("HM-8C")
+    assert (c.numerator, c.denominator) == (1, 1)
+    # 2026Q3, year to date: four has three visits by 30 September → not yet standard
+    assert (compute("HM-8A", "2026Q3").numerator, compute("HM-8A", "2026Q3").denominator) == (0, 5)
+    # 2025: straddling and closed_2025 and closed_1_jan were managed; none had four visits
+    assert (compute("HM-8A", "2025").numerator, compute("HM-8A", "2025").denominator) == (0, 6)
+
+
+def test_hm8b_control_reads_the_last_follow_up_of_the_period(county, centre, doctor):
+    """控制: the last follow-up of the year (to the period's end) was 达标; no follow-up = not controlled."""
+    v = county["village_b"]
+    htn = "hypertension"
+    last_ok = chronic(make_elder(v, OLD), centre, doctor, htn, D(2025, 1, 1))
+    followups(last_ok, doctor, [(D(2026, 3, 1), "1", False), (D(2026, 9, 1), "1", True)])
+    last_bad = chronic(make_elder(v, OLD), centre, doctor, htn, D(2025, 1, 1))
+    followups(last_bad, doctor, [(D(2026, 3, 1), "1", True), (D(2026, 9, 1), "1", False)])
+    # entered out of order: the 12-31 visit is the last although recorded first
+    late_entry = chronic(make_elder(v, OLD), centre, doctor, htn, D(2025, 1, 1))
+    followups(late_entry, doctor, [(D(2026, 12, 31), "3", True), (D(2026, 6, 1), "1", False)])
+    next_year = chronic(make_elder(v, OLD), centre, doctor, htn, D(2025, 1, 1))  # last of 2026 controlled
+    followups(next_year, doctor, [(D(2026, 11, 1), "1", True), (D(2027, 1, 5), "1", False)])
+    chronic(make_elder(v, OLD), centre, doctor, htn, D(2025, 1, 1))  # never followed up
+    b = compute("HM-8B")
+    # controlled: last_ok, late_entry, next_year = 3 of 5
+    assert (b.numerator, b.denominator, b.value) == (3, 5, Decimal("60.0000"))
+    # to 30 June: last_ok's last is 3-01 (not controlled), last_bad's 3-01 (controlled), late_entry's
+    # 6-01 (not), next_year none yet → 1 of 5
+    assert compute("HM-8B", "2026Q2").numerator == 1
+    assert compute("HM-8D").denominator == 0  # no diabetes cases: no value, not 0 %
+    assert compute("HM-8D").value is None
+
+
+def test_hm8_agrees_with_the_health_apps_chronic_rates(county, centre, doctor):
+    """Six diabetes cases with 0…5 visits in 2026, the first by phone when the count is odd; with
+    an odd count only the last visit is controlled, with an even count every visit but the last.
+    Standard = the cases with 4 and 5 visits (2); controlled = those with 1, 3 and 5 visits (3)."""
+    from yiyang.health import queries
+    from yiyang.health.models import ChronicCase
+
+    v = county["village_a"]
+    made = []
+    for n in range(6):
+        case = chronic(make_elder(v, OLD), centre, doctor, "diabetes", D(2025, 3, 1))
+        visits = [
+            (D(2026, 1 + 2 * k, 5), "3" if k == 0 and n % 2 else "1", (k == n - 1) == (n % 2 == 1))
+            for k in range(n)
+        ]
+        followups(case, doctor, visits)
+        made.append(case.pk)
+    rates = queries.chronic_rates(ChronicCase.objects.filter(pk__in=made), "diabetes", 2026)
+    c, d = compute("HM-8C"), compute("HM-8D")
+    assert (c.numerator, c.denominator) == (rates["standard"], rates["managed"]) == (2, 6)
+    assert (d.numerator, d.denominator) == (rates["controlled"], rates["managed"]) == (3, 6)

@@ -41,8 +41,9 @@ def test_unknown_condition_type_is_refused_naming_the_allowed_ones():
     with pytest.raises(DefinitionError) as exc:
         parse_definition(text)
     assert "unknown condition type 'python'" in str(exc.value)
-    assert "allowed types: age, all, any, declared, exists, field, in_period, not, resident, valid_on" in str(
-        exc.value
+    assert (
+        "allowed types: age, all, any, count_related, declared, exists, field, in_period, not, resident, "
+        "valid_on" in str(exc.value)
     )
 
 
@@ -210,3 +211,41 @@ def test_cli_refuses_bad_input_in_chinese(demo_db, args, message):
 def test_cli_list_marks_indicators_without_source(demo_db):
     out = _run("list")
     assert "IR-5" in out and "无数据源" in out.split("IR-5", 1)[1].splitlines()[0]
+
+
+def test_count_related_needs_a_minimum_of_at_least_one():
+    from pydantic import TypeAdapter, ValidationError
+
+    from yiyang.monitoring import schema
+
+    adapter = TypeAdapter(schema.Condition)
+    ok = adapter.validate_python({"type": "count_related", "relation": "followups", "at_least": 4})
+    assert ok.at_least == 4
+    for bad in (
+        {"type": "count_related", "relation": "followups", "at_least": 0},
+        {"type": "count_related", "relation": "followups"},
+    ):
+        with pytest.raises(ValidationError):
+            adapter.validate_python(bad)
+
+
+def test_count_related_counts_matching_related_rows_with_a_minimum(county):
+    """On the hand-built 测试县: 甲街道 has 2 child regions (甲社区, 甲村), 乙镇 2 (乙一村, 乙二村).
+    "At least 2 children" holds for both, "at least 3" for neither; with a filter on the children's
+    name starting with 乙, "at least 2" holds for 乙镇 alone (and "at least 3" for neither)."""
+    from yiyang.core.models import Region
+    from yiyang.monitoring import schema
+
+    period = parse_period("2026")
+    towns = Region.objects.filter(code__in=[county["a"].code, county["b"].code])
+
+    def matching(cond: dict) -> set[str]:
+        parsed = schema.CountRelatedCondition.model_validate(cond)
+        return set(towns.filter(engine.condition_q(Region, parsed, period)).values_list("name", flat=True))
+
+    assert matching({"type": "count_related", "relation": "children", "at_least": 2}) == {"甲街道", "乙镇"}
+    assert matching({"type": "count_related", "relation": "children", "at_least": 3}) == set()
+    ends = {"type": "field", "field": "name", "op": "regex", "value": "^乙"}
+    b_only = {"type": "count_related", "relation": "children", "where": [ends]}
+    assert matching(b_only | {"at_least": 2}) == {"乙镇"}
+    assert matching(b_only | {"at_least": 3}) == set()
