@@ -64,6 +64,11 @@ PLAUSIBILITY: dict[str, tuple[Any, Any, Any, Any]] = {
     "exercise_minutes": (0, None, 300, 1440),
     "cigarettes_per_day": (0, None, 60, 200),
     "alcohol_per_day": (0, None, 10, 50),
+    # the scales' own ranges: MMSE 0–30; the depression scale at most 30 (GDS-30; GDS-15 stays within);
+    # 老年人生活自理能力评估表 0–37 (assessments/instruments/selfcare.yaml)
+    "cognitive_score": (0, None, None, 30),
+    "emotional_score": (0, None, None, 30),
+    "selfcare_score": (0, None, None, 37),
 }
 
 #: The four parts HM-1 requires (§1.1 "生活方式和健康状况评估、体格检查、辅助检查和健康指导" [S2]) and

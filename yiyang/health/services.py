@@ -115,8 +115,8 @@ def record_list_view(*, acting_user: User, elders: list[Elder], what: str) -> in
     return len(rows)
 
 
-def _check_date(elder: Elder, day: dt.date | None, field: str, model: type | None = None) -> dt.date:
-    model = model or HealthCheck
+def _check_date(elder: Elder, day: dt.date | None, field: str, model: type) -> dt.date:
+    """The date must be given, not in the future and not before birth; messages name ``model``'s label."""
     if day is None:
         raise ServiceError(
             error_codes.INVALID, _("%(field)s: required.") % {"field": _label(field, model)}, field=field
@@ -399,7 +399,7 @@ def add_diagnosis(
             field="icd10_code",
         )
     if diagnosed_on is not None:
-        _check_date(elder, diagnosed_on, "diagnosed_on")
+        _check_date(elder, diagnosed_on, "diagnosed_on", Diagnosis)
     diagnosis = Diagnosis.objects.create(
         elder=elder,
         icd10_code=code.code,
@@ -577,6 +577,14 @@ def _clean_check(elder: Elder, data: dict[str, Any]) -> dict[str, Any]:
                 % {"field": _label(name)},
                 field=name,
             )
+    unknown_rows = sorted(set(values.get("main_problems") or {}) - set(formdata.MAIN_PROBLEMS))
+    if unknown_rows:
+        raise ServiceError(
+            error_codes.INVALID,
+            _("%(field)s: unknown row “%(key)s”.")
+            % {"field": _label("main_problems"), "key": unknown_rows[0]},
+            field=f"main_problems.{unknown_rows[0]}",
+        )
     for key, (title, options) in formdata.MAIN_PROBLEMS.items():
         codes = (values.get("main_problems") or {}).get(key) or []
         if "1" in codes and len(codes) > 1:
@@ -623,7 +631,7 @@ def record_health_check(
     """
     require_perm(acting_user, "health.change")
     values = _clean_check(elder, data)
-    check_date = _check_date(elder, values.get("check_date"), "check_date")
+    check_date = _check_date(elder, values.get("check_date"), "check_date", HealthCheck)
     for table in CHECK_ROW_TABLES:
         if table in values:
             values[table] = clean_rows(elder, HealthCheck, table, values[table], until=check_date)
@@ -761,7 +769,7 @@ def record_tcm(
     """中医体质辨识 (tcm33, scored and stored by the assessments engine) + the 保健指导 given per
     constitution. Every constitution judged 是/倾向是 (平和质: 是/基本是) needs at least one guidance."""
     require_perm(acting_user, "health.change")
-    _check_date(elder, service_date, "service_date")
+    _check_date(elder, service_date, "service_date", TcmRecord)
     at = timezone.make_aware(dt.datetime.combine(service_date, dt.time(9, 0)))
     at = min(at, timezone.now())
     response = assessment_services.start_assessment(
@@ -829,8 +837,8 @@ def enrol_case(
     require_perm(acting_user, "health.change")
     if disease not in Disease.values:
         raise ServiceError(error_codes.INVALID, _("Disease: unknown value."), field="disease")
-    _check_date(elder, diagnosed_on, "diagnosed_on")
-    enrolled_on = _check_date(elder, enrolled_on or today(), "enrolled_on")
+    _check_date(elder, diagnosed_on, "diagnosed_on", ChronicCase)
+    enrolled_on = _check_date(elder, enrolled_on or today(), "enrolled_on", ChronicCase)
     if ChronicCase.objects.filter(elder=elder, disease=disease, closed_on__isnull=True).exists():
         raise ServiceError(
             error_codes.CASE_ALREADY_OPEN,
@@ -941,7 +949,7 @@ def record_followup(case: ChronicCase, *, acting_user: User, data: dict[str, Any
     elder = case.elder
     values = {name: data.get(name) for name in FOLLOWUP_INPUT_FIELDS if name in data}
     check_field_values(ChronicFollowUp, values)
-    visit_date = _check_date(elder, values.get("visit_date"), "visit_date")
+    visit_date = _check_date(elder, values.get("visit_date"), "visit_date", ChronicFollowUp)
     labels = _labels(ChronicFollowUp)
     if values.get("method") not in dict(formdata.VISIT_METHOD):
         raise ServiceError(
@@ -1346,7 +1354,7 @@ def sign_contract(
     """签约: one team per elder at a time ("每位居民同期只能选择1名签约家庭医生"); the period defaults to
     CONTRACT_MONTHS; the services due are generated from the packages."""
     require_perm(acting_user, "contract.change")
-    _check_date(elder, signed_on, "signed_on")
+    _check_date(elder, signed_on, "signed_on", Contract)
     start = start_date or signed_on
     end = end_date or (rules.add_months(start, rules.table("CONTRACT_MONTHS")) - dt.timedelta(days=1))
     if end < start:
@@ -1505,7 +1513,7 @@ def record_delivery(
     """履约: a delivered service. Without ``service`` it fulfils the earliest open due service of that
     item whose window has begun; a delivery beyond what is owed is kept as an extra."""
     require_perm(acting_user, "contract.change")
-    _check_date(contract.elder, delivered_on, "delivered_on")
+    _check_date(contract.elder, delivered_on, "delivered_on", ServiceDelivery)
     if not contract.is_valid_on(delivered_on):
         raise ServiceError(
             error_codes.CONTRACT_NOT_ACTIVE,
