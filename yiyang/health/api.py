@@ -208,7 +208,11 @@ def create_contract(request: HttpRequest, payload: ContractIn) -> Status:
     _require(request, "contract.change")
     elder = queries.get_health_elder(request.user, payload.elder_id)
     team = _team_for(request, payload.team_id)
-    member = TeamMember.objects.filter(team=team, user_id=payload.doctor_id).select_related("user").first()
+    member = (
+        TeamMember.objects.filter(team=team, user_id=payload.doctor_id, is_active=True)
+        .select_related("user")
+        .first()
+    )
     if member is None:
         raise ServiceError(
             "DOCTOR_NOT_IN_TEAM", _("Family doctor: must be a member of the team."), field="doctor_id"
@@ -216,19 +220,24 @@ def create_contract(request: HttpRequest, payload: ContractIn) -> Status:
     packages = list(ServicePackage.objects.filter(code__in=payload.packages, is_active=True))
     if len(packages) != len(set(payload.packages)):
         raise ServiceError("INVALID", _("Service packages: unknown code."), field="packages")
-    contract = services.sign_contract(
-        elder,
-        acting_user=request.user,
-        team=team,
-        doctor=member.user,
-        packages=packages,
-        signed_on=payload.signed_on,
-        start_date=payload.start_date,
-        end_date=payload.end_date,
-        signer=payload.signer,
-        proxy_name=payload.proxy_name,
-        proxy_relation=payload.proxy_relation,
-    )
+    try:
+        contract = services.sign_contract(
+            elder,
+            acting_user=request.user,
+            team=team,
+            doctor=member.user,
+            packages=packages,
+            signed_on=payload.signed_on,
+            start_date=payload.start_date,
+            end_date=payload.end_date,
+            signer=payload.signer,
+            proxy_name=payload.proxy_name,
+            proxy_relation=payload.proxy_relation,
+        )
+    except ServiceError as exc:
+        if exc.field in ("team", "doctor"):  # the payload names them team_id, doctor_id
+            exc.field = f"{exc.field}_id"
+        raise
     day = services.today()
     return Status(201, contract_out(contract, day, queries.contract_fulfilment(contract, day)))
 

@@ -1355,6 +1355,16 @@ def sign_contract(
     CONTRACT_MONTHS; the services due are generated from the packages."""
     require_perm(acting_user, "contract.change")
     _check_date(elder, signed_on, "signed_on", Contract)
+    if not team.is_active:
+        raise ServiceError(
+            error_codes.INVALID,
+            _("Team: %(name)s is no longer in use and takes no new contracts.") % {"name": team.name},
+            field="team",
+        )
+    if not TeamMember.objects.filter(team=team, user=doctor, is_active=True).exists():
+        raise ServiceError(
+            "DOCTOR_NOT_IN_TEAM", _("Family doctor: must be a member of the team."), field="doctor"
+        )
     start = start_date or signed_on
     end = end_date or (rules.add_months(start, rules.table("CONTRACT_MONTHS")) - dt.timedelta(days=1))
     if end < start:

@@ -169,3 +169,58 @@ def test_family_doctor_role_requires_a_team():
 
     with pytest.raises(ValidationError):
         RoleAssignment(role="family_doctor").clean()
+
+
+# ------------------------------------------------------------------------------ retired teams, members
+
+
+def _contract_payload(team, doctor, elder):
+    return {
+        "elder_id": elder.pk,
+        "team_id": team.pk,
+        "doctor_id": doctor.pk,
+        "packages": ["ELDERLY"],
+        "signed_on": TODAY.isoformat(),
+    }
+
+
+def test_a_retired_team_takes_no_new_contract(api_for, users, sj_team, packages, fresh_elder):
+    """Given a team its administrator retired, when a doctor signs an elder with it through the API,
+    then 422 names the team and no contract (nor service due) is written."""
+    from yiyang.health.models import Contract
+
+    sj_team.is_active = False
+    sj_team.save(update_fields=["is_active"])
+    elder = fresh_elder()
+    r = api_for("doctor_sj").post("/api/v1/contracts", _contract_payload(sj_team, users["doctor_sj"], elder))
+    assert r.status_code == 422, r.content
+    err = r.json()["errors"][0]
+    assert err["field"] == "team_id" and err["message"].startswith("家庭医生团队：")
+    assert not Contract.objects.filter(elder=elder).exists()
+    with pytest.raises(services.ServiceError):
+        sign(users, sj_team, elder, packages, TODAY)
+    assert not Contract.objects.filter(elder=elder).exists()
+
+
+def test_a_removed_member_cannot_be_the_contracted_doctor(api_for, users, sj_team, packages, fresh_elder):
+    """Given jtys_test removed from the team, a contract naming them is refused (API and service)."""
+    from yiyang.accounts.models import User
+    from yiyang.health.models import Contract, TeamMember
+
+    member = TeamMember.objects.get(team=sj_team, user__username="jtys_test")
+    admin = User.objects.get(pk=users["doctor_sj"].pk)  # institution admin of the centre (fixture)
+    services.remove_team_member(member, acting_user=admin)
+    elder = fresh_elder()
+    r = api_for("doctor_sj").post("/api/v1/contracts", _contract_payload(sj_team, member.user, elder))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "doctor_id"
+    with pytest.raises(services.ServiceError) as exc:
+        services.sign_contract(
+            elder,
+            acting_user=users["doctor_sj"],
+            team=sj_team,
+            doctor=member.user,
+            packages=[packages["ELDERLY"]],
+            signed_on=TODAY,
+        )
+    assert exc.value.field == "doctor"
+    assert not Contract.objects.filter(elder=elder).exists()
