@@ -322,9 +322,10 @@ def change_status(
     return change
 
 
-def record_view(elder: Elder, *, acting_user: User) -> None:
-    """Opening an elder's record is itself an access worth knowing about (谁查看过)."""
-    audit.record("view", user=acting_user, obj=elder)
+def record_view(elder: Elder, *, acting_user: User, what: str = "") -> None:
+    """Opening an elder's record is itself an access worth knowing about (谁查看过). ``what`` names
+    the record that was read when it is not the registry record itself (e.g. 健康体检 2026-05-06)."""
+    audit.record("view", user=acting_user, obj=elder, reason=what)
 
 
 @transaction.atomic

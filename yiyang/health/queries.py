@@ -30,6 +30,7 @@ from .models import (
     Diagnosis,
     EducationActivity,
     FamilyDoctorTeam,
+    HealthArchive,
     HealthCheck,
     Medication,
     ServiceDelivery,
@@ -540,3 +541,23 @@ def work_list(user: User, start: dt.date, end: dt.date) -> dict[str, Any]:
         "services": list(open_services(valid_contracts(contracts, start), start, end)[:200]),
         "expiring": list(expiring(contracts.select_related("elder", "team"), start)[:200]),
     }
+
+
+@dataclass(frozen=True)
+class ArchiveParts:
+    """The records of one (already scoped) elder that the archive page shows besides the timeline."""
+
+    archive: HealthArchive | None
+    diagnoses: QuerySet[Diagnosis]
+    medications: QuerySet[Medication]
+    tcm_history: list[TcmRecord]
+
+
+def archive_parts(elder: Elder) -> ArchiveParts:
+    """Call only with an elder obtained through the scoping layer (``get_health_elder``)."""
+    return ArchiveParts(
+        archive=HealthArchive.objects.filter(elder=elder).select_related("institution").first(),
+        diagnoses=Diagnosis.objects.filter(elder=elder),
+        medications=Medication.objects.filter(elder=elder, active=True),
+        tcm_history=list(TcmRecord.objects.filter(elder=elder).order_by("-service_date")[:10]),
+    )

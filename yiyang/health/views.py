@@ -47,12 +47,9 @@ from .forms import (
     TeamMemberForm,
 )
 from .models import (
-    Diagnosis,
     HealthArchive,
     HealthCheck,
-    Medication,
     ServicePackageItem,
-    TcmRecord,
     TeamMember,
 )
 
@@ -82,13 +79,13 @@ def archive(request: HttpRequest, pk: int) -> HttpResponse:
     elder = queries.get_health_elder(request.user, pk)
     core_services.record_view(elder, acting_user=request.user)
     entries, more = queries.timeline(elder, page=1, size=30)
-    archive_row = HealthArchive.objects.filter(elder=elder).select_related("institution").first()
+    parts = queries.archive_parts(elder)
     ctx = {
         "elder": elder,
-        "archive": archive_row,
-        "diagnoses": Diagnosis.objects.filter(elder=elder),
-        "medications": Medication.objects.filter(elder=elder, active=True),
-        "tcm_history": TcmRecord.objects.filter(elder=elder).order_by("-service_date")[:10],
+        "archive": parts.archive,
+        "diagnoses": parts.diagnoses,
+        "medications": parts.medications,
+        "tcm_history": parts.tcm_history,
         "constitution_names": dict(formdata.TCM_CONSTITUTIONS),
         "cases": elder.chronic_cases.all(),
         "contracts": elder.family_contracts.select_related("team").order_by("-start_date")[:5],
@@ -98,7 +95,7 @@ def archive(request: HttpRequest, pk: int) -> HttpResponse:
         "kinds": [(k, queries.KIND_LABELS[k]) for k in queries.TIMELINE_KINDS],
         "can_change": has_perm(request.user, "health.change"),
         "diagnosis_form": DiagnosisForm(),
-        "basic": _basic_summary(archive_row),
+        "basic": _basic_summary(parts.archive),
         "icd_codes": icd.codes().values(),
     }
     return render(request, "health/archive.html", ctx)
@@ -728,7 +725,7 @@ def basic_information(request: HttpRequest, pk: int) -> HttpResponse:
     hereditary disease, disabilities. 既往史·疾病 are the coded diagnoses of the archive page."""
     _need(request, "health.change")
     elder = queries.get_health_elder(request.user, pk)
-    archive_row = HealthArchive.objects.filter(elder=elder).first()
+    archive_row = queries.archive_parts(elder).archive
     form = BasicInformationForm(request.POST or None, archive=archive_row)
     if request.method == "POST" and form.is_valid():
         try:
