@@ -38,6 +38,8 @@ os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench_settings")
 
 PROVINCE = "520000000000"
+#: Celery workers taking the change runs of the incremental measurement (one run per period)
+WORKERS = 3
 YEAR = 2026
 OUT = BENCH_DIR / "out" / "indicators.json"
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -551,6 +553,24 @@ def incremental(county: str) -> dict[str, object]:
     with connection.cursor() as c:
         c.execute("SELECT count(*) FROM monitoring_computerun")
         runs_before = c.fetchone()[0]
+    # The change runs are queued on commit (one per materialised period); collect them here and let
+    # WORKERS threads (each its own database connection, like Celery workers) run them side by side.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from yiyang.monitoring import tasks
+
+    queued: list[int] = []
+    real_delay = tasks.run_compute.delay
+    tasks.run_compute.delay = queued.append  # type: ignore[method-assign]
+
+    def work(run_id: int) -> float:
+        t0 = time.perf_counter()
+        try:
+            services.execute_run(run_id)
+        finally:
+            connection.close()  # this thread's own connection
+        return time.perf_counter() - t0
+
     t = time.perf_counter()
     with transaction.atomic():
         for e, inst in picks[:300]:
@@ -584,13 +604,18 @@ def incremental(county: str) -> dict[str, object]:
             elder.save(update_fields=["status", "status_date"])
         written = time.perf_counter() - t
         t_commit = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        per_run = list(pool.map(work, queued))
     recompute = time.perf_counter() - t_commit
+    tasks.run_compute.delay = real_delay  # type: ignore[method-assign]
     runs = list(ComputeRun.objects.order_by("-id")[: ComputeRun.objects.count() - runs_before])
     _ = services
     return {
         "writes": writes,
         "write_s": written,
         "recompute_s": recompute,
+        "per_run_s": per_run,
+        "workers": WORKERS,
         "prepare_s": prepare,
         "periods": labels,
         "runs": [
@@ -622,7 +647,8 @@ def write_doc(result: dict) -> None:
     slow = sorted(full["per_indicator_s"].items(), key=lambda kv: -kv[1])[:6]
     names = {"health_checks": "health checks", "contracts": "contracts", "deaths": "deaths", "moves": "moves"}
     changes = ", ".join(f"{n} {names.get(k, k)}" for k, n in inc["writes"].items())
-    per_period = inc["recompute_s"] / len(inc["periods"])
+    per_run = inc.get("per_run_s") or [inc["recompute_s"] / len(inc["periods"])]
+    workers = inc.get("workers", 1)
     touched = len(inc["runs"][0]["periods"]["indicators"]) if inc["runs"] else 0
     lines = [
         BEGIN,
@@ -646,10 +672,15 @@ def write_doc(result: dict) -> None:
         f"| the same, materialised ({full['rows']:,} `IndicatorValue` rows written) | "
         f"{full['queries_s'] + full['materialise_s']:.1f} s ({ratio_all:.1f}×) | — |",
         f"| incremental: a day's changes in one county ({changes}) committed, then its recompute for "
-        f"{', '.join(inc['periods'])} | **{inc['recompute_s']:.2f} s** | ≤ 2 s |",
+        f"{', '.join(inc['periods'])} — one run per period, {workers} workers — wall time | "
+        f"**{inc['recompute_s']:.2f} s** | ≤ 2 s |",
         "",
-        f"The incremental run recomputes {touched} indicators (those reading the changed models) for "
-        f"each of {len(inc['periods'])} materialised periods: about {per_period:.2f} s per period.",
+        f"The incremental recompute queues one run per materialised period ({len(per_run)}), each "
+        f"recomputing {touched} indicators (those reading the changed models); {workers} workers (threads "
+        f"with their own database connections, as Celery workers would be) take them side by side. Each "
+        f"run took {', '.join(f'{x:.2f}' for x in per_run)} s while running concurrently with the "
+        f"others ({os.cpu_count()} CPUs shared by {workers} runs and PostgreSQL, so each is slower than "
+        "it would be alone); the wall time is what the user waits for.",
         "",
         "Slowest indicators (queries and roll-up): " + ", ".join(f"{c} {s:.1f} s" for c, s in slow) + ".",
         "",

@@ -3,8 +3,9 @@
 Which models matter, and how each reaches its region, is read from the definitions themselves (the
 query's model and region path; for an ``exists`` condition the related model, through its foreign key).
 A change marks its county (the 6-digit prefix of the record's region) and the periods that contain the
-record's dates and today; after the transaction commits, one recompute per county runs for those of
-the periods that are already materialised there, and only for the indicators that read the model.
+record's dates and today; after the transaction commits, one recompute run per county and period is
+queued for those of the periods that are already materialised there (so workers take the periods in
+parallel), and only for the indicators that read the model.
 Periods not yet materialised are left alone: nobody has asked for them. Older periods a correction
 touches without any of the record's dates falling in them are refreshed by a manual recompute.
 """
@@ -163,11 +164,15 @@ def flush() -> None:
             .distinct()
         )
         region = Region.objects.filter(code=county).first()
-        if materialised and region is not None:
+        if region is None:
+            continue
+        # One run per period, so that workers recompute a day's periods side by side: the user waits
+        # for the slowest period, not for their sum (docs/scaling.md).
+        for label in sorted(materialised):
             request_recompute(
                 acting_user=None,
                 region=region,
-                periods=sorted(materialised),
+                periods=[label],
                 indicators=sorted(codes),
                 reason="change",
             )

@@ -76,3 +76,27 @@ def test_values_above_the_county_move_with_it(county, django_capture_on_commit_c
     city = _value("IR-2", CITY, "2026")
     assert (city.numerator, city.denominator) == (20, 60)
     assert city.value == Decimal("33.3333")
+
+
+def test_a_change_queues_one_run_per_materialised_period_of_its_county(
+    county, django_capture_on_commit_callbacks
+):
+    """A check dated today touches the year, its quarter and its month; with all three materialised
+    (and 2025 too), three change runs are queued — one per period, so workers take them side by side —
+    and 2025 gets none."""
+    from django.utils import timezone
+
+    from yiyang.monitoring.periods import periods_containing
+
+    today = timezone.localdate()
+    labels = sorted(periods_containing(today))
+    assert len(labels) == 3
+    for label in [*labels, str(today.year - 1)]:
+        services.compute_now(COUNTY, label)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_elder(county["village_a"], dt.date(1950, 1, 1))
+    runs = ComputeRun.objects.filter(reason="change").order_by("id")
+    assert sorted(r.periods["periods"][0] for r in runs) == labels
+    assert all(len(r.periods["periods"]) == 1 and r.status == RunStatus.DONE for r in runs)
+    for label in labels:
+        assert _value("POP-65", COUNTY, label).numerator == 1
