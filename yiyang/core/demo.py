@@ -65,6 +65,8 @@ class DemoUser:
 DEMO_USERS = [
     DemoUser("wjj", "县卫生健康局 王局", "health_officer", region=COUNTY),
     DemoUser("mzj", "县民政局 李科长", "civil_officer", region=COUNTY),
+    # The city commission reviews the county's 示范县 self-assessment (four eyes).
+    DemoUser("swjw", "铜仁市卫生健康局 审核员", "health_officer", region="520600000000"),
     DemoUser("doctor_sj", "双江街道中心卫生院 杨医生", "clinician", institution="江口县双江街道中心卫生院"),
     DemoUser("doctor_tp", "太平镇卫生院 田医生", "clinician", institution="江口县太平镇卫生院"),
     DemoUser("yly_admin", "江口县社会福利院 院长", "institution_admin", institution="江口县社会福利院"),

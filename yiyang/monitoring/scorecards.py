@@ -344,12 +344,33 @@ def submit(assessment: ScorecardAssessment, *, acting_user: User) -> ScorecardAs
     return assessment
 
 
+REVIEW_ACTIONS = frozenset({"finalise", "return"})
+
+
+def _prepared_by(user: Any, assessment: ScorecardAssessment) -> bool:
+    """Whether ``user`` prepared the self-assessment (started or submitted it): the four-eyes rule
+    keeps them from reviewing their own work."""
+    if assessment.created_by_id == user.pk:
+        return True
+    return assessment.events.filter(action="submit", by_id=user.pk).exists()
+
+
+def _require_other_reviewer(user: Any, assessment: ScorecardAssessment) -> None:
+    if _prepared_by(user, assessment):
+        raise ServiceError(
+            error_codes.SCORECARD_STATE,
+            _("You prepared this self-assessment, so someone else must review it."),
+            status=403,
+        )
+
+
 @transaction.atomic
 def review_item(
     assessment: ScorecardAssessment, *, acting_user: User, item_code: str, points: Any, note: str = ""
 ) -> ScorecardItemScore:
     """A reviewer accepts an evidence item with full or partial points (or none)."""
     require_perm(acting_user, "scorecard.review")
+    _require_other_reviewer(acting_user, assessment)
     if assessment.status != ScorecardStatus.SUBMITTED:
         raise ServiceError(
             error_codes.SCORECARD_STATE, _("Only a submitted self-assessment is reviewed."), status=409
@@ -376,6 +397,7 @@ def review_item(
 
 @transaction.atomic
 def finalise(assessment: ScorecardAssessment, *, acting_user: User) -> ScorecardAssessment:
+    _require_other_reviewer(acting_user, assessment)
     card = get_scorecard(assessment.scorecard_code)
     pending = [
         r.item_code
@@ -402,6 +424,7 @@ def return_for_revision(
 ) -> ScorecardAssessment:
     if not reason.strip():
         raise ServiceError("REASON_REQUIRED", _("Say why it goes back."), field="reason")
+    _require_other_reviewer(acting_user, assessment)
     _transition(assessment, "return", acting_user=acting_user, reason=reason)
     assessment.save()
     return assessment
@@ -409,4 +432,6 @@ def return_for_revision(
 
 def can_act(user: Any, assessment: ScorecardAssessment, action: str) -> bool:
     key = (assessment.status, action)
+    if action in REVIEW_ACTIONS and _prepared_by(user, assessment):
+        return False
     return key in TRANSITIONS and has_perm(user, TRANSITIONS[key][1])

@@ -104,15 +104,16 @@ def test_the_full_workflow_with_partial_points(assessment, users, settings, tmp_
     assert assessment.self_total == 4 * len(evidence_items) + indicator_points
     with pytest.raises(ServiceError):
         scorecards.self_assess_item(assessment, acting_user=wjj, item_code="A1", points=1)
+    reviewer = users["swjw"]  # the city health commission reviews the county's self-assessment
     with pytest.raises(ServiceError, match="A1"):
-        scorecards.finalise(assessment, acting_user=wjj)
+        scorecards.finalise(assessment, acting_user=reviewer)
     for code in evidence_items:
         scorecards.review_item(
-            assessment, acting_user=wjj, item_code=code, points=Decimal("2.5") if code == "A1" else 4
+            assessment, acting_user=reviewer, item_code=code, points=Decimal("2.5") if code == "A1" else 4
         )
     with pytest.raises(ServiceError, match="0"):
-        scorecards.review_item(assessment, acting_user=wjj, item_code="A3", points=5)
-    scorecards.finalise(assessment, acting_user=wjj)
+        scorecards.review_item(assessment, acting_user=reviewer, item_code="A3", points=5)
+    scorecards.finalise(assessment, acting_user=reviewer)
     assert assessment.final_total == 4 * len(evidence_items) - Decimal("1.5") + indicator_points
     assert [e.action for e in ScorecardEvent.objects.filter(assessment=assessment)] == ["submit", "finalise"]
 
@@ -137,12 +138,33 @@ def test_return_for_revision_needs_a_reason_and_reopens_the_draft(assessment, us
         if i.scoring.type == "evidence":
             scorecards.self_assess_item(assessment, acting_user=wjj, item_code=i.code, points=1)
     scorecards.submit(assessment, acting_user=wjj)
+    reviewer = users["swjw"]
     with pytest.raises(ServiceError):
-        scorecards.return_for_revision(assessment, acting_user=wjj, reason=" ")
-    scorecards.return_for_revision(assessment, acting_user=wjj, reason="佐证不足")
+        scorecards.return_for_revision(assessment, acting_user=reviewer, reason=" ")
+    scorecards.return_for_revision(assessment, acting_user=reviewer, reason="佐证不足")
     assert assessment.status == "draft"
     with pytest.raises(ServiceError):  # a draft cannot be finalised: not in the transition table
-        scorecards.finalise(assessment, acting_user=wjj)
+        scorecards.finalise(assessment, acting_user=reviewer)
+
+
+def test_whoever_prepared_the_self_assessment_cannot_review_it(assessment, users):
+    """Four eyes: wjj prepared and submitted it, so wjj may not score, return or finalise it."""
+    wjj = users["wjj"]
+    for i in scorecards.get_scorecard(CARD).items:
+        if i.scoring.type == "evidence":
+            scorecards.self_assess_item(assessment, acting_user=wjj, item_code=i.code, points=1)
+    scorecards.submit(assessment, acting_user=wjj)
+    for attempt in (
+        lambda: scorecards.review_item(assessment, acting_user=wjj, item_code="A1", points=1),
+        lambda: scorecards.return_for_revision(assessment, acting_user=wjj, reason="自己退回"),
+        lambda: scorecards.finalise(assessment, acting_user=wjj),
+    ):
+        with pytest.raises(ServiceError, match="someone else|他人|其他人"):
+            attempt()
+    assessment.refresh_from_db()
+    assert assessment.status == "submitted" and assessment.items.get(item_code="A1").review_points is None
+    assert not scorecards.can_act(wjj, assessment, "finalise")
+    assert scorecards.can_act(users["swjw"], assessment, "finalise")
 
 
 # --------------------------------------------------------------------------------------------------
