@@ -93,7 +93,14 @@ ROLE_SPECS: dict[str, RoleSpec] = {
     Role.FAMILY_DOCTOR: RoleSpec(
         Binding.TEAM,
         frozenset(
-            {"elder.view", "institution.view", "health.view", "health.change", "contract.change", "assessment.fill"}
+            {
+                "elder.view",
+                "institution.view",
+                "health.view",
+                "health.change",
+                "contract.change",
+                "assessment.fill",
+            }
         ),
     ),
     # Accounts and reference data; no health data unless also given a scoped role.

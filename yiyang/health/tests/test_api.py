@@ -187,7 +187,9 @@ def test_family_doctor_sees_a_contracted_elders_timeline(api_for, users, sj_team
     assert api_for("jtys_test").get(f"/api/v1/elders/{elder.pk}/timeline", kind="nonsense").status_code == 422
 
 
-def test_timeline_names_a_delivered_service_by_its_package_name(api_for, users, sj_team, packages, fresh_elder):
+def test_timeline_names_a_delivered_service_by_its_package_name(
+    api_for, users, sj_team, packages, fresh_elder
+):
     """The timeline reads 年度健康体检, not the service code annual_check."""
     elder = fresh_elder()
     contract = services.sign_contract(
@@ -201,6 +203,8 @@ def test_timeline_names_a_delivered_service_by_its_package_name(api_for, users, 
     services.record_delivery(
         contract, acting_user=users["doctor_sj"], item_code="annual_check", delivered_on=TODAY, place="clinic"
     )
-    entries = api_for("doctor_sj").get(f"/api/v1/elders/{elder.pk}/timeline", kind="service").json()["results"]
+    entries = (
+        api_for("doctor_sj").get(f"/api/v1/elders/{elder.pk}/timeline", kind="service").json()["results"]
+    )
     assert any("年度健康体检" in str(e) for e in entries), entries
     assert not any("annual_check" in str(e) for e in entries)

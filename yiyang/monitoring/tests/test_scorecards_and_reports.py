@@ -159,7 +159,7 @@ def test_whoever_prepared_the_self_assessment_cannot_review_it(assessment, users
         lambda: scorecards.return_for_revision(assessment, acting_user=wjj, reason="自己退回"),
         lambda: scorecards.finalise(assessment, acting_user=wjj),
     ):
-        with pytest.raises(ServiceError, match="someone else|他人|其他人"):
+        with pytest.raises(ServiceError, match=r"someone else|他人|其他人"):
             attempt()
     assessment.refresh_from_db()
     assert assessment.status == "submitted" and assessment.items.get(item_code="A1").review_points is None

@@ -6,7 +6,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from yiyang.core.scoping import scope_elders
 
-JUNK = {"q": "'\"<script>", "page": "-1", "region": "abc", "age_band": "x-y", "kind": "zz", "parent": "9" * 12}
+JUNK = {
+    "q": "'\"<script>",
+    "page": "-1",
+    "region": "abc",
+    "age_band": "x-y",
+    "kind": "zz",
+    "parent": "9" * 12,
+}
 
 
 def _routes(patterns, prefix=""):
