@@ -23,6 +23,7 @@ serve: demo
 
 ## make test: the whole suite on SQLite; with CI=true again on PostgreSQL.
 test: $(BIN)/.installed
+	$(BIN)/ruff check --quiet .
 	$(BIN)/python -m pytest -q
 ifeq ($(CI),true)
 	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q
