@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
@@ -87,12 +87,28 @@ class SubjectPage(Schema):
 
 
 class TargetOut(Schema):
+    id: int
     indicator: str
     region: str
     period: str
     op: str
     value: float
     source: str
+
+
+class TargetIn(Schema):
+    indicator: str
+    region: str
+    period: str
+    op: str = ">="
+    value: str | float
+    source: str = ""
+
+
+class TargetChange(Schema):
+    op: str = ">="
+    value: str | float
+    source: str = ""
 
 
 class RunIn(Schema):
@@ -253,17 +269,80 @@ def list_targets(request: HttpRequest, region: str, period: str = "") -> list[di
     if period:
         p = _period(period)
         qs = qs.filter(period__in={p.label, str(p.year)})
-    return [
-        {
-            "indicator": t.indicator_code,
-            "region": t.region_code,
-            "period": t.period,
-            "op": t.op,
-            "value": float(t.value),
-            "source": t.source,
-        }
-        for t in qs
-    ]
+    return [_target_out(t) for t in qs]
+
+
+def _target_out(t: Target) -> dict:
+    return {
+        "id": t.pk,
+        "indicator": t.indicator_code,
+        "region": t.region_code,
+        "period": t.period,
+        "op": t.op,
+        "value": float(t.value),
+        "source": t.source,
+    }
+
+
+def _require_set_targets(request: HttpRequest) -> None:
+    if not has_perm(request.user, "indicator.declare"):
+        raise PermissionDenied
+
+
+def _scoped_target(request: HttpRequest, target_id: int) -> Target:
+    """A target of a region in the user's area (an ancestor's target is read-only: 404 like a missing one)."""
+    target = Target.objects.filter(pk=target_id).first() if 0 < target_id < 2**63 else None
+    if target is None:
+        raise Http404
+    region_for_user(request.user, target.region_code)
+    return target
+
+
+@router.post("/monitoring/targets", response={200: TargetOut, 201: TargetOut})
+@scoped
+def set_target(request: HttpRequest, payload: TargetIn) -> Status:
+    """Set the target of an indicator for a region of your area and a period (卫健). An existing target
+    for the same indicator, region and period is replaced (200); a new one answers 201."""
+    _require_set_targets(request)
+    region = region_for_user(request.user, payload.region)
+    target = services.set_target(
+        acting_user=request.user,
+        indicator_code=payload.indicator,
+        region=region,
+        period=payload.period,
+        op=payload.op,
+        value=payload.value,
+        source=payload.source,
+    )
+    return Status(201 if getattr(target, "created", False) else 200, _target_out(target))
+
+
+@router.put("/monitoring/targets/{target_id}", response=TargetOut)
+@scoped
+def replace_target(request: HttpRequest, target_id: int, payload: TargetChange) -> dict:
+    """Replace a target's comparison, value and source (its indicator, region and period stay)."""
+    _require_set_targets(request)
+    target = _scoped_target(request, target_id)
+    region = region_for_user(request.user, target.region_code)
+    target = services.set_target(
+        acting_user=request.user,
+        indicator_code=target.indicator_code,
+        region=region,
+        period=target.period,
+        op=payload.op,
+        value=payload.value,
+        source=payload.source,
+    )
+    return _target_out(target)
+
+
+@router.delete("/monitoring/targets/{target_id}", response={204: None})
+@scoped
+def delete_target(request: HttpRequest, target_id: int) -> Status:
+    """Remove a target of your area; an ancestor region's or the year's target applies again."""
+    _require_set_targets(request)
+    services.remove_target(acting_user=request.user, target=_scoped_target(request, target_id))
+    return Status(204, None)
 
 
 def _run_out(run: ComputeRun) -> dict:
@@ -298,8 +377,6 @@ def recompute(request: HttpRequest, payload: RunIn) -> Status:
 def get_run(request: HttpRequest, run_id: int) -> dict:
     """A recompute run's progress (runs you may see: those of regions in your scope)."""
     _require_view(request)
-    from django.http import Http404
-
     run = ComputeRun.objects.filter(pk=run_id).select_related("region").first()
     if run is None:
         raise Http404

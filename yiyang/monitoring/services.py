@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from yiyang.core import audit
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Institution, Region
-from yiyang.core.scoping import require_perm
+from yiyang.core.scoping import region_scope_prefixes, require_perm
 
 from . import engine, error_codes
 from .models import ComputeRun, Declaration, RunStatus, Target, TargetOp
@@ -147,6 +147,12 @@ def _check_evidence(evidence: UploadedFile | None) -> None:
         )
 
 
+def _store_evidence(decl: Declaration, evidence: UploadedFile) -> None:
+    """Keep the file under the declaration's upload path with its original name (not yet saved)."""
+    decl.evidence_name = (evidence.name or "")[:200]
+    decl.evidence.save(Path(evidence.name or "evidence").name, evidence, save=False)
+
+
 @transaction.atomic
 def declare(
     *,
@@ -187,8 +193,7 @@ def declare(
         declared_by=acting_user,
     )
     if evidence is not None:
-        decl.evidence_name = (evidence.name or "")[:200]
-        decl.evidence.save(Path(evidence.name or "evidence").name, evidence, save=False)
+        _store_evidence(decl, evidence)
     decl.save()
     audit.record(
         "create",
@@ -210,6 +215,45 @@ def declare(
 # --------------------------------------------------------------------------------------------------
 
 
+MAX_TARGET = Decimal("10") ** 10  # Target.value: 12 digits, 2 after the point
+CENT = Decimal("0.01")
+
+
+def _target_value(value: Any, unit: str) -> Decimal:
+    """The threshold as a Decimal that fits ``Target.value``, or a refusal naming the field."""
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite() or isinstance(value, bool):
+        raise ServiceError("INVALID_VALUE", _("The target must be a number."), field="value")
+    if number < 0:
+        raise ServiceError("INVALID_VALUE", _("The target value cannot be negative."), field="value")
+    if unit == "%" and number > 100:
+        raise ServiceError(
+            "INVALID_VALUE", _("The target value is a percentage: at most 100."), field="value"
+        )
+    if number >= MAX_TARGET:
+        raise ServiceError("INVALID_VALUE", _("The target value is too large."), field="value")
+    if number != number.quantize(CENT):
+        raise ServiceError(
+            "INVALID_VALUE", _("The target value has at most two decimal places."), field="value"
+        )
+    return number.quantize(CENT)
+
+
+def _require_region_in_scope(acting_user: User, region_code: str) -> None:
+    """Targets are set for regions in the officer's own area (the caller has already scoped the region
+    with ``values.region_for_user``; this guards the service itself). Refused like a missing region."""
+    if not any(p and region_code.startswith(p) for p in region_scope_prefixes(acting_user)):
+        raise ServiceError(
+            error_codes.REGION_OUT_OF_SCOPE,
+            _("Region: choose a region in your area."),
+            field="region",
+            status=404,
+        )
+
+
 @transaction.atomic
 def set_target(
     *,
@@ -221,22 +265,26 @@ def set_target(
     value: Any,
     source: str = "",
 ) -> Target:
+    """Set (or replace) the target of an indicator for a region in the officer's area and a period."""
     require_perm(acting_user, "indicator.declare")
+    _require_region_in_scope(acting_user, region.code)
     ind = _indicator(indicator_code)
     label = _period(period).label
     if op not in TargetOp.values:
-        raise ServiceError("INVALID_OP", _("Choose ≥, ≤, > or <."), field="op")
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise ServiceError("INVALID_VALUE", _("The target must be a number."), field="value") from None
-    old = Target.objects.filter(indicator_code=ind.code, region_code=region.code, period=label).first()
-    target, _created = Target.objects.update_or_create(
+        raise ServiceError("INVALID_OP", _("Comparison: choose ≥, ≤, > or <."), field="op")
+    number = _target_value(value, ind.unit)
+    old = (
+        Target.objects.select_for_update()
+        .filter(indicator_code=ind.code, region_code=region.code, period=label)
+        .first()
+    )
+    target, created = Target.objects.update_or_create(
         indicator_code=ind.code,
         region_code=region.code,
         period=label,
-        defaults={"op": op, "value": number, "source": source[:200], "updated_by": acting_user},
+        defaults={"op": op, "value": number, "source": source.strip()[:200], "updated_by": acting_user},
     )
+    target.created = created  # type: ignore[attr-defined]  # the API answers 201 or 200
     audit.record(
         "update" if old else "create",
         user=acting_user,
@@ -244,3 +292,17 @@ def set_target(
         changes={"target": [f"{old.op}{old.value}" if old else None, f"{op}{number}"]},
     )
     return target
+
+
+@transaction.atomic
+def remove_target(*, acting_user: User, target: Target) -> None:
+    """Remove a target of the officer's area; the ancestors' targets (if any) apply again."""
+    require_perm(acting_user, "indicator.declare")
+    _require_region_in_scope(acting_user, target.region_code)
+    audit.record(
+        "delete",
+        user=acting_user,
+        obj=target,
+        changes={"target": [f"{target.op}{target.value}", None]},
+    )
+    target.delete()

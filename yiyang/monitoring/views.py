@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,7 +29,7 @@ from yiyang.core.scoping import get_institution_for_user, has_perm, region_scope
 from yiyang.core.services import record_export
 
 from . import drilldown, engine, services
-from .models import ComputeRun, Declaration, Target
+from .models import ComputeRun, Declaration, Target, TargetOp
 from .periods import Period, PeriodError, parse_period, trend_periods
 from .registry import all_indicators
 from .values import (
@@ -331,23 +332,97 @@ def declaration_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+TARGET_REGION_LEVELS = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP)
+
+
+class TargetForm(forms.Form):
+    """目标值: the officer's form. The service checks the values (and says which field is wrong)."""
+
+    indicator = forms.ChoiceField(label=gettext_lazy("Indicator"))
+    region = forms.ChoiceField(label=gettext_lazy("Region"))
+    period = forms.CharField(label=gettext_lazy("Period"), max_length=7)
+    op = forms.ChoiceField(
+        label=gettext_lazy("Comparison"), choices=TargetOp.choices, initial=TargetOp.AT_LEAST
+    )
+    value = forms.CharField(label=gettext_lazy("Target value"), max_length=20)
+    source = forms.CharField(label=gettext_lazy("Source"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, indicators: list[Any], regions: list[Region], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [(i.code, f"{i.code} {i.name}（{i.unit}）") for i in indicators]
+        self.fields["region"].choices = [(r.code, r.name) for r in regions]
+        for field in self.fields.values():
+            field.error_messages["required"] = _("%(field)s: this field is required.") % {
+                "field": field.label
+            }
+            field.error_messages["invalid_choice"] = _("%(field)s: choose one from the list.") % {
+                "field": field.label
+            }
+            field.error_messages["max_length"] = _("%(field)s: too long.") % {"field": field.label}
+
+
+def _target_regions(request: HttpRequest) -> list[Region]:
+    """Regions an officer may set targets for: those of their area down to the townships."""
+    within = Q(pk__in=[])
+    for p in region_scope_prefixes(request.user):
+        if p:
+            within |= Q(code__startswith=p)
+    return list(Region.objects.filter(within, level__in=TARGET_REGION_LEVELS).order_by("code"))
+
+
 @scoped
 @login_required
 def targets(request: HttpRequest) -> HttpResponse:
-    """Targets that apply in the user's area (their region and its ancestors)."""
+    """Targets that apply in the user's area (their region and its ancestors); a 卫健 officer sets or
+    replaces one for a region of their area (``services.set_target``)."""
     _require_view(request)
     region = home_region(request.user)
     if region is None:
         raise Http404
+    can_set = has_perm(request.user, "indicator.declare")
+    form = None
+    if can_set:
+        form = TargetForm(
+            request.POST or None,
+            indicators=visible_indicators(request.user),
+            regions=_target_regions(request),
+            initial={"region": region.code, "period": str(timezone.localdate().year)},
+        )
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.set_target(
+                    acting_user=request.user,
+                    indicator_code=d["indicator"],
+                    region=region_for_user(request.user, d["region"]),
+                    period=d["period"],
+                    op=d["op"],
+                    value=d["value"],
+                    source=d.get("source") or "",
+                )
+            except ServiceError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("Target saved."))
+                return redirect("monitoring:targets")
     chain = engine.ancestors_within(region.code, region.code[:2].ljust(12, "0"))
+    prefix = next((p for p in sorted(region_scope_prefixes(request.user)) if p), region.code)
     codes = {i.code: i for i in visible_indicators(request.user)}
-    rows = [t for t in Target.objects.filter(region_code__in=chain) if t.indicator_code in codes]
+    rows = [
+        t
+        for t in Target.objects.filter(Q(region_code__in=chain) | Q(region_code__startswith=prefix))
+        if t.indicator_code in codes
+    ]
     names = dict(Region.objects.filter(code__in={t.region_code for t in rows}).values_list("code", "name"))
     table = [
         {"t": t, "ind": codes[t.indicator_code], "region_name": names.get(t.region_code, t.region_code)}
         for t in rows
     ]
-    return render(request, "monitoring/targets.html", {"table": table, "region": region})
+    ctx = {"table": table, "region": region, "form": form, "can_set": can_set}
+    return render(request, "monitoring/targets.html", ctx)
 
 
 # --------------------------------------------------------------------------------------------------
