@@ -5,12 +5,13 @@ drill-down lists, targets and recompute runs. Handlers parse, check the region a
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import BeforeValidator
 
 from yiyang.core.access import scoped
 from yiyang.core.errors import ServiceError
@@ -96,19 +97,27 @@ class TargetOut(Schema):
     source: str
 
 
+def _not_a_flag(v: Any) -> Any:
+    """A JSON true/false is not a threshold: pass it on as text for the service to refuse by name."""
+    return str(v).lower() if isinstance(v, bool) else v
+
+
+TargetNumber = Annotated[str | float, BeforeValidator(_not_a_flag)]
+
+
 class TargetIn(Schema):
     indicator: str
     region: str
     period: str
     op: str = ">="
-    value: str | float
-    source: str = ""
+    value: TargetNumber
+    source: str = Field("", max_length=200)
 
 
 class TargetChange(Schema):
     op: str = ">="
-    value: str | float
-    source: str = ""
+    value: TargetNumber
+    source: str = Field("", max_length=200)
 
 
 class RunIn(Schema):

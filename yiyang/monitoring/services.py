@@ -239,7 +239,7 @@ def _target_value(value: Any, unit: str) -> Decimal:
         raise ServiceError(
             "INVALID_VALUE", _("The target value has at most two decimal places."), field="value"
         )
-    return number.quantize(CENT)
+    return abs(number).quantize(CENT) if number == 0 else number.quantize(CENT)  # no -0
 
 
 def _require_region_in_scope(acting_user: User, region_code: str) -> None:

@@ -189,6 +189,7 @@ def test_a_region_outside_the_officers_area_is_404_and_nothing_is_written(api_fo
         ({"value": "1e30"}, "value", "目标值"),
         ({"value": -5}, "value", "目标值"),
         ({"value": 101}, "value", "目标值"),
+        ({"value": True}, "value", "目标值"),  # a yes/no is not a number
         ({"value": "75.125"}, "value", "目标值"),
         ({"op": "=="}, "op", "比较方式"),
         ({"period": "2027Q5"}, "period", "统计期"),
