@@ -4,21 +4,22 @@ drill-down lists, targets and recompute runs. Handlers parse, check the region a
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from pydantic import BeforeValidator
 
 from yiyang.core.access import scoped
-from yiyang.core.errors import ServiceError
-from yiyang.core.scoping import has_perm
+from yiyang.core.errors import INSTITUTION_OUT_OF_SCOPE, ServiceError
+from yiyang.core.scoping import get_institution_for_user, has_perm, scope_institutions
 
 from . import drilldown, engine, error_codes, services
-from .models import ComputeRun, Target
+from .models import ComputeRun, Declaration, Target
 from .periods import PeriodError, parse_period
 from .values import (
     ValueRow,
@@ -118,6 +119,42 @@ class TargetChange(Schema):
     op: str = ">="
     value: TargetNumber
     source: str = Field("", max_length=200)
+
+
+class DeclarationOut(Schema):
+    id: int
+    indicator: str
+    institution: int
+    institution_name: str
+    value: bool
+    effective_date: date
+    note: str
+    evidence_name: str
+    evidence_url: str | None
+    declared_by: str
+    declared_at: datetime
+
+
+class DeclarationPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[DeclarationOut]
+
+
+class DeclarationQuery(Schema):
+    indicator: str = ""
+    institution: int | None = None
+    page: int = 1
+    page_size: int = 20
+
+
+class DeclarationIn(Schema):
+    indicator: str
+    institution: int
+    value: bool = True
+    effective_date: date
+    note: str = Field("", max_length=500)
 
 
 class RunIn(Schema):
@@ -391,3 +428,94 @@ def get_run(request: HttpRequest, run_id: int) -> dict:
         raise Http404
     region_for_user(request.user, run.region_id)
     return _run_out(run)
+
+
+# --------------------------------------------------------------------------------------------------
+# Declarations (申报): the page's rules — declaring needs indicator.declare, institutions in your area
+# --------------------------------------------------------------------------------------------------
+
+MAX_ID = 2**63 - 1
+
+
+def _declaration_out(d: Declaration) -> dict:
+    return {
+        "id": d.pk,
+        "indicator": d.indicator_code,
+        "institution": d.institution_id,
+        "institution_name": d.institution.name,
+        "value": d.value,
+        "effective_date": d.effective_date,
+        "note": d.note,
+        "evidence_name": d.evidence_name,
+        "evidence_url": reverse("monitoring:declaration-evidence", args=[d.pk]) if d.evidence else None,
+        "declared_by": str(d.declared_by),
+        "declared_at": d.declared_at,
+    }
+
+
+def _scoped_declarations(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return Declaration.objects.filter(institution__in=scope_institutions(request.user)).select_related(
+        "institution", "declared_by"
+    )
+
+
+def _require_declare(request: HttpRequest) -> None:
+    if not has_perm(request.user, "indicator.declare"):
+        raise PermissionDenied
+
+
+@router.get("/monitoring/declarations", response=DeclarationPage)
+@scoped
+def list_declarations(request: HttpRequest, q: Query[DeclarationQuery]) -> dict:
+    """Declarations of institutions in your area, newest first; filter by indicator or institution."""
+    _require_view(request)
+    qs = _scoped_declarations(request).order_by("-declared_at", "-id")
+    if q.indicator:
+        qs = qs.filter(indicator_code=q.indicator)
+    if q.institution is not None:
+        qs = qs.filter(institution_id=q.institution) if 0 < q.institution <= MAX_ID else qs.none()
+    page, size = max(1, q.page), min(max(1, q.page_size), MAX_PAGE_SIZE)
+    count = qs.count()
+    rows = list(qs[(page - 1) * size : page * size]) if page <= count // size + 1 else []
+    return {"count": count, "page": page, "page_size": size, "results": [_declaration_out(d) for d in rows]}
+
+
+@router.post("/monitoring/declarations", response={201: DeclarationOut})
+@scoped
+def create_declaration(request: HttpRequest, payload: DeclarationIn) -> Status:
+    """Record that an institution of your area holds (``value`` true) or no longer holds a declared
+    indicator (IR-3 老年友善, IR-7 绿色通道) from ``effective_date`` (卫健). Attach the evidence file with
+    ``POST …/declarations/{id}/evidence``."""
+    _require_declare(request)
+    try:
+        institution = get_institution_for_user(request.user, payload.institution)
+    except Http404:
+        raise ServiceError(
+            INSTITUTION_OUT_OF_SCOPE, _("Choose an institution in your area."), field="institution"
+        ) from None
+    decl = services.declare(
+        acting_user=request.user,
+        institution=institution,
+        indicator_code=payload.indicator,
+        value=payload.value,
+        effective_date=payload.effective_date,
+        note=payload.note,
+    )
+    return Status(201, _declaration_out(decl))
+
+
+@router.post("/monitoring/declarations/{declaration_id}/evidence", response=DeclarationOut)
+@scoped
+def upload_evidence(request: HttpRequest, declaration_id: int, evidence: File[UploadedFile]) -> dict:
+    """Attach the evidence file (multipart field ``evidence``: PDF, OFD, image, Word or Excel, 20 MB at
+    most) to a declaration of your area recorded without one; evidence once attached stays (409)."""
+    _require_declare(request)
+    decl = (
+        _scoped_declarations(request).filter(pk=declaration_id).first()
+        if 0 < declaration_id <= MAX_ID
+        else None
+    )
+    if decl is None:
+        raise Http404
+    services.attach_evidence(decl, acting_user=request.user, evidence=evidence)
+    return _declaration_out(decl)

@@ -175,7 +175,14 @@ def declare(
             _("This indicator is computed from records; it cannot be declared."),
             field="indicator",
         )
-    period = parse_period(str(effective_date.year))
+    try:
+        period = parse_period(str(effective_date.year))
+    except PeriodError:
+        raise ServiceError(
+            error_codes.INVALID_DATE,
+            _("Effective date: give a date from 1900 on."),
+            field="effective_date",
+        ) from None
     counted = engine.base_rows(ind, period, institution.region_id).filter(pk=institution.pk).exists()
     if not counted:
         raise ServiceError(
@@ -206,6 +213,33 @@ def declare(
             "effective_date": [None, effective_date.isoformat()],
             "evidence": [None, decl.evidence_name or None],
         },
+    )
+    return decl
+
+
+@transaction.atomic
+def attach_evidence(decl: Declaration, *, acting_user: User, evidence: UploadedFile) -> Declaration:
+    """Add the evidence file to a declaration recorded without one (the API's second step).
+
+    The caller has scoped ``decl`` to the user's institutions. Evidence once attached is kept as it is:
+    a different file means a new declaration."""
+    require_perm(acting_user, "indicator.declare")
+    if decl.evidence:
+        raise ServiceError(
+            error_codes.EVIDENCE_PRESENT,
+            _("This declaration already has its evidence; record a new declaration instead."),
+            field="evidence",
+            status=409,
+        )
+    _check_evidence(evidence)
+    _store_evidence(decl, evidence)
+    decl.save(update_fields=["evidence", "evidence_name"])
+    audit.record(
+        "update",
+        user=acting_user,
+        obj=decl,
+        object_repr=f"{decl.institution.name} {decl.indicator_code}",
+        changes={"evidence": [None, decl.evidence_name]},
     )
     return decl
 
