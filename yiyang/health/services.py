@@ -1540,7 +1540,8 @@ def record_delivery(
         item_code = service.item_code
     else:
         service = (
-            ContractService.objects.select_for_update()
+            # OF self: the delivery__isnull filter is an outer join, which PostgreSQL cannot lock.
+            ContractService.objects.select_for_update(of=("self",))
             .filter(
                 contract=contract,
                 item_code=item_code,
