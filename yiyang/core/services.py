@@ -332,12 +332,6 @@ def record_view(elder: Elder, *, acting_user: User, what: str = "") -> None:
 def record_export(*, acting_user: User, what: str, elders: list[Elder], filters: dict[str, Any]) -> None:
     """An export writes one row per exported elder, so each elder's 谁查看过 page shows it."""
     require_perm(acting_user, "elder.export")
-    for elder in elders:
-        audit.record(
-            "export",
-            user=acting_user,
-            obj=elder,
-            object_repr=elder.name,
-            reason=what,
-            changes={"filters": filters},
-        )
+    audit.record_many(
+        "export", user=acting_user, objects=elders, reason=str(what), changes={"filters": filters}
+    )

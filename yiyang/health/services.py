@@ -84,35 +84,8 @@ def acting_institution(user: User) -> Institution:
 
 def record_list_view(*, acting_user: User, elders: list[Elder], what: str) -> int:
     """A list that shows records of many elders is an access to each of them (谁查看过): one "view"
-    row per distinct elder on the page, as :func:`yiyang.core.audit.record` would write it (object
-    ``core.elder``, the request's IP and channel), inserted in one statement in one transaction.
-    ``what`` names the list (stored as the reason). Returns the number of rows written."""
-    from yiyang.core.middleware import current_context
-    from yiyang.core.models import AuditEvent
-
-    unique = list({e.pk: e for e in elders}.values())
-    if not unique:
-        return 0
-    ctx = current_context()
-    now = timezone.now()
-    rows = [
-        AuditEvent(
-            at=now,
-            user=acting_user if acting_user.pk else None,
-            username=acting_user.get_username()[:150] if acting_user.pk else "",
-            action="view",
-            object_type="core.elder",
-            object_id=str(e.pk),
-            object_repr=str(e)[:120],
-            reason=str(what)[:200],
-            ip=ctx.ip if ctx else None,
-            channel=ctx.channel if ctx else "task",
-        )
-        for e in unique
-    ]
-    with transaction.atomic():
-        AuditEvent.objects.bulk_create(rows)
-    return len(rows)
+    row per distinct elder on the page; ``what`` names the list. Returns the number of rows written."""
+    return audit.record_many("view", user=acting_user, objects=elders, reason=str(what))
 
 
 def _check_date(elder: Elder, day: dt.date | None, field: str, model: type) -> dt.date:
