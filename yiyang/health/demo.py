@@ -236,6 +236,7 @@ def load_health_demo(*, seed: int = 20221, today: dt.date | None = None) -> dict
                 recorded_by=team.leader,
                 bmi=rules.bmi(values["height"], values["weight"]),
                 notice_date=notice,
+                notified_in_time=rules.notified_in_time(day, notice),
                 part_assessment=not missing["assessment"],
                 part_physical=not missing["physical"],
                 part_auxiliary=not missing["auxiliary"],

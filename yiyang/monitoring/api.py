@@ -182,8 +182,8 @@ class DrillQuery(Schema):
     region: str
     period: str
     part: str = "out"
-    page: int = 1
-    page_size: int = 20
+    page: int = Field(1, ge=1, le=100_000)
+    page_size: int = Field(20, ge=1, le=1000)
 
 
 def _require_view(request: HttpRequest) -> None:

@@ -80,3 +80,16 @@ def test_migration_backfills_existing_checks(users, fresh_elder, check_data):
     migration.backfill(django_apps, None)
     for key, expected in rows.items():
         assert HealthCheck.objects.get(pk=made[key]).notified_in_time is expected, key
+
+
+def test_demo_checks_carry_the_notified_in_time_flag_their_dates_give(demo_db):
+    """The demo loader bulk-creates checks without the services: the HM-4 flag must still match."""
+    from yiyang.health import rules as health_rules
+    from yiyang.health.models import HealthCheck
+
+    checks = list(HealthCheck.objects.exclude(notice_date=None)[:300])
+    assert checks
+    assert all(
+        c.notified_in_time == health_rules.notified_in_time(c.check_date, c.notice_date) for c in checks
+    )
+    assert any(c.notified_in_time for c in checks)

@@ -150,3 +150,13 @@ def test_recompute_through_the_api(api_for, demo_db, django_capture_on_commit_ca
         .status_code
         == 403
     )
+
+
+def test_an_absurd_drilldown_page_is_422_not_500(api_for, demo_db):
+    r = api_for("wjj").get(
+        "/api/v1/monitoring/values/HM-1/drilldown",
+        region="520621000000",
+        period="2026",
+        page="10000000000000000000",
+    )
+    assert r.status_code == 422

@@ -259,6 +259,16 @@ def test_hm9_elders_at_home_assessed_and_guided(county, centre, doctor):
     assert (c.numerator, c.denominator) == (1, 2)
 
 
+def test_hm9_a_tcm_questionnaire_is_not_the_assessment_it_asks_for(county, centre, doctor):
+    """医养结合服务 needs an ability or self-care assessment; a TCM constitution questionnaire plus a
+    guided check does not make an elder count."""
+    v = county["village_a"]
+    e = make_elder(v, OLD)
+    assessed(e, doctor, D(2026, 5, 5), "tcm33")
+    check(e, centre, doctor, D(2026, 5, 6))
+    assert (compute("HM-9").numerator, compute("HM-9").denominator) == (0, 1)
+
+
 def test_a_run_sharing_queries_between_indicators_gives_their_own_values(county, centre, doctor):
     """compute_all runs a query shared by several indicators once (the 65+ residents); each indicator
     must still get exactly what its own queries give."""
