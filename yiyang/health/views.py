@@ -755,7 +755,7 @@ def medications(request: HttpRequest, pk: int) -> HttpResponse:
                 _service_errors(form, exc)
             else:
                 messages.success(request, _("Medication added."))
-                if not request.headers.get("HX-Request"):
+                if not request.htmx:
                     return redirect("health:medications", elder.pk)
                 form = MedicationForm()
     ctx = {
@@ -764,7 +764,7 @@ def medications(request: HttpRequest, pk: int) -> HttpResponse:
         "medications": queries.elder_medications(elder),
         "can_change": has_perm(request.user, "health.change"),
     }
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return render(request, "health/partials/medications.html", ctx)
     return render(request, "health/medications.html", ctx)
 
@@ -895,12 +895,12 @@ def team_member_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ServiceError as exc:
             _service_errors(form, exc)
         else:
-            if not request.headers.get("HX-Request"):
+            if not request.htmx:
                 messages.success(request, _("Member added."))
                 return redirect("health:team-detail", team.pk)
             form = TeamMemberForm(candidates=queries.team_candidates([team.institution]))
     ctx = _team_context(request, team, member_form=form)
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return render(request, "health/partials/team_members.html", ctx)
     return render(request, "health/team_detail.html", ctx)
 
