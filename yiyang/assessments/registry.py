@@ -11,8 +11,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-import yaml
-from pydantic import ValidationError
+from yiyang.core.definitions import parse_yaml_model
 
 from .schema import Instrument
 
@@ -33,22 +32,8 @@ class UnknownInstrument(LookupError):
 
 def parse_definition(text: str, *, origin: str = "<string>") -> Instrument:
     """Parse and validate one definition (YAML text); raises :class:`DefinitionError`."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise DefinitionError(f"{origin}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise DefinitionError(f"{origin}: the file must hold one mapping")
-    # Top-level keys starting with "x-" only carry YAML anchors (shared option lists); drop them.
-    data = {k: v for k, v in data.items() if not str(k).startswith("x-")}
-    try:
-        return Instrument.model_validate(data)
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "(top)"
-            lines.append(f"{where}: {err['msg']}")
-        raise DefinitionError(f"{origin}:\n  " + "\n  ".join(lines)) from exc
+    # Top-level keys starting with "x-" only carry YAML anchors (shared option lists).
+    return parse_yaml_model(text, Instrument, origin=origin, error=DefinitionError, drop_prefix="x-")
 
 
 def load_file(path: Path) -> Instrument:

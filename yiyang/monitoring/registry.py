@@ -9,9 +9,9 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-import yaml
 from django.apps import apps
-from pydantic import ValidationError
+
+from yiyang.core.definitions import parse_yaml_model
 
 from .schema import Indicator
 
@@ -27,20 +27,8 @@ class UnknownIndicator(LookupError):
 
 
 def parse_definition(text: str, *, origin: str = "<string>") -> Indicator:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise DefinitionError(f"{origin}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise DefinitionError(f"{origin}: the file must hold one mapping")
-    try:
-        return Indicator.model_validate(data)
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "(top)"
-            lines.append(f"{where}: {err['msg']}")
-        raise DefinitionError(f"{origin}:\n  " + "\n  ".join(lines)) from exc
+    """Parse and validate one definition (YAML text); raises :class:`DefinitionError`."""
+    return parse_yaml_model(text, Indicator, origin=origin, error=DefinitionError)
 
 
 def load_file(path: Path) -> Indicator:
