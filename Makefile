@@ -24,6 +24,7 @@ serve: demo
 ## make test: the whole suite on SQLite; with CI=true again on PostgreSQL.
 test: $(BIN)/.installed
 	$(BIN)/ruff check --quiet .
+	$(BIN)/python scripts/mypy_baseline.py
 	$(BIN)/python -m pytest -q
 ifeq ($(CI),true)
 	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q
@@ -35,6 +36,7 @@ test-postgres: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/mypy_baseline.py
 
 ## make messages: refresh the Chinese catalogue after changing user-facing text.
 messages: $(BIN)/.installed
