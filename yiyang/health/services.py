@@ -19,7 +19,6 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from yiyang.accounts.roles import Role
 from yiyang.assessments import services as assessment_services
@@ -30,6 +29,18 @@ from yiyang.core.models import Elder, Institution, InstitutionKind
 from yiyang.core.scoping import has_perm, require_perm
 
 from . import error_codes, formdata, icd, rules
+from .fields import (
+    ARCHIVE_FIELDS,
+    ARCHIVE_ROW_TABLES,
+    CHECK_INPUT_FIELDS,
+    CHECK_ROW_TABLES,
+    FOLLOWUP_INPUT_FIELDS,
+    MEASURED_FIELDS,
+    MEDICATION_FIELDS,
+    ROW_COLUMN_LABELS,
+    ROW_TEXT_MAX,
+    STRING_LISTS,
+)
 from .models import (
     ChronicCase,
     ChronicFollowUp,
@@ -141,24 +152,6 @@ def _plain(value: Any) -> Any:
 
 def _snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
     return {name: _plain(getattr(obj, name)) for name in fields}
-
-
-#: column headings of the row tables (formdata.ROW_TABLES), as the pages show them
-ROW_COLUMN_LABELS = {
-    "kind": gettext_lazy("Kind"),
-    "admitted": gettext_lazy("Admitted / bed opened (month)"),
-    "discharged": gettext_lazy("Discharged / bed closed (month)"),
-    "reason": gettext_lazy("Reason"),
-    "institution": gettext_lazy("Institution (full name)"),
-    "record_no": gettext_lazy("Medical record number"),
-    "name": gettext_lazy("Name"),
-    "route": gettext_lazy("Route"),
-    "dose": gettext_lazy("Frequency and dose"),
-    "duration": gettext_lazy("Time taken"),
-    "adherence": gettext_lazy("Adherence"),
-    "date": gettext_lazy("Date"),
-}
-ROW_TEXT_MAX = 100
 
 
 def clean_rows(elder: Elder, model: type, table: str, rows: Any, *, until: dt.date) -> list[dict[str, str]]:
@@ -283,20 +276,6 @@ def ensure_archive(
     return archive
 
 
-ARCHIVE_FIELDS = [
-    "blood_type",
-    "drug_allergies",
-    "allergy_other",
-    "exposures",
-    "disabilities",
-    "genetic_disease",
-    "family_history",
-    "surgeries",
-    "traumas",
-    "transfusions",
-]
-
-
 @transaction.atomic
 def update_archive(archive: HealthArchive, *, acting_user: User, data: dict[str, Any]) -> HealthArchive:
     """Change the 个人基本信息表 items of an archive; the audit row holds the field diff."""
@@ -305,7 +284,7 @@ def update_archive(archive: HealthArchive, *, acting_user: User, data: dict[str,
     before = _snapshot(archive, ARCHIVE_FIELDS)
     values = {name: data[name] for name in ARCHIVE_FIELDS if name in data}
     check_field_values(HealthArchive, values)
-    for table in ("surgeries", "traumas", "transfusions"):
+    for table in ARCHIVE_ROW_TABLES:
         if table in values:
             values[table] = clean_rows(archive.elder, HealthArchive, table, values[table], until=today())
     for name, value in values.items():
@@ -405,7 +384,7 @@ def add_medication(elder: Elder, *, acting_user: User, data: dict[str, Any]) -> 
     require_perm(acting_user, "health.change")
     if not (data.get("name") or "").strip():
         raise ServiceError(error_codes.INVALID, _("Drug name: required."), field="name")
-    check_field_values(Medication, {k: data.get(k) for k in ("name", "route", "dose", "adherence")})
+    check_field_values(Medication, {k: data.get(k) for k in MEDICATION_FIELDS if k != "started_on"})
     if data.get("started_on") is not None:
         _check_date(elder, data["started_on"], "started_on", Medication)
     medication = Medication.objects.create(
@@ -435,34 +414,6 @@ def stop_medication(medication: Medication, *, acting_user: User) -> Medication:
 # Health check (健康体检表)
 # --------------------------------------------------------------------------------------------------
 
-CHECK_INPUT_FIELDS = [
-    f.name
-    for f in HealthCheck._meta.get_fields()
-    if getattr(f, "editable", False)
-    and f.name
-    not in {
-        "id",
-        "elder",
-        "year",
-        "institution",
-        "doctor",
-        "recorded_by",
-        "created_at",
-        "updated_at",
-        "bmi",
-        "warnings",
-        "part_assessment",
-        "part_physical",
-        "part_auxiliary",
-        "part_guidance",
-        "is_complete",
-        "selfcare_response",
-        "selfcare_score",
-    }
-]
-#: the 体检表's row tables (住院治疗情况, 主要用药情况, 非免疫规划预防接种史)
-CHECK_ROW_TABLES = ("hospital_stays", "medications", "vaccinations")
-MEASURED_FIELDS = [name for name in CHECK_INPUT_FIELDS if name in rules.PLAUSIBILITY]
 #: multi-choice items whose first option ("无症状", "未发现") excludes the others
 EXCLUSIVE_FIRST = {"symptoms": formdata.NO_SYMPTOM}
 
@@ -511,21 +462,6 @@ def check_field_values(model: type, values: dict[str, Any]) -> None:
                 problem % {"field": label, "value": value, "n": getattr(field, "max_length", "")},
                 field=name,
             )
-
-
-#: JSON fields holding a list of option codes (strings)
-STRING_LISTS = frozenset(
-    {
-        "symptoms",
-        "diet",
-        "drink_kinds",
-        "dentition",
-        "guidance",
-        "risk_factor_control",
-        "abnormalities",
-        "danger_signs",
-    }
-)
 
 
 def _json_shape_ok(name: str, field: Any, value: Any) -> bool:
@@ -851,41 +787,6 @@ def close_case(case: ChronicCase, *, acting_user: User, closed_on: dt.date, reas
     case.save(update_fields=["closed_on", "closed_reason"])
     audit.record("update", user=acting_user, obj=case, changes={"closed_on": [None, closed_on.isoformat()]})
     return case
-
-
-FOLLOWUP_INPUT_FIELDS = [
-    "visit_date",
-    "method",
-    "symptoms",
-    "danger_signs",
-    "systolic",
-    "diastolic",
-    "weight",
-    "weight_target",
-    "heart_rate",
-    "temperature",
-    "fasting_glucose",
-    "hba1c",
-    "dorsalis_pedis",
-    "cigarettes_per_day",
-    "alcohol_per_day",
-    "exercise_per_week",
-    "exercise_minutes",
-    "salt_intake",
-    "staple_grams",
-    "psychological",
-    "compliance",
-    "adherence",
-    "adverse_reaction",
-    "adverse_reaction_detail",
-    "adverse_reaction_hard_to_control",
-    "hypoglycaemia",
-    "new_complication",
-    "complication_detail",
-    "medications",
-    "referral_reason",
-    "referral_to",
-]
 
 
 def previous_followup(case: ChronicCase, before: dt.date) -> ChronicFollowUp | None:

@@ -26,7 +26,7 @@ from yiyang.core.errors import ServiceError
 from yiyang.core.models import Region
 from yiyang.core.scoping import has_perm, region_scope_prefixes
 
-from . import formdata, icd, queries, rules, services
+from . import fields, formdata, icd, queries, rules, services
 from .forms import (
     CHECK_SECTIONS,
     ROW_FORMS,
@@ -333,7 +333,7 @@ def check_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "tables": [
                 (HealthCheck._meta.get_field(t).verbose_name, *_row_display(t, getattr(check, t)))
-                for t in services.CHECK_ROW_TABLES
+                for t in fields.CHECK_ROW_TABLES
                 if getattr(check, t)
             ],
             "deadline": rules.notice_deadline(check.check_date),
@@ -356,7 +356,7 @@ def _row_display(table: str, rows: list[dict]) -> tuple[list, list[list[str]]]:
         for row in rows
         if isinstance(row, dict)
     ]
-    return [services.ROW_COLUMN_LABELS[k] for k in keys], cells
+    return [fields.ROW_COLUMN_LABELS[k] for k in keys], cells
 
 
 def _filled(check: HealthCheck, name: str) -> bool:
