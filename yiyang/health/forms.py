@@ -185,7 +185,7 @@ ROW_NAME = re.compile(r"^(?P<table>[a-z_]+)-(?P<n>\d{1,4})-")
 
 class RowTable:
     """A row table on a page: one small form per row, named ``<table>-<n>-<column>``. Rows added in
-    the browser (htmx, :func:`yiyang.health.views.row_add`) just take the next number, so no count
+    the browser (htmx, :func:`yiyang.health.views.checks.row_add`) just take the next number, so no count
     has to be kept; the rows are read back in number order."""
 
     def __init__(self, table: str, data: Any = None, rows: list[dict] | None = None) -> None:
