@@ -85,18 +85,28 @@ def manager_names(models: Mapping[str, type[Model]]) -> dict[str, frozenset[str]
 def scanned_modules(root: Path) -> list[Path]:
     """The views, api, forms and presenters modules of every project app — files of those names and
     every file inside packages of those names (``health/views/checks.py``), found by walking each
-    app's package, so splitting a module into a package keeps it scanned."""
-    found: list[Path] = []
+    app's package, so splitting a module into a package keeps it scanned — and the project package's
+    own (``yiyang/api.py``, which authenticates every API call)."""
+    import yiyang
+
+    project = Path(yiyang.__file__).resolve().parent
+    found = [p for p in sorted(project.glob("*.py")) if p.stem in SCANNED_NAMES]
     for config in apps.get_app_configs():
         app_path = Path(config.path).resolve()
-        if not app_path.is_relative_to(root):
+        if app_path.is_relative_to(root):
+            found += modules_in(app_path)
+    return found
+
+
+def modules_in(app_path: Path) -> list[Path]:
+    """The scanned modules of one app package (tests and migrations left out)."""
+    found = []
+    for path in sorted(app_path.rglob("*.py")):
+        parts = path.relative_to(app_path).parts
+        if SKIPPED_DIRS.intersection(parts[:-1]):
             continue
-        for path in sorted(app_path.rglob("*.py")):
-            parts = path.relative_to(app_path).parts
-            if SKIPPED_DIRS.intersection(parts[:-1]):
-                continue
-            if path.stem in SCANNED_NAMES or SCANNED_NAMES.intersection(parts[:-1]):
-                found.append(path)
+        if path.stem in SCANNED_NAMES or SCANNED_NAMES.intersection(parts[:-1]):
+            found.append(path)
     return found
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from .scope_guard import find_unscoped, scan, scanned_modules, scoped_models
+from .scope_guard import find_unscoped, modules_in, scan, scanned_modules, scoped_models
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -33,6 +33,7 @@ def test_scoped_models_are_every_model_with_a_path_to_an_elder_or_an_access_reco
 def test_the_scan_covers_the_views_api_forms_and_presenters_of_every_app():
     modules = _modules()
     for expected in [
+        "yiyang/api.py",
         "yiyang/core/views.py",
         "yiyang/core/api.py",
         "yiyang/core/forms.py",
@@ -47,6 +48,31 @@ def test_the_scan_covers_the_views_api_forms_and_presenters_of_every_app():
     # health/views.py or, once split, every module of the health/views/ package
     assert any(m == "yiyang/health/views.py" or m.startswith("yiyang/health/views/") for m in modules)
     assert not any("/tests/" in m or "/migrations/" in m for m in modules)
+
+
+def test_a_module_split_into_a_package_stays_scanned(tmp_path: Path):
+    for name in [
+        "views/__init__.py",
+        "views/checks.py",
+        "views/parts/tables.py",
+        "api.py",
+        "forms.py",
+        "presenters.py",
+        "services/__init__.py",
+        "queries.py",
+        "tests/views.py",
+        "migrations/0001_initial.py",
+    ]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    assert [p.relative_to(tmp_path).as_posix() for p in modules_in(tmp_path)] == [
+        "api.py",
+        "forms.py",
+        "presenters.py",
+        "views/__init__.py",
+        "views/checks.py",
+        "views/parts/tables.py",
+    ]
 
 
 def test_no_page_api_form_or_presenter_queries_a_scoped_record_directly():
