@@ -66,6 +66,9 @@ class Rules:
       fields that move with the state (submitted_at, ended_on …) and notes them with ``t.change``.
     - ``after_save``: runs after the row is saved; writes other rows (cancelled services, a renewal,
       a grant) and may put what it made into ``t.results``.
+    - ``may``: ``(user, record) -> bool``, a rule about this user and this record beyond the permission
+      (four eyes: not the preparer), so buttons and ``allowed_actions`` leave the action out; ``check``
+      must still refuse it with a message.
     """
 
     reason_required: bool = False
@@ -73,6 +76,7 @@ class Rules:
     check: Hook | None = None
     before_save: Hook | None = None
     after_save: Hook | None = None
+    may: Callable[[Any, Any], bool] | None = None
 
 
 @dataclass
@@ -207,7 +211,10 @@ class StateMachine:
         """Whether the table allows ``action`` now and ``user`` holds its permission (for buttons;
         an action's ``check`` may still refuse)."""
         move = self.table.get((getattr(obj, self.field), action))
-        return move is not None and has_perm(user, move[1])
+        if move is None or not has_perm(user, move[1]):
+            return False
+        may = self.rules.get(action, Rules()).may
+        return may is None or may(user, obj)
 
     def available(self, user: User | AnonymousUser, obj: models.Model) -> list[str]:
         return [a for a in self.actions_from(getattr(obj, self.field)) if self.can(user, obj, a)]

@@ -16,10 +16,12 @@ from pydantic import BeforeValidator
 
 from yiyang.core.access import scoped
 from yiyang.core.errors import INSTITUTION_OUT_OF_SCOPE, ServiceError
+from yiyang.core.schemas import TransitionHistoryOut, TransitionIn, TransitionOut
 from yiyang.core.scoping import get_institution_for_user, has_perm, scope_institutions
+from yiyang.core.transitions import history_out, transition_out
 
 from . import drilldown, engine, error_codes, services
-from .models import ComputeRun, Declaration, Target
+from .models import ComputeRun, Declaration, ScorecardAssessment, Target
 from .periods import PeriodError, parse_period
 from .values import (
     ValueRow,
@@ -519,3 +521,43 @@ def upload_evidence(request: HttpRequest, declaration_id: int, evidence: File[Up
         raise Http404
     services.attach_evidence(decl, acting_user=request.user, evidence=evidence)
     return _declaration_out(decl)
+
+
+# --------------------------------------------------------------------------------------------------
+# Scorecards (示范县评分): the page's rules — scorecard.edit or scorecard.review, a region in your area
+# --------------------------------------------------------------------------------------------------
+
+
+def _scoped_assessment(request: HttpRequest, assessment_id: int) -> ScorecardAssessment:
+    if not (has_perm(request.user, "scorecard.edit") or has_perm(request.user, "scorecard.review")):
+        raise PermissionDenied
+    a = (
+        ScorecardAssessment.objects.filter(pk=assessment_id).select_related("region").first()
+        if 0 < assessment_id <= MAX_ID
+        else None
+    )
+    if a is None:
+        raise Http404
+    region_for_user(request.user, a.region_id)
+    return a
+
+
+@router.post("/monitoring/scorecards/{assessment_id}/transitions", response=TransitionOut)
+@scoped
+def scorecard_transition(request: HttpRequest, assessment_id: int, payload: TransitionIn) -> dict:
+    """Move a self-assessment: ``submit`` (the county), ``return`` with a ``reason`` or ``finalise`` (a
+    reviewer who did not prepare it). A move the current state does not allow, or an unknown action,
+    is 409 ``TRANSITION_NOT_ALLOWED`` naming the current state."""
+    from .scorecards import SCORECARD
+
+    a = _scoped_assessment(request, assessment_id)
+    return transition_out(SCORECARD.apply(a, payload.action, acting_user=request.user, reason=payload.reason))
+
+
+@router.get("/monitoring/scorecards/{assessment_id}/transitions", response=TransitionHistoryOut)
+@scoped
+def scorecard_transitions(request: HttpRequest, assessment_id: int) -> dict:
+    """The self-assessment's state, the actions you may take, and every move, oldest first."""
+    from .scorecards import SCORECARD
+
+    return history_out(SCORECARD, _scoped_assessment(request, assessment_id), request.user)
