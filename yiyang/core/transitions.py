@@ -95,6 +95,8 @@ class Transition:
     changes: dict[str, list[Any]] = field(default_factory=dict)
     #: what hooks made that the caller may want (a renewal contract, a legacy history row)
     results: dict[str, Any] = field(default_factory=dict)
+    #: stored on the history row: the arguments (JSON-plain), plus what hooks add (a renewal's id)
+    details: dict[str, Any] = field(default_factory=dict)
     history: StateTransition | None = None
 
     def change(self, name: str, old: Any, new: Any) -> None:
@@ -263,6 +265,7 @@ class StateMachine:
                 user=acting_user,
                 reason=reason,
                 extra=extra,
+                details={k: _plain(v) for k, v in extra.items() if v is not None},
             )
             if rules.check:
                 rules.check(t)
@@ -280,7 +283,7 @@ class StateMachine:
                 action=action,
                 user=acting_user,
                 reason=reason[:200],
-                details={k: _plain(v) for k, v in extra.items()},
+                details=t.details,
             )
             audit.record(
                 "update",
