@@ -8,7 +8,7 @@ Handlers parse, scope, call a service, respond. Answers that cannot be scored ar
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
@@ -38,6 +38,9 @@ from .schemas import (
     ScoreIn,
     ScoreOut,
 )
+
+if TYPE_CHECKING:
+    from yiyang.accounts.models import User
 
 router = Router(tags=["assessments"])
 
@@ -199,7 +202,7 @@ def response_transition(request: HttpRequest, response_id: int, payload: Transit
 def response_transitions(request: HttpRequest, response_id: int) -> dict[str, Any]:
     """The response's state, the actions you may take, and its moves."""
     response = get_response_for_user(request.user, response_id)
-    core_services.record_view(response.elder, acting_user=request.user)
+    core_services.record_view(response.elder, acting_user=cast("User", request.user))
     return history_out(services.RESPONSE, response, request.user)
 
 

@@ -3,7 +3,7 @@ respond; every record comes through :mod:`yiyang.core.scoping`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
@@ -42,6 +42,9 @@ from .scoping import (
 )
 from .search import filter_elders, list_order
 from .transitions import history_out, transition_out
+
+if TYPE_CHECKING:
+    from yiyang.accounts.models import User
 
 router = Router(tags=["registry"])
 MAX_PAGE_SIZE = 100
@@ -223,7 +226,7 @@ def elder_transition(request: HttpRequest, elder_id: int, payload: ElderTransiti
 def elder_transitions(request: HttpRequest, elder_id: int) -> dict:
     """The elder's status now, the actions you may take, and every status change, oldest first."""
     elder = get_elder_for_user(request.user, elder_id)
-    services.record_view(elder, acting_user=request.user, what=_("Status history"))
+    services.record_view(elder, acting_user=cast("User", request.user), what=_("Status history"))
     return history_out(services.ELDER_STATUS, elder, request.user)
 
 

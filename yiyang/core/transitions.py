@@ -29,7 +29,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
@@ -43,6 +43,7 @@ from .scoping import has_perm, require_perm
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+    from django_stubs_ext import StrOrPromise
 
     from yiyang.accounts.models import User
 
@@ -72,7 +73,7 @@ class Rules:
     """
 
     reason_required: bool = False
-    requires: Mapping[str, str] = field(default_factory=dict)
+    requires: Mapping[str, StrOrPromise] = field(default_factory=dict)
     check: Hook | None = None
     before_save: Hook | None = None
     after_save: Hook | None = None
@@ -139,8 +140,8 @@ class StateMachine:
         model: type[models.Model],
         *,
         table: Table,
-        states: type[models.TextChoices] | Mapping[str, str],
-        actions: Mapping[str, str],
+        states: type[models.TextChoices] | Mapping[str, StrOrPromise],
+        actions: Mapping[str, StrOrPromise],
         field: str = "status",
         rules: Mapping[str, Rules] | None = None,
         select_related: Iterable[str] = (),
@@ -148,10 +149,10 @@ class StateMachine:
     ) -> None:
         self.model = model
         self.table: dict[tuple[str, str], tuple[str, str]] = dict(table)
-        self.state_labels: dict[str, str] = (
-            dict(states.choices) if isinstance(states, type) else dict(states)  # type: ignore[arg-type]
+        self.state_labels: dict[str, StrOrPromise] = (
+            dict(states.choices) if isinstance(states, type) else dict(states)
         )
-        self.action_labels: dict[str, str] = dict(actions)
+        self.action_labels: dict[str, StrOrPromise] = dict(actions)
         self.field = field
         self.rules: dict[str, Rules] = dict(rules or {})
         self.select_related = tuple(select_related)
@@ -232,14 +233,21 @@ class StateMachine:
         return qs.select_for_update().get(pk=obj.pk)
 
     def apply(
-        self, obj: models.Model, action: str, *, acting_user: User, reason: str = "", **extra: Any
+        self,
+        obj: models.Model,
+        action: str,
+        *,
+        acting_user: User | AnonymousUser,
+        reason: str = "",
+        **extra: Any,
     ) -> Transition:
         """Move ``obj`` by ``action``, or refuse and change nothing.
 
         One transaction: lock the row; refuse an illegal move (409); check the permission (403); check
         the action's reason, required arguments and ``check`` hook (422 or the hook's own refusal);
         set the state, run ``before_save``, save, run ``after_save``; write the history row and the
-        audit row. The caller's ``obj`` is refreshed in place, so it shows the new state.
+        audit row. The caller's ``obj`` is refreshed in place, so it shows the new state. (An anonymous
+        ``acting_user`` holds no permission, so it is refused with 403 like any user without it.)
         """
         with transaction.atomic():
             row = self.lock(obj)
@@ -249,6 +257,7 @@ class StateMachine:
                 raise TransitionNotAllowed(self, from_state, action)
             to_state, perm = move
             require_perm(acting_user, perm)
+            user = cast("User", acting_user)
             rules = self.rules.get(action, Rules())
             reason = (reason or "").strip()
             if rules.reason_required and not reason:
@@ -262,7 +271,7 @@ class StateMachine:
                 action=action,
                 from_state=from_state,
                 to_state=to_state,
-                user=acting_user,
+                user=user,
                 reason=reason,
                 extra=extra,
                 details={k: _plain(v) for k, v in extra.items() if v is not None},
@@ -281,13 +290,13 @@ class StateMachine:
                 from_state=from_state,
                 to_state=to_state,
                 action=action,
-                user=acting_user,
+                user=user,
                 reason=reason[:200],
                 details=t.details,
             )
             audit.record(
                 "update",
-                user=acting_user,
+                user=user,
                 obj=row,
                 changes={self.field: [from_state, to_state], **t.changes},
                 reason=reason,

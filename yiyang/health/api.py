@@ -7,7 +7,7 @@ and respond. Out of scope is 404 like missing; refusals are 4xx with Chinese fie
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
@@ -43,6 +43,9 @@ from .schemas import (
     Year,
     contract_out,
 )
+
+if TYPE_CHECKING:
+    from yiyang.accounts.models import User
 
 router = Router(tags=["health"])
 MAX_PAGE_SIZE = 100
@@ -280,7 +283,9 @@ def contract_transition(request: HttpRequest, contract_id: int, payload: Contrac
 def contract_transitions(request: HttpRequest, contract_id: int) -> dict:
     """The contract's state, the actions you may take, and its moves, oldest first."""
     contract = queries.get_contract(request.user, contract_id)
-    core_services.record_view(contract.elder, acting_user=request.user, what=_("Family doctor contract"))
+    core_services.record_view(
+        contract.elder, acting_user=cast("User", request.user), what=_("Family doctor contract")
+    )
     return history_out(services.CONTRACT, contract, request.user)
 
 
