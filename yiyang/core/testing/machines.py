@@ -22,10 +22,14 @@ For each state and each action of the machine (and one action it does not know):
   changes nothing: the state, the history and the audit trail of the record are as before;
 - with ``outsider``, an allowed move by a user without its permission raises ``PermissionDenied`` and
   changes nothing either.
+
+It also checks that every state and action label reads in Chinese (a label left untranslated would
+show English in a refusal).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +37,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils import translation
 
 from yiyang.core.audit import object_type_of
 from yiyang.core.errors import TRANSITION_NOT_ALLOWED, ServiceError
@@ -40,6 +45,7 @@ from yiyang.core.models import AuditEvent
 from yiyang.core.transitions import StateMachine, history_of
 
 UNKNOWN_ACTION = "no_such_action"
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 REASON = "按流程测试"
 
 UserFor = Any  # a user, or (state, action) -> user
@@ -77,6 +83,9 @@ def walk(
     reason: str = REASON,
 ) -> WalkReport:
     """Try every action from every state on a fresh record from ``make``; assert the rules above."""
+    with translation.override("zh-hans"):
+        for name, label in [*machine.state_labels.items(), *machine.action_labels.items()]:
+            assert CHINESE.search(str(label)), f"{machine.label}: label of {name!r} is not Chinese: {label}"
     report = WalkReport()
     for state in machine.states:
         for action in [*machine.actions, UNKNOWN_ACTION]:

@@ -45,6 +45,30 @@ def test_the_elder_status_machine_walks_its_whole_table(users, sj_elder, today):
     assert report.refused == 3 * 4 - 3  # three states × (three actions + one unknown) − allowed
 
 
+def test_the_walk_fails_a_machine_that_breaks_the_rules(users, sj_elder, today):
+    """The shared walker can fail: a move that audits the record twice, or an English label."""
+    from yiyang.core import audit
+
+    def audit_again(t):  # type: ignore[no-untyped-def]
+        audit.record("update", user=t.user, obj=t.obj, changes={"note": [None, "x"]})
+
+    def machine(**rules):  # type: ignore[no-untyped-def]
+        return StateMachine(
+            Elder,
+            table={("active", "move_out"): ("moved_out", "elder.change")},
+            states=ElderStatus,
+            actions={"move_out": rules.pop("label", "迁出")},
+            rules={"move_out": Rules(**rules)},
+            register=False,
+        )
+
+    kwargs = {"make": _in_state(sj_elder), "user": users["doctor_sj"]}
+    with pytest.raises(AssertionError, match="2 audit rows"):
+        walk(machine(after_save=audit_again), **kwargs)
+    with pytest.raises(AssertionError, match="not Chinese"):
+        walk(machine(label="Move out"), **kwargs)
+
+
 def test_an_illegal_move_names_the_current_state_in_chinese(users, sj_elder, today):
     Elder.objects.filter(pk=sj_elder.pk).update(status=ElderStatus.DECEASED)
     with translation.override("zh-hans"), pytest.raises(TransitionNotAllowed) as exc:
