@@ -18,7 +18,14 @@ from yiyang.core.errors import REASON_REQUIRED, REQUIRED, ServiceError
 from yiyang.core.models import AuditEvent, Elder, ElderStatus, ElderStatusChange, StateTransition
 from yiyang.core.scoping import scope_elders
 from yiyang.core.testing.machines import walk
-from yiyang.core.transitions import MACHINES, Rules, StateMachine, TransitionNotAllowed, history_of
+from yiyang.core.transitions import (
+    MACHINES,
+    Rules,
+    StateMachine,
+    TransitionNotAllowed,
+    history_of,
+    machine_for,
+)
 
 ELDER_STATUS = services.ELDER_STATUS
 
@@ -180,8 +187,9 @@ def test_history_is_append_only(users, sj_elder, today):
         StateTransition.objects.filter(pk=row.pk).update(reason="改写")
 
 
-def test_machines_are_registered_by_model():
+def test_machines_are_registered_by_model(sj_elder):
     assert MACHINES["core.elder"] is ELDER_STATUS
+    assert machine_for(Elder) is ELDER_STATUS and machine_for(sj_elder) is ELDER_STATUS
 
 
 # -- the API --------------------------------------------------------------------------------------
