@@ -264,3 +264,30 @@ def test_the_status_endpoint_still_names_the_target_status_and_writes_the_same_h
     error = again.json()["errors"][0]
     assert (error["code"], error["field"]) == ("INVALID_STATUS_CHANGE", "to_status")
     assert again.json()["detail"] == "状态不能从“迁出”变更为“死亡”。"
+
+
+def test_earlier_status_changes_are_copied_into_the_history(users, sj_elder, today):
+    """Core migration 0005 copies ElderStatusChange rows written before the generic history existed."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("yiyang.core.migrations.0005_state_transition")
+    ElderStatusChange.objects.create(
+        elder=sj_elder,
+        from_status="active",
+        to_status="moved_out",
+        effective_date=today,
+        reason="旧记录",
+        changed_by=users["doctor_sj"],
+    )
+    migration.backfill_elder_status(apps, None)
+    row = history_of(sj_elder).get()
+    assert (row.action, row.from_state, row.to_state, row.reason, row.user) == (
+        "move_out",
+        "active",
+        "moved_out",
+        "旧记录",
+        users["doctor_sj"],
+    )
+    assert row.details == {"effective_date": today.isoformat()}
