@@ -268,3 +268,18 @@ def test_a_page_mark_asks_for_missing_values_once_and_a_drain_computes_them(
     assert IndicatorValue.objects.filter(region_id=COUNTY, period="2026").count() == run.total
     services.queue_missing(COUNTY, ["2026"])  # asked again once computed: nothing to do
     assert drain(django_capture_on_commit_callbacks) == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "serving"),
+    [
+        (["manage.py", "runserver", "127.0.0.1:8000", "--noreload"], {}, True),  # make demo
+        (["manage.py", "runserver"], {"RUN_MAIN": "true"}, True),  # the autoreloader's child
+        (["manage.py", "runserver"], {}, False),  # the autoreloader's watcher: no second drainer
+        (["manage.py", "migrate"], {}, False),
+        (["manage.py", "indicators", "drain"], {}, False),
+        (["pytest", "-q"], {}, False),
+    ],
+)
+def test_the_demo_drainer_starts_only_in_the_process_runserver_serves_from(argv, environ, serving):
+    assert outbox.serving_with_runserver(argv, environ) is serving
