@@ -15,9 +15,9 @@ from yiyang.core.actors import system_user
 from yiyang.core.models import AuditEvent
 from yiyang.monitoring import engine, outbox, services, signals, tasks
 from yiyang.monitoring.models import ComputeRun, IndicatorValue, RecomputeMark, RunStatus
-from yiyang.monitoring.periods import periods_containing
+from yiyang.monitoring.periods import parse_period, periods_containing
 
-from .factories import CITY, COUNTY, TOWN_A, make_elder, make_institution
+from .factories import CITY, COUNTY, TOWN_A, VILLAGE_A, VILLAGE_B, make_elder, make_institution
 
 
 @pytest.fixture(autouse=True)
@@ -283,3 +283,35 @@ def test_a_page_mark_asks_for_missing_values_once_and_a_drain_computes_them(
 )
 def test_the_demo_drainer_starts_only_in_the_process_runserver_serves_from(argv, environ, serving):
     assert outbox.serving_with_runserver(argv, environ) is serving
+
+
+def test_a_village_with_nothing_counted_is_not_stored_and_reads_as_zero(county):
+    """Villages are most of a province's rows: an empty one is not written, a village that becomes
+    empty loses its row, and readers show it as computed with nothing counted."""
+    from yiyang.monitoring.registry import get_indicator
+    from yiyang.monitoring.values import child_rows, rows_for
+
+    elder = make_elder(county["village_b"], dt.date(1950, 1, 1))
+    services.compute_now(COUNTY, "2026")
+    stored = set(
+        IndicatorValue.objects.filter(indicator_code="POP-65", period="2026").values_list(
+            "region_id", flat=True
+        )
+    )
+    assert VILLAGE_B in stored and VILLAGE_A not in stored and TOWN_A in stored
+    pop65, ir2 = get_indicator("POP-65"), get_indicator("IR-2")
+    year = parse_period("2026")
+    [empty] = rows_for(VILLAGE_A, year, [pop65])
+    assert (empty.computed, empty.numerator, empty.value, empty.judgement.status) == (True, 0, 0, "no_target")
+    [rate] = rows_for(VILLAGE_A, year, [ir2])  # a rate over nothing: no value, as computed
+    assert (rate.computed, rate.numerator, rate.denominator, rate.value) == (True, 0, 0, None)
+    league = {r.code: row for r, row in child_rows(pop65, county["a"], year)}
+    assert league[VILLAGE_A].computed and league[VILLAGE_A].numerator == 0
+    # the elder dies: her village is empty now, and its stored row goes
+    elder.status, elder.status_date = "deceased", dt.date(2026, 1, 2)
+    elder.save()
+    services.compute_now(COUNTY, "2026")
+    assert not IndicatorValue.objects.filter(indicator_code="POP-65", period="2026", region_id=VILLAGE_B)
+    assert rows_for(VILLAGE_B, year, [pop65])[0].numerator == 0
+    # a village under a township nobody computed is not computed
+    assert not rows_for(VILLAGE_A, parse_period("2019"), [pop65])[0].computed
