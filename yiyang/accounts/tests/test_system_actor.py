@@ -55,3 +55,11 @@ def test_the_admin_user_list_hides_the_system_actor(demo_db):
     c.force_login(admin)
     html = c.get("/admin/accounts/user/").content.decode()
     assert "root_admin" in html and f">{SYSTEM_USERNAME}<" not in html
+
+
+def test_work_no_person_does_is_audited_as_the_system_actor(demo_db):
+    """Loading the service packages (the demo does it, as an installation step would) names ``system``."""
+    from yiyang.core.models import AuditEvent
+
+    event = AuditEvent.objects.filter(object_type="health.servicepackage").latest("id")
+    assert event.user == system_user() and event.username == SYSTEM_USERNAME
