@@ -105,6 +105,62 @@ def test_concurrent_first_views_of_a_new_period_queue_one_run_and_none_fails(sha
     assert run.periods["periods"] == ["2025Q2"] and run.status == "done"
 
 
+def test_two_drains_at_once_never_take_the_same_mark(shared_database: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The first drain claims the marks and is still inside its transaction when a second starts: the
+    second claims none of them (PostgreSQL skips the locked marks; SQLite lets it in after the first
+    commits, when the marks are gone). One run in all."""
+    from django.db import connection
+
+    from yiyang.core.actors import system_user
+    from yiyang.core.models import Elder
+    from yiyang.monitoring import outbox, services, tasks
+    from yiyang.monitoring.models import ComputeRun, RecomputeMark
+
+    services.compute_now(JIANGKOU, "2026")
+    RecomputeMark.objects.all().delete()
+    elder = Elder.objects.filter(region__code__startswith="520621", status="active").order_by("pk").first()
+    elder.status = "deceased"
+    elder.save()
+    assert RecomputeMark.objects.filter(region_code=JIANGKOU, period="2026").exists()
+    monkeypatch.setattr(tasks.run_compute, "delay", lambda run_id: None)  # runs are not the point here
+    claimed, release = threading.Event(), threading.Event()
+    real_claim = outbox.claim
+
+    taken_by: dict[str, int] = {}
+
+    def claim_and_hold(limit: int):  # type: ignore[no-untyped-def]
+        taken = real_claim(limit)
+        taken_by[threading.current_thread().name] = len(taken)
+        if threading.current_thread().name == "first":
+            claimed.set()
+            release.wait(timeout=30)
+        return taken
+
+    monkeypatch.setattr(outbox, "claim", claim_and_hold)
+    results: dict[str, object] = {}
+
+    def drain(name: str) -> None:
+        try:
+            results[name] = len(services.drain(acting_user=system_user()))
+        except Exception as exc:
+            results[name] = repr(exc)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=drain, args=("first",), name="first")
+    first.start()
+    assert claimed.wait(timeout=30)
+    second = threading.Thread(target=drain, args=("second",), name="second")
+    second.start()
+    second.join(timeout=2)  # PostgreSQL: done already, with nothing; SQLite: waiting for the first
+    release.set()
+    first.join(timeout=60)
+    second.join(timeout=60)
+    assert results == {"first": 1, "second": 0}
+    assert taken_by["first"] > 0 and taken_by["second"] == 0
+    assert ComputeRun.objects.filter(region_id=JIANGKOU, reason="change").count() == 1
+
+
 def _redis_or_fail() -> None:
     """Redis is part of the CI environment (.ci/run starts it): missing there, this test fails."""
     import redis
