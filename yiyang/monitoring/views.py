@@ -43,13 +43,13 @@ from .access import (
 from .models import Target, TargetOp
 from .periods import Period, PeriodError, parse_period, trend_periods
 from .registry import all_indicators
-from .targets import Judgement
 from .values import (
     can_view_indicators,
     child_rows,
+    computed_at,
     home_region,
-    last_computed,
     number,
+    queue_missing,
     region_for_user,
     rows_for,
     trend_rows,
@@ -59,7 +59,6 @@ from .values import (
 
 PAGE_SIZE = 50
 LIST_PAGE_SIZE = 50
-AUTO_COMPUTE_LEVELS = (RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
 TREND_LENGTH = 5
 
 
@@ -111,11 +110,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     region, period = _context_region_period(request)
     inds = visible_indicators(request.user)
-    if last_computed(region.code, period) is None and region.level in AUTO_COMPUTE_LEVELS:
-        # First look at a county or smaller area for this period: compute it now (well under a second
-        # for a county), so nobody meets an empty dashboard. Larger areas wait for a recompute run.
-        services.compute_now(region.code, period.label)
     rows = rows_for(region.code, period, inds)
+    # First look at a county or smaller area for this period: the values are asked of the next drain
+    # (seconds) and shown as 计算中 meanwhile; the page never computes. Larger areas wait for a recompute.
+    pending = queue_missing(region, period, rows)
     shown = [_display(r) for r in rows]
     selectable = [i for i in inds if engine.source_problem(i.code) is None]
     chosen_code = request.GET.get("indicator") or next(
@@ -163,7 +161,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "child_level": _("Townships")
         if region.level == RegionLevel.COUNTY
         else _("Villages and communities"),
-        "computed_at": last_computed(region.code, period),
+        "computed_at": computed_at(rows),
+        "pending": pending,
         "can_recompute": has_perm(request.user, "indicator.recompute"),
         "trend_labels": [p.label for p in trend_periods(period, TREND_LENGTH)],
         "latest_run": scope_runs(request.user).filter(region=region).first(),
@@ -185,6 +184,7 @@ def value_detail(request: HttpRequest, code: str) -> HttpResponse:
     region, period = _context_region_period(request)
     ind = visible_indicator(request.user, code)
     row = rows_for(region.code, period, [ind])[0]
+    queue_missing(region, period, [row])
     part = request.GET.get("part", "out")
     ctx: dict[str, Any] = {"ind": ind, "region": region, "period": period, "d": _display(row), "part": part}
     if ind.drillable and engine.source_problem(ind.code) is None:
@@ -526,6 +526,8 @@ def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
         return redirect("monitoring:scorecard", pk=a.pk)
+    if a.status == "draft" and sc.awaiting_values(a):
+        sc.refresh_pending_items(a)  # the values asked for at the start may be there by now
     card = sc.get_scorecard(a.scorecard_code)
     ctx = {
         "a": a,
@@ -640,20 +642,6 @@ def _fragment_region_period(request: HttpRequest) -> tuple[Region, Period]:
     return region, period
 
 
-def _ask_for_missing(region: Region, period: Period, rows: list[Any]) -> bool:
-    """Where values of a county (or a township or village in it) are missing, ask for a run of the
-    county and mark those rows pending. Returns whether any row is pending."""
-    missing = [r for r in rows if not r.computed]
-    if not missing or region.level not in AUTO_COMPUTE_LEVELS:
-        return False
-    county = Region.objects.filter(code=region.code[:6].ljust(12, "0")).first() or region
-    services.request_recompute(acting_user=None, region=county, periods=[period.label], reason="missing")
-    for r in missing:
-        r.pending = True
-        r.judgement = Judgement("pending", "grey", None)
-    return True
-
-
 @scoped
 @login_required
 def indicator_fragment(request: HttpRequest) -> HttpResponse:
@@ -664,18 +652,18 @@ def indicator_fragment(request: HttpRequest) -> HttpResponse:
     Scoped as every value here: a region outside the user's area is a 404, and indicators the role
     may not see are left out (a role that sees none of them gets an empty fragment, so the including
     page simply shows nothing). Only materialised values are read; the request never computes —
-    missing values are asked for and shown as 计算中."""
+    missing values are asked of the next drain (``values.queue_missing``) and shown as 计算中."""
     region, period = _fragment_region_period(request)
     codes = _fragment_codes(request)
     visible = {i.code: i for i in visible_indicators(request.user)}
     inds = [visible[c] for c in codes if c in visible]
     rows = rows_for(region.code, period, inds) if inds else []
-    pending = _ask_for_missing(region, period, rows)
+    pending = queue_missing(region, period, rows)
     ctx = {
         "region": region,
         "period": period,
         "rows": [_display(r) for r in rows],
         "pending": pending,
-        "computed_at": max((r.computed_at for r in rows if r.computed_at), default=None),
+        "computed_at": computed_at(rows),
     }
     return render(request, "monitoring/partials/indicators.html", ctx)

@@ -112,11 +112,17 @@ def test_logged_out_is_sent_to_the_login_page(client, computed):
 
 def test_missing_values_show_computing_and_the_request_computes_nothing(client_for, demo_db):
     """Pages never compute: a period nobody has computed shows 计算中 for each value, and the request
-    writes no value (it only asks for a run)."""
-    res = client_for("wjj").get(URL, {"codes": "HM-1,HM-3", "period": "2025Q3"})
+    writes no value and starts no run — it leaves one mark for the next drain, for the county even
+    when a township was asked for."""
+    from yiyang.monitoring.models import ComputeRun, RecomputeMark
+
+    res = client_for("wjj").get(URL, {"codes": "HM-1,HM-3", "region": SJ_TOWN, "period": "2025Q3"})
     html = res.content.decode()
     assert res.status_code == 200
     assert list(shown(html)) == ["HM-1", "HM-3"]
     assert all(row[2] == "计算中" and row[4] == "计算中" for row in shown(html).values())
     assert 'role="status"' in html and "计算中" in html
     assert not IndicatorValue.objects.filter(period="2025Q3").exists()
+    assert not ComputeRun.objects.exists()
+    marks = RecomputeMark.objects.filter(period="2025Q3", source="*")
+    assert list(marks.values_list("region_code", flat=True)) == [COUNTY]
