@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from . import clock
 from .models import (
     Elder,
     ElderCategory,
@@ -66,7 +67,7 @@ def _inst(inst: Institution | None) -> dict[str, Any] | None:
 
 def elder_rows(elders: Iterable[Elder], *, today: dt.date | None = None) -> list[dict[str, Any]]:
     elders = list(elders)
-    today = today or dt.date.today()
+    today = today or clock.today()
     paths = Region.paths_for({e.region_id for e in elders})
     return [
         {

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from . import audit, crypto, errors
+from . import audit, clock, crypto, errors
 from .identity import mask_id_number, mask_phone, parse_id_number
 from .models import (
     Elder,
@@ -136,7 +136,7 @@ def _write_children(elder: Elder, data: ElderData) -> None:
     have = set(ElderCategory.objects.filter(elder=elder).values_list("category", flat=True))
     ElderCategory.objects.bulk_create(
         [
-            ElderCategory(elder=elder, category=c, since=dt.date.today(), source=_("entered"))
+            ElderCategory(elder=elder, category=c, since=clock.today(), source=_("entered"))
             for c in sorted(wanted - have)
         ]
     )
@@ -290,7 +290,7 @@ def change_status(
             % {"a": ElderStatus(elder.status).label, "b": ElderStatus(to_status).label},
             field="to_status",
         )
-    if effective_date > dt.date.today():
+    if effective_date > clock.today():
         raise errors.ServiceError(
             errors.INVALID_STATUS_CHANGE, _("The date cannot be in the future."), field="effective_date"
         )

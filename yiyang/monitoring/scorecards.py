@@ -20,11 +20,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import yaml
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from yiyang.core import audit
+from yiyang.core import audit, clock
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Region
 from yiyang.core.scoping import has_perm, require_perm
@@ -338,7 +337,7 @@ def submit(assessment: ScorecardAssessment, *, acting_user: User) -> ScorecardAs
         )
     refresh_indicator_items(assessment)
     _transition(assessment, "submit", acting_user=acting_user)
-    assessment.submitted_at = timezone.now()
+    assessment.submitted_at = clock.now()
     _totals(assessment)
     assessment.save()
     return assessment
@@ -412,7 +411,7 @@ def finalise(assessment: ScorecardAssessment, *, acting_user: User) -> Scorecard
         )
     _transition(assessment, "finalise", acting_user=acting_user)
     assessment.reviewed_by = acting_user
-    assessment.reviewed_at = timezone.now()
+    assessment.reviewed_at = clock.now()
     _totals(assessment)
     assessment.save()
     return assessment

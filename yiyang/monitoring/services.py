@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiyang.core import audit
+from yiyang.core import audit, clock
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Institution, Region
 from yiyang.core.scoping import region_scope_prefixes, require_perm
@@ -113,10 +112,10 @@ def execute_run(run_id: int) -> int:
                 ComputeRun.objects.filter(pk=run.pk).update(done=done)
     except Exception as exc:
         ComputeRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+            status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=clock.now()
         )
         raise
-    ComputeRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, done=done, finished_at=timezone.now())
+    ComputeRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, done=done, finished_at=clock.now())
     return rows
 
 
