@@ -41,7 +41,7 @@ def test_recompute_needs_the_permission(county, users):
 
 
 def test_a_new_elder_recomputes_her_county_for_the_materialised_periods_only(
-    county, django_capture_on_commit_callbacks
+    county, django_capture_on_commit_callbacks, today
 ):
     services.compute_now(COUNTY, "2026")
     services.compute_now(COUNTY, "2025")
@@ -79,16 +79,13 @@ def test_values_above_the_county_move_with_it(county, django_capture_on_commit_c
 
 
 def test_a_change_queues_one_run_per_materialised_period_of_its_county(
-    county, django_capture_on_commit_callbacks
+    county, django_capture_on_commit_callbacks, today
 ):
     """A check dated today touches the year, its quarter and its month; with all three materialised
     (and 2025 too), three change runs are queued — one per period, so workers take them side by side —
     and 2025 gets none."""
-    from django.utils import timezone
-
     from yiyang.monitoring.periods import periods_containing
 
-    today = timezone.localdate()
     labels = sorted(periods_containing(today))
     assert len(labels) == 3
     for label in [*labels, str(today.year - 1)]:
