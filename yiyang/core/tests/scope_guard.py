@@ -93,7 +93,9 @@ def scanned_modules(root: Path) -> list[Path]:
     found = [p for p in sorted(project.glob("*.py")) if p.stem in SCANNED_NAMES]
     for config in apps.get_app_configs():
         app_path = Path(config.path).resolve()
-        if app_path.is_relative_to(root):
+        # The project's own apps only: Django's and third-party apps live in the virtualenv, which in a
+        # fresh clone sits inside the checkout too.
+        if app_path.is_relative_to(root) and app_path.is_relative_to(project):
             found += modules_in(app_path)
     return found
 
