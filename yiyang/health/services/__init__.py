@@ -26,6 +26,7 @@ from .checks import EXCLUSIVE_FIRST, check_values, record_health_check, record_n
 from .chronic import DEFAULT_CODES, close_case, enrol_case, link_followups, previous_followup, record_followup
 from .education import record_education
 from .family import (
+    CONTRACT,
     PACKAGES_FILE,
     TEAM_INSTITUTION_KINDS,
     add_team_member,
@@ -44,6 +45,7 @@ from .family import (
 from .tcm import GUIDED_JUDGEMENTS, constitutions_needing_guidance, primary_constitution, record_tcm
 
 __all__ = [
+    "CONTRACT",
     "DEFAULT_CODES",
     "EXCLUSIVE_FIRST",
     "GUIDED_JUDGEMENTS",

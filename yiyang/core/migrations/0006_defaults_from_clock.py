@@ -11,7 +11,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0004_search_statistics"),
+        ("core", "0005_state_transition"),
     ]
 
     operations = [
@@ -28,6 +28,11 @@ class Migration(migrations.Migration):
                     model_name="elderstatuschange",
                     name="changed_at",
                     field=models.DateTimeField(default=yiyang.core.clock.now),
+                ),
+                migrations.AlterField(
+                    model_name="statetransition",
+                    name="at",
+                    field=models.DateTimeField(default=yiyang.core.clock.now, verbose_name="time"),
                 ),
             ],
             database_operations=[],
