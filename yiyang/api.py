@@ -16,6 +16,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from yiyang.accounts.models import ApiToken
 from yiyang.core import clock
+from yiyang.core.actors import SYSTEM_USERNAME
 from yiyang.core.errors import ServiceError
 
 
@@ -24,6 +25,7 @@ class BearerToken(HttpBearer):
         row = (
             ApiToken.objects.select_related("user")
             .filter(key_hash=ApiToken.hash_key(token), expires_at__gt=clock.now(), user__is_active=True)
+            .exclude(user__username=SYSTEM_USERNAME)
             .first()
         )
         if row is None:

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.core import clock
+from yiyang.core.actors import is_system
 
 from .roles import ROLE_SPECS, Binding, Role
 
@@ -86,6 +87,8 @@ class RoleAssignment(models.Model):
         return f"{self.get_role_display()} {target}".strip()
 
     def clean(self) -> None:
+        if self.user_id and is_system(self.user):
+            raise ValidationError({"user": _("The system actor takes no roles.")})
         binding = ROLE_SPECS[self.role].binding
         if binding == Binding.REGION and (self.region is None or self.institution is not None):
             raise ValidationError({"region": _("This role is bound to a region: choose a region only.")})

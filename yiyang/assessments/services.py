@@ -398,7 +398,7 @@ def _apply_ability_category(response: AssessmentResponse, *, acting_user: User) 
 def request_reassessment(
     elder: Elder,
     *,
-    acting_user: User | None,
+    acting_user: User,
     reason: str,
     instrument_code: str = ABILITY_INSTRUMENT,
     system: bool = False,
@@ -411,7 +411,7 @@ def request_reassessment(
     it and is stored as such. An open trigger for the same elder and instrument is kept rather than
     duplicated.
     """
-    if acting_user is not None and not system:
+    if not system:
         require_perm(acting_user, "assessment.fill")
     instrument = _instrument(instrument_code)
     reason = (reason or "").strip()

@@ -120,11 +120,16 @@ class RunStatus(models.TextChoices):
 
 
 class ComputeRun(models.Model):
-    """A recompute of every indicator for a region subtree and one or more periods (progress bar)."""
+    """A recompute of indicators for a region subtree and one or more periods (progress bar).
+
+    ``periods`` holds the run's spec: ``{"periods": [...], "indicators": [...]}`` and, for runs a drain
+    made from the outbox, the marks' ``sources`` and ``attempt`` (what a failed run marks again).
+    A worker starts a run only by moving it from queued to running in one ``UPDATE`` (``execute_run``).
+    """
 
     region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
     periods = models.JSONField(default=list)
-    reason = models.CharField(max_length=40, default="manual")  # manual / change / cli
+    reason = models.CharField(max_length=40, default="manual")  # manual / change / missing / cli
     status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
@@ -133,16 +138,48 @@ class ComputeRun(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=clock.now)
+    #: when the run was last handed to the task queue (a drain hands a run left queued on again)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "region"], name="monitoring_run_status")]
 
     @property
     def percent(self) -> int:
         if self.status == RunStatus.DONE:
             return 100
         return int(100 * self.done / self.total) if self.total else 0
+
+
+class RecomputeMark(models.Model):
+    """脏标记, the recompute outbox: "the values of the region (a county; a larger area only when a page
+    of that area asked) for ``period`` may be stale because a ``source`` record changed" (``source`` is
+    a model label, or ``*``: a page found values missing).
+
+    Written by the signal handlers in the writer's own transaction (:mod:`.outbox`), so a rolled-back
+    write leaves no mark and a committed one always leaves one; unique, so a busy day leaves one mark
+    per county, period and model however many records change. A drain (``services.drain``) takes the
+    marks out and turns them into recompute runs.
+    """
+
+    region_code = models.CharField(max_length=12)
+    period = models.CharField(max_length=7)
+    source = models.CharField(max_length=100)
+    marked_at = models.DateTimeField(default=clock.now)
+    #: a mark put back after a failed run waits until then (backing off), counting its attempts
+    not_before = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "period", "source"], name="monitoring_mark_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.period} {self.source}"
 
 
 # --------------------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from .models import IndicatorValue, ScorecardAssessment, ScorecardEvent, Scoreca
 from .periods import parse_period
 from .registry import get_indicator
 from .schema import CODE_PATTERN, Source
-from .services import _check_evidence
+from .services import _check_evidence, queue_missing
 
 if TYPE_CHECKING:
     from yiyang.accounts.models import User
@@ -178,25 +178,50 @@ TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 
-def _indicator_value(code: str, region: Region, period_label: str) -> Decimal | None:
-    """The materialised value (computed now if the region and period have none yet)."""
+def _indicator_value(code: str, region: Region, period_label: str) -> tuple[Decimal | None, bool]:
+    """The materialised value and whether it is still pending. Never computed here (a request): a
+    missing value is asked of the next drain (``services.queue_missing``) and reads as pending."""
     row = IndicatorValue.objects.filter(indicator_code=code, region=region, period=period_label).first()
-    if row is None:
-        engine.materialise(get_indicator(code), region.code, parse_period(period_label))
-        row = IndicatorValue.objects.filter(indicator_code=code, region=region, period=period_label).first()
-    return row.value if row is not None and row.source_available else None
+    if row is None and engine.source_problem(code) is None:
+        queue_missing(region.code, [period_label])
+        return None, True
+    return (row.value if row is not None and row.source_available else None), False
 
 
-def refresh_indicator_items(assessment: ScorecardAssessment) -> None:
-    """Score the indicator items from the materialised values (at creation and at submission)."""
+def refresh_indicator_items(assessment: ScorecardAssessment) -> list[str]:
+    """Score the indicator items from the materialised values (at creation, at submission, and while a
+    draft still waits for values). Returns the items whose values are still being computed: they keep
+    no points (not zero) until the values are there."""
     card = get_scorecard(assessment.scorecard_code)
+    pending = []
     for row in assessment.items.all():
         item = card.item(row.item_code)
         if isinstance(item.scoring, IndicatorScoring):
-            value = _indicator_value(item.scoring.indicator, assessment.region, assessment.period)
+            value, waiting = _indicator_value(item.scoring.indicator, assessment.region, assessment.period)
+            if waiting:
+                pending.append(row.item_code)
             row.indicator_value = value
-            row.self_points = band_points(item.scoring, value)
+            row.self_points = None if waiting else band_points(item.scoring, value)
             row.save(update_fields=["indicator_value", "self_points"])
+    return pending
+
+
+def awaiting_values(assessment: ScorecardAssessment) -> bool:
+    """Whether indicator items still wait for their values (they hold no points yet)."""
+    card = get_scorecard(assessment.scorecard_code)
+    return any(
+        isinstance(card.item(r.item_code).scoring, IndicatorScoring) and r.self_points is None
+        for r in assessment.items.all()
+    )
+
+
+@transaction.atomic
+def refresh_pending_items(assessment: ScorecardAssessment) -> list[str]:
+    """A draft whose indicator values were still being computed picks them up once they are there."""
+    pending = refresh_indicator_items(assessment)
+    _totals(assessment)
+    assessment.save(update_fields=["self_total"])
+    return pending
 
 
 def _totals(assessment: ScorecardAssessment) -> None:
@@ -314,10 +339,17 @@ def _check_submit(t: Transition) -> None:
             error_codes.SCORECARD_STATE,
             _("Self-assess every item before submitting: %(items)s.") % {"items": "、".join(missing)},
         )
+    pending = refresh_indicator_items(t.obj)  # scored from the values as they are now
+    if pending:
+        raise ServiceError(
+            error_codes.VALUES_PENDING,
+            _("The indicator values of %(items)s are still being computed; submit again in a minute.")
+            % {"items": "、".join(pending)},
+            status=409,
+        )
 
 
 def _on_submit(t: Transition) -> None:
-    refresh_indicator_items(t.obj)
     t.obj.submitted_at = clock.now()
     _totals(t.obj)
 

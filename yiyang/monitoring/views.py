@@ -45,9 +45,10 @@ from .registry import all_indicators
 from .values import (
     can_view_indicators,
     child_rows,
+    computed_at,
     home_region,
-    last_computed,
     number,
+    queue_missing,
     region_for_user,
     rows_for,
     trend_rows,
@@ -57,7 +58,6 @@ from .values import (
 
 PAGE_SIZE = 50
 LIST_PAGE_SIZE = 50
-AUTO_COMPUTE_LEVELS = (RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
 TREND_LENGTH = 5
 
 
@@ -109,11 +109,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     region, period = _context_region_period(request)
     inds = visible_indicators(request.user)
-    if last_computed(region.code, period) is None and region.level in AUTO_COMPUTE_LEVELS:
-        # First look at a county or smaller area for this period: compute it now (well under a second
-        # for a county), so nobody meets an empty dashboard. Larger areas wait for a recompute run.
-        services.compute_now(region.code, period.label)
     rows = rows_for(region.code, period, inds)
+    # First look at a county or smaller area for this period: the values are asked of the next drain
+    # (seconds) and shown as 计算中 meanwhile; the page never computes. Larger areas wait for a recompute.
+    pending = queue_missing(region, period, rows)
     shown = [_display(r) for r in rows]
     selectable = [i for i in inds if engine.source_problem(i.code) is None]
     chosen_code = request.GET.get("indicator") or next(
@@ -161,7 +160,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "child_level": _("Townships")
         if region.level == RegionLevel.COUNTY
         else _("Villages and communities"),
-        "computed_at": last_computed(region.code, period),
+        "computed_at": computed_at(rows),
+        "pending": pending,
         "can_recompute": has_perm(request.user, "indicator.recompute"),
         "trend_labels": [p.label for p in trend_periods(period, TREND_LENGTH)],
         "latest_run": scope_runs(request.user).filter(region=region).first(),
@@ -183,6 +183,7 @@ def value_detail(request: HttpRequest, code: str) -> HttpResponse:
     region, period = _context_region_period(request)
     ind = visible_indicator(request.user, code)
     row = rows_for(region.code, period, [ind])[0]
+    queue_missing(region, period, [row])
     part = request.GET.get("part", "out")
     ctx: dict[str, Any] = {"ind": ind, "region": region, "period": period, "d": _display(row), "part": part}
     if ind.drillable and engine.source_problem(ind.code) is None:
@@ -524,6 +525,8 @@ def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
         return redirect("monitoring:scorecard", pk=a.pk)
+    if a.status == "draft" and sc.awaiting_values(a):
+        sc.refresh_pending_items(a)  # the values asked for at the start may be there by now
     card = sc.get_scorecard(a.scorecard_code)
     ctx = {
         "a": a,

@@ -42,8 +42,9 @@ PACKAGES_FILE = Path(__file__).resolve().parent.parent / "data" / "packages.yaml
 
 
 @transaction.atomic
-def sync_packages(*, acting_user: User | None = None, path: Path = PACKAGES_FILE) -> list[ServicePackage]:
-    """Load the service packages of the data file (create or update by code; items replaced)."""
+def sync_packages(*, acting_user: User, path: Path = PACKAGES_FILE) -> list[ServicePackage]:
+    """Load the service packages of the data file (create or update by code; items replaced). Loaded
+    by the demo or an installation step, the acting user is the system actor (core.actors)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     out = []
     for spec in data["packages"]:
@@ -70,7 +71,6 @@ def sync_packages(*, acting_user: User | None = None, path: Path = PACKAGES_FILE
         object_type="health.servicepackage",
         object_repr=path.name,
         changes={"packages": [None, [p.code for p in out]]},
-        username="system",
     )
     return out
 

@@ -122,7 +122,9 @@ def packages(demo_db):
     from yiyang.health.models import ServicePackage
 
     if not ServicePackage.objects.exists():
-        services.sync_packages()
+        from yiyang.core.actors import system_user
+
+        services.sync_packages(acting_user=system_user())
     return {p.code: p for p in ServicePackage.objects.all()}
 
 

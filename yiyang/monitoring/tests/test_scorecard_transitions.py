@@ -10,7 +10,7 @@ from yiyang.accounts.models import RoleAssignment, User
 from yiyang.core.models import Region
 from yiyang.core.testing.machines import walk
 from yiyang.core.transitions import history_of
-from yiyang.monitoring import scorecards
+from yiyang.monitoring import scorecards, services
 from yiyang.monitoring.models import ScorecardAssessment, ScorecardEvent
 
 COUNTY = "520621000000"
@@ -22,7 +22,12 @@ def make(users):  # type: ignore[no-untyped-def]
     """A fresh self-assessment in a given state, ready for its next step, moved there through the
     services (wjj self-assesses every evidence item; swjw reviews every one once submitted)."""
     wjj, swjw = users["wjj"], users["swjw"]
-    evidence = [i.code for i in scorecards.get_scorecard(CARD).items if i.scoring.type == "evidence"]
+    card = scorecards.get_scorecard(CARD)
+    evidence = [i.code for i in card.items if i.scoring.type == "evidence"]
+    # the indicator items score from materialised values (pages and services never compute them)
+    services.compute_now(
+        COUNTY, "2026", sorted({i.scoring.indicator for i in card.items if i.scoring.type == "indicator"})
+    )
 
     def in_state(state: str) -> ScorecardAssessment:
         a = scorecards.start_assessment(

@@ -11,7 +11,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("monitoring", "0002_seed_targets"),
+        ("monitoring", "0004_value_fillfactor"),
     ]
 
     operations = [
@@ -31,6 +31,11 @@ class Migration(migrations.Migration):
                     model_name="indicatorvalue",
                     name="computed_at",
                     field=models.DateTimeField(default=yiyang.core.clock.now, verbose_name="computed at"),
+                ),
+                migrations.AlterField(
+                    model_name="recomputemark",
+                    name="marked_at",
+                    field=models.DateTimeField(default=yiyang.core.clock.now),
                 ),
                 migrations.AlterField(
                     model_name="report",

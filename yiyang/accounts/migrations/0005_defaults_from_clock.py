@@ -11,7 +11,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0003_roleassignment_team"),
+        ("accounts", "0004_system_actor"),
     ]
 
     operations = [
