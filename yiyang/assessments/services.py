@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yiyang.core import audit
+from yiyang.core import audit, clock
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Elder, ElderCategory, ElderCategoryCode, ElderStatus
 from yiyang.core.scoping import require_perm
@@ -49,11 +48,6 @@ ABILITY_CATEGORIES: dict[str, str | None] = {
     "4": ElderCategoryCode.DISABLED,
 }
 ABILITY_CATEGORY_CODES = (ElderCategoryCode.DISABLED, ElderCategoryCode.SEMI_DISABLED)
-
-
-def now() -> dt.datetime:
-    """The current time; a seam for tests."""
-    return timezone.now()
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -107,11 +101,11 @@ def _refuse(problems: list[AnswerProblem]) -> ServiceError:
 
 
 def _check_assessed_at(elder: Elder, assessed_at: dt.datetime) -> None:
-    if assessed_at > now() + dt.timedelta(minutes=5):
+    if assessed_at > clock.now() + dt.timedelta(minutes=5):
         raise ServiceError(
             error_codes.ANSWER_INVALID, _("The assessment time cannot be in the future."), field="assessed_at"
         )
-    if timezone.localdate(assessed_at) < elder.birth_date:
+    if clock.local_date(assessed_at) < elder.birth_date:
         raise ServiceError(
             error_codes.ANSWER_INVALID,
             _("The assessment time cannot be before the birth date."),
@@ -178,7 +172,7 @@ def start_assessment(
     """
     instrument = _instrument(instrument_code)
     _require_can_assess(acting_user, instrument)
-    assessed_at = assessed_at or now()
+    assessed_at = assessed_at or clock.now()
     _check_assessed_at(elder, assessed_at)
     original = _check_supersedes(elder, instrument, supersedes) if supersedes is not None else None
     if finalise:  # report every problem at once, missing answers included
@@ -302,10 +296,10 @@ def _seal(t: Transition) -> None:
     response.level_code = result.level.code if result.level else ""
     response.level_name = result.level.name if result.level else ""
     response.level_reason = (result.level_reason or "") if result.level is None else ""
-    response.finalised_at = now()
+    response.finalised_at = clock.now()
     if instrument.validity_months:
         response.reassessment_due = add_months(
-            timezone.localdate(response.assessed_at), instrument.validity_months
+            clock.local_date(response.assessed_at), instrument.validity_months
         )
     response.content_hash = content_hash(response)
     t.changes.update(
@@ -378,7 +372,7 @@ def _apply_ability_category(response: AssessmentResponse, *, acting_user: User) 
             elder=elder,
             category=wanted,
             defaults={
-                "since": timezone.localdate(response.assessed_at),
+                "since": clock.local_date(response.assessed_at),
                 "source": _("GB/T 42195 ability assessment: %(level)s") % {"level": response.level_name},
                 "source_ref": source_ref,
             },
@@ -437,7 +431,7 @@ def request_reassessment(
         instrument_code=instrument.code,
         reason=reason[:200],
         raised_by=acting_user,
-        raised_at=now(),
+        raised_at=clock.now(),
     )
     audit.record(
         "create",

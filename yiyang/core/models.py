@@ -11,9 +11,9 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import clock
 from .regions import RegionLevel, subtree_prefix
 from .validators import validate_uscc
 
@@ -346,7 +346,7 @@ class Elder(models.Model):
 
     @property
     def age(self) -> int:
-        return self.age_on(timezone.localdate())
+        return self.age_on(clock.today())
 
     @property
     def category_codes(self) -> list[str]:
@@ -424,7 +424,7 @@ class ElderStatusChange(models.Model):
     effective_date = models.DateField(_("effective date"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField(default=timezone.now)
+    changed_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["-changed_at"]
@@ -453,7 +453,7 @@ class AuditQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """审计日志: append-only. The app can only insert; on PostgreSQL a trigger refuses UPDATE and DELETE."""
 
-    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    at = models.DateTimeField(_("time"), default=clock.now, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
@@ -512,7 +512,7 @@ class StateTransition(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
-    at = models.DateTimeField(_("time"), default=timezone.now)
+    at = models.DateTimeField(_("time"), default=clock.now)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     #: the action's other arguments, JSON-plain (an effective date, an end date …)
     details = models.JSONField(_("details"), default=dict, blank=True)

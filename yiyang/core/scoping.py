@@ -14,10 +14,10 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from yiyang.accounts.roles import Role
 
+from . import clock
 from .models import ELDERCARE_KINDS, Elder, Institution
 from .regions import subtree_prefix, subtree_range
 
@@ -64,7 +64,7 @@ def elder_scope_q(user: User | AnonymousUser) -> Q:
 def team_elder_ids(team_id: int) -> QuerySet:
     """Elders with a family-doctor contract in force today with the team (DESIGN §2)."""
     contract = apps.get_model("health", "Contract")
-    return contract.objects.valid_on(timezone.localdate()).filter(team_id=team_id).values("elder_id")
+    return contract.objects.valid_on(clock.today()).filter(team_id=team_id).values("elder_id")
 
 
 def scope_elders(user: User | AnonymousUser, perm: str = "elder.view") -> QuerySet[Elder]:

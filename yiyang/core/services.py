@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import audit, crypto, errors
+from . import audit, clock, crypto, errors
 from .identity import mask_id_number, mask_phone, parse_id_number
 from .models import (
     Elder,
@@ -138,7 +138,7 @@ def _write_children(elder: Elder, data: ElderData) -> None:
     have = set(ElderCategory.objects.filter(elder=elder).values_list("category", flat=True))
     ElderCategory.objects.bulk_create(
         [
-            ElderCategory(elder=elder, category=c, since=dt.date.today(), source=_("entered"))
+            ElderCategory(elder=elder, category=c, since=clock.today(), source=_("entered"))
             for c in sorted(wanted - have)
         ]
     )
@@ -273,7 +273,7 @@ def _check_status_date(t: Transition) -> None:
         raise errors.ServiceError(
             errors.INVALID_STATUS_CHANGE, _("Give the date as YYYY-MM-DD."), field="effective_date"
         )
-    if day > dt.date.today():
+    if day > clock.today():
         raise errors.ServiceError(
             errors.INVALID_STATUS_CHANGE, _("The date cannot be in the future."), field="effective_date"
         )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from yiyang.core import clock
 from yiyang.core import services as core_services
 from yiyang.core.access import scoped
 from yiyang.core.errors import ServiceError
@@ -199,7 +200,7 @@ def list_contracts(request: HttpRequest, filters: Query[ContractQuery]) -> dict:
     services.record_list_view(
         acting_user=request.user, elders=[r.elder for r in rows], what=_("Family doctor contracts (list)")
     )
-    day = services.today()
+    day = clock.today()
     return {**meta, "results": [contract_out(c, day, queries.contract_fulfilment(c, day)) for c in rows]}
 
 
@@ -244,7 +245,7 @@ def create_contract(request: HttpRequest, payload: ContractIn) -> Status:
         if exc.field in ("team", "doctor"):  # the payload names them team_id, doctor_id
             exc.field = f"{exc.field}_id"
         raise
-    day = services.today()
+    day = clock.today()
     return Status(201, contract_out(contract, day, queries.contract_fulfilment(contract, day)))
 
 
@@ -256,7 +257,7 @@ def end_contract(request: HttpRequest, contract_id: int, payload: EndContractIn)
     contract = services.end_contract(
         contract, acting_user=request.user, ended_on=payload.ended_on, reason=payload.reason
     )
-    day = services.today()
+    day = clock.today()
     return contract_out(contract, day, queries.contract_fulfilment(contract, day))
 
 

@@ -24,8 +24,8 @@ from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import connection, models, transaction
 from django.db.models import Count, Exists, F, Q, QuerySet, Sum
 from django.db.models.lookups import GreaterThanOrEqual
-from django.utils import timezone
 
+from yiyang.core import clock
 from yiyang.core.models import RESIDENT_STATUSES, ElderStatus, Region
 from yiyang.core.regions import PREFIX_LENGTH, RegionLevel, level_of, subtree_prefix, subtree_range
 
@@ -108,7 +108,7 @@ def resolve_field(model: type[models.Model], path: str) -> models.Field:
 def _day_bounds(model: type[models.Model], field: str, start: dt.date, end: dt.date) -> Q:
     target = resolve_field(model, field)
     if isinstance(target, models.DateTimeField):
-        tz = timezone.get_current_timezone()
+        tz = clock.zone()
         lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
         hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
         return Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
@@ -424,7 +424,7 @@ def materialise(
 ) -> int:
     """Compute and store the indicator for the region subtree; replaces earlier values. Returns the
     number of rows stored."""
-    now = now or timezone.now()
+    now = now or clock.now()
     computed = compute_indicator(ind, region_code, period, memo=memo)
     return write_values(ind, region_code, period, computed, now=now)
 
@@ -565,7 +565,7 @@ def compute_all(
     progress: Any = None,
 ) -> int:
     """Materialise every indicator (or the given ones) for the region subtree and period."""
-    now = timezone.now()
+    now = clock.now()
     rows = 0
     memo: dict = {}
     for ind in indicators if indicators is not None else all_indicators():

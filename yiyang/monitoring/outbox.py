@@ -28,8 +28,8 @@ from contextvars import ContextVar
 
 from django.db import connection
 from django.db.models import Q
-from django.utils import timezone
 
+from yiyang.core import clock
 from yiyang.core.regions import RegionLevel, level_of
 
 from .models import RecomputeMark
@@ -57,7 +57,7 @@ def mark(rows: Iterable[Mark]) -> None:
 
 
 def _write(rows: set[Mark], *, attempts: int = 0, not_before: dt.datetime | None = None) -> None:
-    now = timezone.now()
+    now = clock.now()
     RecomputeMark.objects.bulk_create(
         # sorted: concurrent writers lock shared marks in the same order, so they cannot deadlock
         [
@@ -97,7 +97,7 @@ def mark_missing(region_code: str, labels: Iterable[str]) -> None:
     statement: two first views of a new period leave one mark and neither fails on the duplicate."""
     below_county = level_of(region_code) in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
     code = region_code[:6].ljust(12, "0") if below_county else region_code
-    now = timezone.now()
+    now = clock.now()
     rows = [RecomputeMark(region_code=code, period=p, source=MISSING, marked_at=now) for p in set(labels)]
     RecomputeMark.objects.bulk_create(rows, ignore_conflicts=True)
 
@@ -105,7 +105,7 @@ def mark_missing(region_code: str, labels: Iterable[str]) -> None:
 def mark_again(region_code: str, label: str, sources: Iterable[str], *, attempts: int) -> None:
     """Put back the marks of a failed run, to be retried after a delay that grows with each attempt."""
     delay = dt.timedelta(minutes=min(5 * 2 ** max(attempts - 1, 0), 360))
-    _write({(region_code, label, s) for s in sources}, attempts=attempts, not_before=timezone.now() + delay)
+    _write({(region_code, label, s) for s in sources}, attempts=attempts, not_before=clock.now() + delay)
 
 
 def claim(limit: int) -> list[RecomputeMark]:
@@ -116,7 +116,7 @@ def claim(limit: int) -> list[RecomputeMark]:
     uncommitted transaction is touching; SQLite lets one writer at a time in (``BEGIN IMMEDIATE``). If
     the drain's transaction fails, the marks are back. A mark written after the delete is a new row.
     """
-    due = Q(not_before__isnull=True) | Q(not_before__lte=timezone.now())
+    due = Q(not_before__isnull=True) | Q(not_before__lte=clock.now())
     qs = RecomputeMark.objects.filter(due).order_by("id")
     if connection.features.has_select_for_update_skip_locked:
         qs = qs.select_for_update(skip_locked=True)

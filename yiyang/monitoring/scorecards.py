@@ -21,12 +21,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import yaml
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from yiyang.core import audit
+from yiyang.core import audit, clock
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Region
 from yiyang.core.scoping import require_perm
@@ -351,7 +350,7 @@ def _check_submit(t: Transition) -> None:
 
 
 def _on_submit(t: Transition) -> None:
-    t.obj.submitted_at = timezone.now()
+    t.obj.submitted_at = clock.now()
     _totals(t.obj)
 
 
@@ -435,7 +434,7 @@ def _check_finalise(t: Transition) -> None:
 
 def _on_finalise(t: Transition) -> None:
     t.obj.reviewed_by = t.user
-    t.obj.reviewed_at = timezone.now()
+    t.obj.reviewed_at = clock.now()
     _totals(t.obj)
 
 

@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING, Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiyang.core import audit
+from yiyang.core import audit, clock
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Institution, Region
 from yiyang.core.scoping import region_scope_prefixes, require_perm
@@ -119,7 +118,7 @@ def dispatch(run_ids: list[int]) -> None:
     from .tasks import run_compute
 
     for pk in run_ids:
-        ComputeRun.objects.filter(pk=pk, status=RunStatus.QUEUED).update(dispatched_at=timezone.now())
+        ComputeRun.objects.filter(pk=pk, status=RunStatus.QUEUED).update(dispatched_at=clock.now())
         try:
             run_compute.delay(pk)
         except Exception:
@@ -131,7 +130,7 @@ def execute_run(run_id: int) -> int:
 
     A worker takes the run by moving it from queued to running in one ``UPDATE``; when that changes no
     row, another worker has it (or it is finished) and this one does nothing."""
-    started = timezone.now()
+    started = clock.now()
     claimed = ComputeRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
         status=RunStatus.RUNNING, done=0, started_at=started
     )
@@ -152,7 +151,7 @@ def execute_run(run_id: int) -> int:
                 ComputeRun.objects.filter(pk=run.pk).update(done=done)
     except Exception as exc:
         ComputeRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+            status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=clock.now()
         )
         if spec.get("sources"):  # a drain's run: its marks go back to the outbox, to be tried again
             for label in spec.get("periods", []):
@@ -160,7 +159,7 @@ def execute_run(run_id: int) -> int:
                     run.region_id, label, spec["sources"], attempts=int(spec.get("attempt", 0)) + 1
                 )
         raise
-    ComputeRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, done=done, finished_at=timezone.now())
+    ComputeRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, done=done, finished_at=clock.now())
     return rows
 
 
@@ -227,7 +226,7 @@ def drain(*, acting_user: User, limit: int = DRAIN_LIMIT) -> list[ComputeRun]:
                 extra=spec,
             )
         )
-    cutoff = timezone.now() - REDISPATCH_AFTER
+    cutoff = clock.now() - REDISPATCH_AFTER
     lost = list(
         ComputeRun.objects.filter(status=RunStatus.QUEUED)
         .filter(Q(dispatched_at__lt=cutoff) | Q(dispatched_at__isnull=True, created_at__lt=cutoff))

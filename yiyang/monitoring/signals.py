@@ -22,7 +22,8 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.utils import timezone
+
+from yiyang.core import clock
 
 from . import outbox, schema
 from .periods import periods_containing
@@ -105,11 +106,11 @@ def _region_of(instance: models.Model, path: str) -> str | None:
 
 
 def _dates(instance: models.Model) -> set[dt.date]:
-    days = {timezone.localdate()}
+    days = {clock.today()}
     for f in instance._meta.concrete_fields:
         value = getattr(instance, f.attname, None)
         if isinstance(value, dt.datetime):
-            days.add(timezone.localdate(value) if timezone.is_aware(value) else value.date())
+            days.add(clock.local_date(value))
         elif isinstance(value, dt.date):
             days.add(value)
     return days

@@ -16,12 +16,11 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from yiyang.core import exports
+from yiyang.core import clock, exports
 from yiyang.core.access import scoped
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Region
@@ -75,11 +74,11 @@ def _context_region_period(request: HttpRequest) -> tuple[Region, Period]:
         region = home_region(request.user)
         if region is None:
             raise Http404
-    text = request.GET.get("period") or request.POST.get("period") or str(timezone.localdate().year)
+    text = request.GET.get("period") or request.POST.get("period") or str(clock.today().year)
     try:
         period = parse_period(text)
     except PeriodError:
-        period = parse_period(str(timezone.localdate().year))
+        period = parse_period(str(clock.today().year))
         messages.error(request, _("Period must be a year (2026), a quarter (2026Q1) or a month (2026-03)."))
     return region, period
 
@@ -392,7 +391,7 @@ def targets(request: HttpRequest) -> HttpResponse:
             request.POST or None,
             indicators=visible_indicators(request.user),
             regions=_target_regions(request),
-            initial={"region": region.code, "period": str(timezone.localdate().year)},
+            initial={"region": region.code, "period": str(clock.today().year)},
         )
     if request.method == "POST":
         if form is None:
@@ -476,7 +475,7 @@ def scorecard_list(request: HttpRequest) -> HttpResponse:
         "page": Paginator(scope_scorecards(request.user), LIST_PAGE_SIZE).get_page(request.GET.get("page")),
         "cards": list(all_scorecards().values()),
         "region": region,
-        "year": timezone.localdate().year,
+        "year": clock.today().year,
         "can_edit": has_perm(request.user, "scorecard.edit"),
     }
     return render(request, "monitoring/scorecard_list.html", ctx)
@@ -594,7 +593,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
             return redirect(f"{reverse('monitoring:reports')}#report-{report.pk}")
         return redirect("monitoring:reports")
     page = Paginator(scope_reports(request.user), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    ctx = {"page": page, "region": region, "year": timezone.localdate().year}
+    ctx = {"page": page, "region": region, "year": clock.today().year}
     return render(request, "monitoring/reports.html", ctx)
 
 
@@ -636,7 +635,7 @@ def _fragment_region_period(request: HttpRequest) -> tuple[Region, Period]:
     if region is None:
         raise Http404
     try:
-        period = parse_period(request.GET.get("period") or str(timezone.localdate().year))
+        period = parse_period(request.GET.get("period") or str(clock.today().year))
     except PeriodError:
         raise Http404 from None
     return region, period

@@ -14,8 +14,6 @@ from yiyang.health import services
 from yiyang.monitoring import services as monitoring
 from yiyang.monitoring.models import IndicatorValue
 
-TODAY = dt.date.today()
-DAY = TODAY - dt.timedelta(days=40)
 COUNTY = "520621000000"
 
 
@@ -66,21 +64,24 @@ def test_check_page_names_the_fragment_of_hm1_hm3_hm4_for_the_area_and_year_show
     assert "indicator-include" not in c.get("/health/checks/", {"year": 1999}).content.decode()
 
 
-def test_check_page_shows_the_engines_hm1_hm3_hm4_of_the_village(client_for, users, fresh_elder, check_data):
+def test_check_page_shows_the_engines_hm1_hm3_hm4_of_the_village(
+    client_for, users, fresh_elder, check_data, today
+):
     """Three new 65+ residents of a village: a has a complete check notified within the month, b an
     incomplete one, c none. HM-1 gains one managed elder, HM-3 two checked elders, HM-4 counts checks
     (two, one notified in time); the denominators of HM-1/3 already held all three."""
     a = fresh_elder()
     b = fresh_elder(exclude=(a.pk,))
     fresh_elder(exclude=(a.pk, b.pk))
-    village, year = a.region_id, str(DAY.year)
+    day = today - dt.timedelta(days=40)
+    village, year = a.region_id, str(day.year)
     codes = ["HM-1", "HM-3", "HM-4"]
     monitoring.compute_now(COUNTY, year, codes)
     before = {code: stored(code, village, year) for code in codes}
 
-    full = services.record_health_check(a, acting_user=users["doctor_sj"], data=check_data(DAY))
-    services.record_notice(full, acting_user=users["doctor_sj"], notice_date=DAY + dt.timedelta(days=3))
-    partial = check_data(DAY)
+    full = services.record_health_check(a, acting_user=users["doctor_sj"], data=check_data(day))
+    services.record_notice(full, acting_user=users["doctor_sj"], notice_date=day + dt.timedelta(days=3))
+    partial = check_data(day)
     del partial["health_evaluation"]
     services.record_health_check(b, acting_user=users["doctor_sj"], data=partial)
     monitoring.compute_now(COUNTY, year, codes)
@@ -94,10 +95,10 @@ def test_check_page_shows_the_engines_hm1_hm3_hm4_of_the_village(client_for, use
     assert shown(fragment) == {code: as_shown(after[code]) for code in codes}
 
 
-def test_followup_page_shows_the_engines_hm8_of_the_doctors_area(client_for, users, fresh_elder):
+def test_followup_page_shows_the_engines_hm8_of_the_doctors_area(client_for, users, fresh_elder, today):
     """A new hypertension patient with one controlled face-to-face visit today: HM-8B (control) gains
     the patient in numerator and denominator; HM-8A (four visits) only in the denominator."""
-    year = str(TODAY.year)
+    year = str(today.year)
     codes = ["HM-8A", "HM-8B", "HM-8C", "HM-8D"]
     monitoring.compute_now(COUNTY, year, codes)
     before = {code: stored(code, COUNTY, year) for code in codes}
@@ -106,12 +107,12 @@ def test_followup_page_shows_the_engines_hm8_of_the_doctors_area(client_for, use
         fresh_elder(),
         acting_user=doctor,
         disease="hypertension",
-        diagnosed_on=TODAY - dt.timedelta(days=400),
+        diagnosed_on=today - dt.timedelta(days=400),
         source="outpatient",
-        enrolled_on=TODAY,
+        enrolled_on=today,
     )
     services.record_followup(
-        case, acting_user=doctor, data={"visit_date": TODAY, "method": "1", "systolic": 130, "diastolic": 80}
+        case, acting_user=doctor, data={"visit_date": today, "method": "1", "systolic": 130, "diastolic": 80}
     )
     monitoring.compute_now(COUNTY, year, codes)
     after = {code: stored(code, COUNTY, year) for code in codes}

@@ -1,13 +1,11 @@
-"""What every health page shares: the permission guard, service refusals onto a form, today."""
+"""What every health page shares: the permission guard and service refusals onto a form."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.http import urlencode
 
 from yiyang.core.errors import ServiceError
@@ -34,10 +32,6 @@ def indicator_query(codes: list[str], period: int | str, region: str = "") -> st
     if region:
         params["region"] = region
     return urlencode(params)
-
-
-def _today() -> dt.date:
-    return timezone.localdate()
 
 
 def _service_errors(form: Any, exc: ServiceError) -> None:

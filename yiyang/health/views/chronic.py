@@ -10,12 +10,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from yiyang.core import clock
 from yiyang.core.access import scoped
 from yiyang.core.errors import ServiceError
 
 from .. import queries, services
 from ..forms import CaseForm, FollowUpForm
-from ._common import _need, _to_form, _today, indicator_query
+from ._common import _need, _to_form, indicator_query
 
 #: HM-8: 规范管理率 and 控制率 of hypertension (A, B) and type 2 diabetes (C, D)
 CHRONIC_INDICATORS = ["HM-8A", "HM-8B", "HM-8C", "HM-8D"]
@@ -25,7 +26,7 @@ CHRONIC_INDICATORS = ["HM-8A", "HM-8B", "HM-8C", "HM-8D"]
 @login_required
 def followups(request: HttpRequest) -> HttpResponse:
     """Follow-ups due this week and overdue, with this year's HM-8 values as the engine computed them."""
-    today = _today()
+    today = clock.today()
     cases = queries.scope_cases(request.user)
     due = queries.due_followups(cases, today + dt.timedelta(days=7))
     return render(
@@ -59,7 +60,7 @@ def followup_create(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, "health.change")
     case = queries.get_case(request.user, pk)
     form = FollowUpForm(
-        request.POST or None, disease=case.disease, initial={"visit_date": _today(), "method": "1"}
+        request.POST or None, disease=case.disease, initial={"visit_date": clock.today(), "method": "1"}
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
 
+from yiyang.core import clock
 from yiyang.core.actors import system_user
 from yiyang.core.models import AuditEvent
 from yiyang.monitoring import engine, outbox, services, signals, tasks
@@ -67,7 +67,7 @@ def test_recompute_needs_the_permission(county, users):
 
 
 def test_a_write_leaves_marks_in_its_own_transaction_and_computes_nothing(
-    county, django_capture_on_commit_callbacks
+    county, django_capture_on_commit_callbacks, today
 ):
     """The record's county, each period of its dates and today, and its model: no run, no value yet."""
     services.compute_now(COUNTY, "2026")
@@ -75,7 +75,6 @@ def test_a_write_leaves_marks_in_its_own_transaction_and_computes_nothing(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         make_elder(county["village_a"], dt.date(1956, 1, 1))
     assert callbacks == []  # nothing waits for the commit: no recompute, no broker
-    today = timezone.localdate()
     expected = {*periods_containing(today), *periods_containing(dt.date(1956, 1, 1))}
     assert _marks() == {(p, "core.elder") for p in expected}
     assert not ComputeRun.objects.exists()
@@ -144,12 +143,11 @@ def test_values_above_the_county_move_with_it(county, django_capture_on_commit_c
 
 
 def test_a_change_queues_one_run_per_materialised_period_of_its_county(
-    county, django_capture_on_commit_callbacks
+    county, django_capture_on_commit_callbacks, today
 ):
     """A check dated today touches the year, its quarter and its month; with all three materialised
     (and last year too), three change runs are queued — one per period, so workers take them side by
     side — and last year gets none."""
-    today = timezone.localdate()
     labels = sorted(periods_containing(today))
     assert len(labels) == 3
     for label in [*labels, str(today.year - 1)]:
@@ -212,9 +210,9 @@ def test_a_failed_run_puts_its_marks_back_to_be_retried_later(
     [run] = drain(django_capture_on_commit_callbacks)  # the failure is logged, not raised
     assert run.status == RunStatus.FAILED and "engine bug" in run.error
     mark = RecomputeMark.objects.get(region_code=COUNTY, period="2026", source="core.elder")
-    assert mark.attempts == 1 and mark.not_before > timezone.now()
+    assert mark.attempts == 1 and mark.not_before > clock.now()
     assert drain(django_capture_on_commit_callbacks) == []  # not due yet
-    RecomputeMark.objects.update(not_before=timezone.now() - dt.timedelta(seconds=1))
+    RecomputeMark.objects.update(not_before=clock.now() - dt.timedelta(seconds=1))
     monkeypatch.undo()
     [retry] = drain(django_capture_on_commit_callbacks)
     assert retry.status == RunStatus.DONE and retry.periods["attempt"] == 1
@@ -226,7 +224,7 @@ def test_a_run_the_broker_lost_is_handed_on_again(
 ):
     sent: list[int] = []
     run = services.request_recompute(acting_user=users["wjj"], region=county["county"], periods=["2026"])
-    old = timezone.now() - services.REDISPATCH_AFTER - dt.timedelta(seconds=1)
+    old = clock.now() - services.REDISPATCH_AFTER - dt.timedelta(seconds=1)
     ComputeRun.objects.filter(pk=run.pk).update(dispatched_at=old)
     monkeypatch.setattr(tasks.run_compute, "delay", sent.append)
     drain(django_capture_on_commit_callbacks)
@@ -246,15 +244,15 @@ def test_a_broker_outage_is_logged_and_the_run_stays_queued(
     assert run.status == RunStatus.QUEUED and run.dispatched_at is not None
 
 
-def test_a_bulk_writer_marks_once_per_batch(county):
+def test_a_bulk_writer_marks_once_per_batch(county, today):
     """Inside ``outbox.batch()`` the marks of every record are collected and written once at the end."""
     with outbox.batch():
         elders = [make_elder(county["village_a"], dt.date(1950, 1, 1)) for _ in range(3)]
         assert _marks() == set()
-    assert (str(timezone.localdate().year), "core.elder") in _marks()
+    assert (str(today.year), "core.elder") in _marks()
     RecomputeMark.objects.all().delete()
     signals.note_bulk(elders)  # for bulk_create, which sends no signals
-    assert (str(timezone.localdate().year), "core.elder") in _marks()
+    assert (str(today.year), "core.elder") in _marks()
 
 
 def test_a_page_mark_asks_for_missing_values_once_and_a_drain_computes_them(
