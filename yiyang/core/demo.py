@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from stdnum.cn import uscc
 
-from . import crypto
+from . import clock, crypto
 from .identity import mask_id_number, mask_phone, with_check_digit
 from .models import (
     BedCapacity,
@@ -260,7 +260,7 @@ def load_demo(*, elders: int = 6000, seed: int = 20221, today: dt.date | None = 
     from yiyang.accounts.models import RoleAssignment, User
 
     rng = random.Random(seed)
-    today = today or dt.date.today()
+    today = today or clock.today()
     load_regions()
     institutions = _institutions(rng)
     by_name = {i.name: i for i in institutions}

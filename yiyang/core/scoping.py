@@ -14,10 +14,10 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from yiyang.accounts.roles import Role
 
+from . import clock
 from .models import ELDERCARE_KINDS, Elder, Institution
 from .regions import subtree_prefix, subtree_range
 
@@ -64,7 +64,7 @@ def elder_scope_q(user: User | AnonymousUser) -> Q:
 def team_elder_ids(team_id: int) -> QuerySet:
     """Elders with a family-doctor contract in force today with the team (DESIGN §2)."""
     contract = apps.get_model("health", "Contract")
-    return contract.objects.valid_on(timezone.localdate()).filter(team_id=team_id).values("elder_id")
+    return contract.objects.valid_on(clock.today()).filter(team_id=team_id).values("elder_id")
 
 
 def scope_elders(user: User | AnonymousUser, perm: str = "elder.view") -> QuerySet[Elder]:
@@ -159,3 +159,16 @@ def region_scope_prefixes(user: User | AnonymousUser) -> list[str]:
         elif a.team_id:
             prefixes.append(a.team.institution.region_id[:6])
     return prefixes
+
+
+def region_scope_q(user: User | AnonymousUser, field: str = "region") -> Q:
+    """The filter that keeps rows whose region (``field``: a path to a :class:`Region`) lies in one of
+    the user's region subtrees (:func:`region_scope_prefixes`), for records kept per region rather than
+    per elder (reports, scorecards, recompute runs). Each subtree is a code range, so the database
+    answers it from the foreign key's index instead of the caller filtering rows in Python."""
+    q = NOTHING
+    for prefix in region_scope_prefixes(user):
+        if not prefix:
+            return Q()
+        q |= Q(**{f"{field}__code__range": (prefix.ljust(12, "0"), prefix.ljust(12, "9"))})
+    return q

@@ -24,6 +24,8 @@ from yiyang.assessments.engine import score
 from yiyang.assessments.models import AssessmentResponse, ResponseStatus
 from yiyang.assessments.registry import get_instrument
 from yiyang.assessments.services import content_hash
+from yiyang.core import clock
+from yiyang.core.actors import system_user
 from yiyang.core.demo import DEMO_PASSWORD
 from yiyang.core.models import RESIDENT_STATUSES, Elder, ElderStatus, Institution, InstitutionKind, Region
 
@@ -146,9 +148,9 @@ def load_health_demo(*, seed: int = 20221, today: dt.date | None = None) -> dict
     if FamilyDoctorTeam.objects.exists():
         return {}
     rng = random.Random(seed * 31 + 5)
-    today = today or dt.date.today()
+    today = today or clock.today()
     year = today.year
-    packages = {p.code: p for p in services.sync_packages()}
+    packages = {p.code: p for p in services.sync_packages(acting_user=system_user())}
     items = {code: list(p.items.all()) for code, p in packages.items()}
     centres = list(
         Institution.objects.filter(kind=InstitutionKind.TOWNSHIP_HEALTH_CENTRE).order_by("region_id")
@@ -354,7 +356,7 @@ def load_health_demo(*, seed: int = 20221, today: dt.date | None = None) -> dict
             assessor=team.leader,
             assessed_at=dt.datetime.combine(day, dt.time(9, 30), tzinfo=dt.UTC),
             finalised_at=dt.datetime.combine(day, dt.time(9, 40), tzinfo=dt.UTC),
-            reassessment_due=services.rules.add_months(day, 12),
+            reassessment_due=rules.add_months(day, 12),
         )
         response.content_hash = content_hash(response)
         levels = {code: lv["code"] for code, lv in result.as_dict()["levels"].items()}

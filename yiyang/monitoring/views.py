@@ -1,6 +1,7 @@
 """Monitoring pages: dashboards (county with its townships, township with its villages), drill-down with
 Excel export, recompute with a progress bar, declarations and targets. Thin: parse, scope (regions via
-:mod:`.values` over ``core.scoping``; records via ``core.scoping``), call a service, render."""
+:mod:`.values` over ``core.scoping``; reports, scorecards, declarations and runs via :mod:`.access`),
+call a service, render. Lists page through the scoped queryset (``LIST_PAGE_SIZE`` rows a page)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,11 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from yiyang.core import exports
+from yiyang.core import clock, exports
 from yiyang.core.access import scoped
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Region
@@ -29,15 +29,26 @@ from yiyang.core.scoping import get_institution_for_user, has_perm, region_scope
 from yiyang.core.services import record_export
 
 from . import drilldown, engine, services
-from .models import ComputeRun, Declaration, Target, TargetOp
+from .access import (
+    get_declaration_for_user,
+    get_report_for_user,
+    get_run_for_user,
+    get_scorecard_for_user,
+    scope_declarations,
+    scope_reports,
+    scope_runs,
+    scope_scorecards,
+)
+from .models import Target, TargetOp
 from .periods import Period, PeriodError, parse_period, trend_periods
 from .registry import all_indicators
 from .values import (
     can_view_indicators,
     child_rows,
+    computed_at,
     home_region,
-    last_computed,
     number,
+    queue_missing,
     region_for_user,
     rows_for,
     trend_rows,
@@ -46,7 +57,7 @@ from .values import (
 )
 
 PAGE_SIZE = 50
-AUTO_COMPUTE_LEVELS = (RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
+LIST_PAGE_SIZE = 50
 TREND_LENGTH = 5
 
 
@@ -63,11 +74,11 @@ def _context_region_period(request: HttpRequest) -> tuple[Region, Period]:
         region = home_region(request.user)
         if region is None:
             raise Http404
-    text = request.GET.get("period") or request.POST.get("period") or str(timezone.localdate().year)
+    text = request.GET.get("period") or request.POST.get("period") or str(clock.today().year)
     try:
         period = parse_period(text)
     except PeriodError:
-        period = parse_period(str(timezone.localdate().year))
+        period = parse_period(str(clock.today().year))
         messages.error(request, _("Period must be a year (2026), a quarter (2026Q1) or a month (2026-03)."))
     return region, period
 
@@ -98,11 +109,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     region, period = _context_region_period(request)
     inds = visible_indicators(request.user)
-    if last_computed(region.code, period) is None and region.level in AUTO_COMPUTE_LEVELS:
-        # First look at a county or smaller area for this period: compute it now (well under a second
-        # for a county), so nobody meets an empty dashboard. Larger areas wait for a recompute run.
-        services.compute_now(region.code, period.label)
     rows = rows_for(region.code, period, inds)
+    # First look at a county or smaller area for this period: the values are asked of the next drain
+    # (seconds) and shown as 计算中 meanwhile; the page never computes. Larger areas wait for a recompute.
+    pending = queue_missing(region, period, rows)
     shown = [_display(r) for r in rows]
     selectable = [i for i in inds if engine.source_problem(i.code) is None]
     chosen_code = request.GET.get("indicator") or next(
@@ -150,10 +160,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "child_level": _("Townships")
         if region.level == RegionLevel.COUNTY
         else _("Villages and communities"),
-        "computed_at": last_computed(region.code, period),
+        "computed_at": computed_at(rows),
+        "pending": pending,
         "can_recompute": has_perm(request.user, "indicator.recompute"),
         "trend_labels": [p.label for p in trend_periods(period, TREND_LENGTH)],
-        "latest_run": ComputeRun.objects.filter(region=region).first(),
+        "latest_run": scope_runs(request.user).filter(region=region).first(),
         "links": {
             "targets": True,
             "scorecards": has_perm(request.user, "scorecard.edit")
@@ -172,6 +183,7 @@ def value_detail(request: HttpRequest, code: str) -> HttpResponse:
     region, period = _context_region_period(request)
     ind = visible_indicator(request.user, code)
     row = rows_for(region.code, period, [ind])[0]
+    queue_missing(region, period, [row])
     part = request.GET.get("part", "out")
     ctx: dict[str, Any] = {"ind": ind, "region": region, "period": period, "d": _display(row), "part": part}
     if ind.drillable and engine.source_problem(ind.code) is None:
@@ -249,10 +261,7 @@ def recompute(request: HttpRequest) -> HttpResponse:
 def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar of a run (polled by htmx until the run is done)."""
     _require_view(request)
-    run = ComputeRun.objects.filter(pk=pk).select_related("region").first()
-    if run is None:
-        raise Http404
-    region_for_user(request.user, run.region_id)
+    run = get_run_for_user(request.user, pk)
     return render(request, "monitoring/partials/run.html", {"run": run})
 
 
@@ -308,12 +317,8 @@ def declarations(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Declaration recorded."))
                 return redirect("monitoring:declarations")
     institutions = scope_institutions(request.user).order_by("region_id", "name")
-    items = (
-        Declaration.objects.filter(institution__in=institutions)
-        .select_related("institution", "declared_by")
-        .order_by("-declared_at")[:200]
-    )
-    ctx = {"form": form, "items": items, "institutions": institutions, "can_declare": can_declare}
+    page = Paginator(scope_declarations(request.user), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {"form": form, "page": page, "institutions": institutions, "can_declare": can_declare}
     return render(request, "monitoring/declarations.html", ctx)
 
 
@@ -324,8 +329,8 @@ def declaration_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     from django.http import FileResponse
 
     _require_view(request)
-    decl = Declaration.objects.filter(pk=pk, institution__in=scope_institutions(request.user)).first()
-    if decl is None or not decl.evidence:
+    decl = get_declaration_for_user(request.user, pk)
+    if not decl.evidence:
         raise Http404
     return FileResponse(
         decl.evidence.open("rb"), as_attachment=True, filename=decl.evidence_name or "evidence"
@@ -386,7 +391,7 @@ def targets(request: HttpRequest) -> HttpResponse:
             request.POST or None,
             indicators=visible_indicators(request.user),
             regions=_target_regions(request),
-            initial={"region": region.code, "period": str(timezone.localdate().year)},
+            initial={"region": region.code, "period": str(clock.today().year)},
         )
     if request.method == "POST":
         if form is None:
@@ -430,16 +435,6 @@ def targets(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------------------------------
 
 
-def _scoped_assessment(request: HttpRequest, pk: int) -> Any:
-    from .models import ScorecardAssessment
-
-    a = ScorecardAssessment.objects.filter(pk=pk).select_related("region").first()
-    if a is None:
-        raise Http404
-    region_for_user(request.user, a.region_id)
-    return a
-
-
 def _require_scorecards(request: HttpRequest) -> None:
     if not (has_perm(request.user, "scorecard.edit") or has_perm(request.user, "scorecard.review")):
         raise PermissionDenied
@@ -449,7 +444,6 @@ def _require_scorecards(request: HttpRequest) -> None:
 @login_required
 def scorecard_list(request: HttpRequest) -> HttpResponse:
     """Self-assessments of the user's area, and a form to start one."""
-    from .models import ScorecardAssessment
     from .scorecards import all_scorecards, start_assessment
 
     _require_scorecards(request)
@@ -477,17 +471,11 @@ def scorecard_list(request: HttpRequest) -> HttpResponse:
             )
         else:
             return redirect("monitoring:scorecard", pk=a.pk)
-    prefixes = [p for p in region_scope_prefixes(request.user) if p]
-    items = [
-        a
-        for a in ScorecardAssessment.objects.select_related("region").order_by("-created_at")[:200]
-        if any(a.region_id.startswith(p) for p in prefixes)
-    ]
     ctx = {
-        "items": items,
+        "page": Paginator(scope_scorecards(request.user), LIST_PAGE_SIZE).get_page(request.GET.get("page")),
         "cards": list(all_scorecards().values()),
         "region": region,
-        "year": timezone.localdate().year,
+        "year": clock.today().year,
         "can_edit": has_perm(request.user, "scorecard.edit"),
     }
     return render(request, "monitoring/scorecard_list.html", ctx)
@@ -501,7 +489,7 @@ def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from .reports import scorecard_rows
 
     _require_scorecards(request)
-    a = _scoped_assessment(request, pk)
+    a = get_scorecard_for_user(request.user, pk)
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -537,6 +525,8 @@ def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
         return redirect("monitoring:scorecard", pk=a.pk)
+    if a.status == "draft" and sc.awaiting_values(a):
+        sc.refresh_pending_items(a)  # the values asked for at the start may be there by now
     card = sc.get_scorecard(a.scorecard_code)
     ctx = {
         "a": a,
@@ -559,7 +549,7 @@ def scorecard_evidence(request: HttpRequest, pk: int, item: str) -> HttpResponse
     from django.http import FileResponse
 
     _require_scorecards(request)
-    a = _scoped_assessment(request, pk)
+    a = get_scorecard_for_user(request.user, pk)
     row = a.items.filter(item_code=item).first()
     if row is None or not row.evidence:
         raise Http404
@@ -571,7 +561,6 @@ def scorecard_evidence(request: HttpRequest, pk: int, item: str) -> HttpResponse
 def report_list(request: HttpRequest) -> HttpResponse:
     """Reports upwards: generate the indicator report or a scorecard as Excel or PDF; the history."""
     from . import reports
-    from .models import Report
 
     if not has_perm(request.user, "report.generate"):
         raise PermissionDenied
@@ -581,10 +570,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         scorecard = None
         if request.POST.get("kind") == "scorecard":
-            try:
-                scorecard = _scoped_assessment(request, int(request.POST.get("scorecard") or 0))
-            except ValueError:
-                raise Http404 from None
+            scorecard = get_scorecard_for_user(request.user, request.POST.get("scorecard"))
         try:
             report = reports.generate(
                 acting_user=request.user,
@@ -606,13 +592,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Report generated."))
             return redirect(f"{reverse('monitoring:reports')}#report-{report.pk}")
         return redirect("monitoring:reports")
-    prefixes = [p for p in region_scope_prefixes(request.user) if p]
-    history = [
-        r
-        for r in Report.objects.select_related("region", "generated_by").order_by("-generated_at")[:200]
-        if any(r.region_id.startswith(p) for p in prefixes)
-    ]
-    ctx = {"history": history, "region": region, "year": timezone.localdate().year}
+    page = Paginator(scope_reports(request.user), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {"page": page, "region": region, "year": clock.today().year}
     return render(request, "monitoring/reports.html", ctx)
 
 
@@ -621,14 +602,67 @@ def report_list(request: HttpRequest) -> HttpResponse:
 def report_download(request: HttpRequest, pk: int) -> HttpResponse:
     from django.http import FileResponse
 
-    from .models import Report
-
     if not has_perm(request.user, "report.generate"):
         raise PermissionDenied
-    report = Report.objects.filter(pk=pk).first()
-    if report is None:
-        raise Http404
-    region_for_user(request.user, report.region_id)
+    report = get_report_for_user(request.user, pk)
     return FileResponse(
         report.file.open("rb"), as_attachment=True, filename=report.file.name.rsplit("/", 1)[-1]
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Fragments other apps include by URL
+# --------------------------------------------------------------------------------------------------
+
+#: at most this many indicators in one fragment (a page shows a handful, never the whole registry)
+FRAGMENT_MAX_CODES = 12
+
+
+def _fragment_codes(request: HttpRequest) -> list[str]:
+    """The ``codes`` asked for, in the order given; an unknown code (or none, or too many) is a 404."""
+    codes = list(dict.fromkeys(c.strip() for c in request.GET.get("codes", "").split(",") if c.strip()))
+    known = {i.code for i in all_indicators()}
+    if not codes or len(codes) > FRAGMENT_MAX_CODES or any(c not in known for c in codes):
+        raise Http404
+    return codes
+
+
+def _fragment_region_period(request: HttpRequest) -> tuple[Region, Period]:
+    """The region (the user's own area when none is given, as on the dashboard) and the period; a
+    region outside the user's scope and a malformed period are 404s, with no message left behind."""
+    code = request.GET.get("region", "")
+    region = region_for_user(request.user, code) if code else home_region(request.user)
+    if region is None:
+        raise Http404
+    try:
+        period = parse_period(request.GET.get("period") or str(clock.today().year))
+    except PeriodError:
+        raise Http404 from None
+    return region, period
+
+
+@scoped
+@login_required
+def indicator_fragment(request: HttpRequest) -> HttpResponse:
+    """A few indicators' values for one region and period, as a small table another app's page
+    includes by URL (htmx ``hx-get``): the health pages show HM-1/3/4 and HM-8 this way, so there is
+    one computation per indicator and health imports nothing from monitoring.
+
+    Scoped as every value here: a region outside the user's area is a 404, and indicators the role
+    may not see are left out (a role that sees none of them gets an empty fragment, so the including
+    page simply shows nothing). Only materialised values are read; the request never computes —
+    missing values are asked of the next drain (``values.queue_missing``) and shown as 计算中."""
+    region, period = _fragment_region_period(request)
+    codes = _fragment_codes(request)
+    visible = {i.code: i for i in visible_indicators(request.user)}
+    inds = [visible[c] for c in codes if c in visible]
+    rows = rows_for(region.code, period, inds) if inds else []
+    pending = queue_missing(region, period, rows)
+    ctx = {
+        "region": region,
+        "period": period,
+        "rows": [_display(r) for r in rows],
+        "pending": pending,
+        "computed_at": computed_at(rows),
+    }
+    return render(request, "monitoring/partials/indicators.html", ctx)
