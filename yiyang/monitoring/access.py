@@ -17,7 +17,7 @@ by the caller, which answers 403.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import Http404
@@ -25,6 +25,8 @@ from django.http import Http404
 from yiyang.core.scoping import has_perm, region_scope_q, scope_institutions
 
 from .models import ComputeRun, Declaration, Report, ScorecardAssessment
+
+M = TypeVar("M", bound=Model)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -45,15 +47,15 @@ def _can_view_indicators(user: AnyUser) -> bool:
     return has_perm(user, "indicator.view") or has_perm(user, "indicator.view_eldercare")
 
 
-def _one(qs: QuerySet, pk: object) -> Model:
+def _one(qs: QuerySet[M], pk: object) -> M:
     """The row ``pk`` of a scoped queryset, else 404 (also for a pk that is not a number)."""
     try:
-        pk = int(pk)  # type: ignore[call-overload]
+        number = int(pk)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         raise Http404 from None
-    if not 0 < pk < 2**63:
+    if not 0 < number < 2**63:
         raise Http404
-    row = qs.filter(pk=pk).first()
+    row = qs.filter(pk=number).first()
     if row is None:
         raise Http404
     return row
