@@ -67,7 +67,7 @@ class RoleAssignment(models.Model):
         verbose_name=_("institution"),
     )
     team = models.ForeignKey(
-        "health.FamilyDoctorTeam",
+        "core.CareTeam",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -83,6 +83,11 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         target = self.region or self.institution or self.team or ""
         return f"{self.get_role_display()} {target}".strip()
+
+    @property
+    def reach(self) -> str:
+        """Which elders the role reaches from its binding (:class:`yiyang.core.reach.Reach`)."""
+        return ROLE_SPECS[self.role].reach
 
     def clean(self) -> None:
         binding = ROLE_SPECS[self.role].binding
