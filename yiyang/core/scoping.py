@@ -1,32 +1,49 @@
 """The one scoping layer (DESIGN §2): every query for records a user may see starts here.
 
 Pages, the API, exports and background tasks call ``scope_elders`` / ``get_elder_for_user`` (and the
-institution equivalents) instead of ``Elder.objects``. Scope is data: a user's role assignments, each
-bound to a region subtree (a 12-digit code prefix) or an institution. Out of scope and missing look
-the same to the caller — both are 404 — so scoping never confirms that a record exists.
+institution equivalents) instead of ``Elder.objects``. Scope is data, read from two places only:
+
+- role scope: each role assignment reaches elders from its binding — a region subtree (a 12-digit
+  code prefix), an institution — as its role's :class:`~yiyang.core.reach.Reach` says;
+- access grants (:class:`~yiyang.core.models.AccessGrant`): the elders granted, today, to the user,
+  to a team they are bound to or to an institution they work at. Services of the domain apps write
+  them when a relationship opens a record (a family-doctor contract, …); the registry never asks a
+  domain app who may see what and imports none.
+
+Each branch is a query on indexed columns. A user with one branch gets it as a plain filter; several
+branches are joined as a UNION of primary-key sets, because an OR across branches (say "managed by my
+centre OR granted to my team") cannot use any index, and PostgreSQL would read every elder for the
+count and for the page. Out of scope and missing look the same to the caller — both are 404 — so
+scoping never confirms that a record exists.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from functools import reduce
+from operator import or_
 from typing import TYPE_CHECKING
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from yiyang.accounts.roles import Role
-
-from .models import ELDERCARE_KINDS, Elder, Institution
+from .models import ELDERCARE_KINDS, AccessGrant, Elder, Institution
+from .reach import Reach
 from .regions import subtree_prefix, subtree_range
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from yiyang.accounts.models import User
+    from yiyang.accounts.models import RoleAssignment, User
 
 NOTHING = Q(pk__in=[])
+
+
+def today() -> dt.date:
+    """The day grants are checked against (local date)."""
+    return timezone.localdate()
 
 
 def has_perm(user: User | AnonymousUser, perm: str) -> bool:
@@ -41,37 +58,77 @@ def require_perm(user: User | AnonymousUser, perm: str) -> None:
         raise PermissionDenied(perm)
 
 
-def elder_scope_q(user: User | AnonymousUser) -> Q:
-    """The filter that selects the elders ``user`` may see: the union over their role assignments."""
+def _role_q(a: RoleAssignment) -> Q | None:
+    """The elders one role assignment reaches from its binding, as a filter on indexed columns."""
+    reach = a.reach
+    if reach == Reach.REGION and a.region_id:
+        return Q(region__code__range=subtree_range(a.region_id))
+    if reach == Reach.REGION_ELDERCARE and a.region_id:
+        return Q(
+            residence_institution__region__code__startswith=subtree_prefix(a.region_id),
+            residence_institution__kind__in=ELDERCARE_KINDS,
+        )
+    if reach == Reach.INSTITUTION and a.institution_id:
+        return Q(managing_institution_id=a.institution_id) | Q(residence_institution_id=a.institution_id)
+    return None
+
+
+def _role_qs(user: User | AnonymousUser) -> list[Q]:
+    if not user.is_authenticated or not user.is_active:
+        return []
+    return [q for q in (_role_q(a) for a in user.active_assignments) if q is not None]
+
+
+def grantee_q(user: User | AnonymousUser) -> Q:
+    """The grants that count for ``user``: their own, their teams' and their institutions'."""
     if not user.is_authenticated or not user.is_active:
         return NOTHING
-    q = NOTHING
-    for a in user.active_assignments:
-        if a.role == Role.HEALTH_OFFICER and a.region_id:
-            q |= Q(region__code__range=subtree_range(a.region_id))
-        elif a.role == Role.CIVIL_OFFICER and a.region_id:
-            q |= Q(
-                residence_institution__region__code__startswith=subtree_prefix(a.region_id),
-                residence_institution__kind__in=ELDERCARE_KINDS,
-            )
-        elif a.role in (Role.CLINICIAN, Role.INSTITUTION_ADMIN) and a.institution_id:
-            q |= Q(managing_institution_id=a.institution_id) | Q(residence_institution_id=a.institution_id)
-        elif a.role == Role.FAMILY_DOCTOR and a.team_id:
-            q |= Q(pk__in=team_elder_ids(a.team_id))
+    q = Q(user_id=user.pk)
+    assignments = user.active_assignments
+    teams = sorted({a.team_id for a in assignments if a.reach == Reach.TEAM and a.team_id})
+    institutions = sorted(
+        {a.institution_id for a in assignments if a.reach == Reach.INSTITUTION and a.institution_id}
+    )
+    if teams:
+        q |= Q(team_id__in=teams)
+    if institutions:
+        q |= Q(institution_id__in=institutions)
     return q
 
 
-def team_elder_ids(team_id: int) -> QuerySet:
-    """Elders with a family-doctor contract in force today with the team (DESIGN §2)."""
-    contract = apps.get_model("health", "Contract")
-    return contract.objects.valid_on(timezone.localdate()).filter(team_id=team_id).values("elder_id")
+def granted_elder_ids(user: User | AnonymousUser, day: dt.date | None = None) -> QuerySet:
+    """``elder_id`` of every grant in force on ``day`` (default today) for ``user``."""
+    return AccessGrant.objects.active_on(day or today()).filter(grantee_q(user)).values("elder_id")
+
+
+def elder_scope_q(user: User | AnonymousUser) -> Q:
+    """A row filter for the elders ``user`` may see: role scope OR granted. Meant for one elder
+    (``pk=…``); lists use :func:`scope_elders`, which keeps each branch on its index."""
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    return reduce(or_, _role_qs(user), NOTHING) | Q(pk__in=granted_elder_ids(user))
 
 
 def scope_elders(user: User | AnonymousUser, perm: str = "elder.view") -> QuerySet[Elder]:
-    """Every elder ``user`` may see with ``perm``; an empty queryset when the role lacks it."""
+    """Every elder ``user`` may see with ``perm``; an empty queryset when the role lacks it.
+
+    One branch is a plain filter (an officer's region: the planner can walk the region index and stop
+    at a page); several are a UNION of primary keys, each read through its own index. The grants
+    branch is left out when the user has no grant at all (one index probe), so an officer without
+    grants keeps the plain region filter."""
     if not has_perm(user, perm):
         return Elder.objects.none()
-    return Elder.objects.filter(elder_scope_q(user))
+    role_qs = _role_qs(user)
+    grants = granted_elder_ids(user) if AccessGrant.objects.filter(grantee_q(user)).exists() else None
+    if grants is None:
+        if not role_qs:
+            return Elder.objects.none()
+        if len(role_qs) == 1:
+            return Elder.objects.filter(role_qs[0])
+    arms = [Elder.objects.filter(q).values("pk") for q in role_qs] + ([grants] if grants is not None else [])
+    if len(arms) == 1:
+        return Elder.objects.filter(pk__in=arms[0])
+    return Elder.objects.filter(pk__in=arms[0].union(*arms[1:]))
 
 
 def get_elder_for_user(user: User | AnonymousUser, pk: object, perm: str = "elder.view") -> Elder:
@@ -92,7 +149,7 @@ def get_elder_for_user(user: User | AnonymousUser, pk: object, perm: str = "elde
 
 
 def elder_in_scope(user: User | AnonymousUser, elder_id: int) -> bool:
-    return scope_elders(user).filter(pk=elder_id).exists()
+    return has_perm(user, "elder.view") and Elder.objects.filter(elder_scope_q(user), pk=elder_id).exists()
 
 
 def institution_scope_q(user: User | AnonymousUser) -> Q:
@@ -102,11 +159,11 @@ def institution_scope_q(user: User | AnonymousUser) -> Q:
         return NOTHING
     q = NOTHING
     for a in user.active_assignments:
-        if a.role == Role.SYSADMIN:
+        if a.reach == Reach.REFERENCE:
             return Q()
-        if a.role == Role.HEALTH_OFFICER and a.region_id:
+        if a.reach == Reach.REGION and a.region_id:
             q |= Q(region__code__startswith=subtree_prefix(a.region_id))
-        elif a.role == Role.CIVIL_OFFICER and a.region_id:
+        elif a.reach == Reach.REGION_ELDERCARE and a.region_id:
             q |= Q(region__code__startswith=subtree_prefix(a.region_id), kind__in=ELDERCARE_KINDS)
         elif a.institution_id:
             q |= Q(region__code__startswith=a.institution.region_id[:6])
@@ -139,7 +196,7 @@ def managed_institutions(user: User | AnonymousUser) -> list[Institution]:
     return [
         a.institution
         for a in user.active_assignments
-        if a.role in (Role.CLINICIAN, Role.INSTITUTION_ADMIN) and a.institution is not None
+        if a.reach == Reach.INSTITUTION and a.institution is not None
     ]
 
 
@@ -150,7 +207,7 @@ def region_scope_prefixes(user: User | AnonymousUser) -> list[str]:
         return []
     prefixes: list[str] = []
     for a in user.active_assignments:
-        if a.role == Role.SYSADMIN:
+        if a.reach == Reach.REFERENCE:
             return [""]
         if a.region_id:
             prefixes.append(subtree_prefix(a.region_id))

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from yiyang.accounts.roles import Role
 from yiyang.assessments import services as assessment_services
 from yiyang.assessments.models import AssessmentResponse
-from yiyang.core import audit
+from yiyang.core import audit, grants
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Elder, Institution, InstitutionKind
 from yiyang.core.scoping import has_perm, require_perm
@@ -1387,6 +1387,8 @@ def sign_contract(
     )
     contract.packages.set(packages)
     services_due = generate_services(contract)
+    # The contract opens the elder's record to the team for its period (DESIGN §2: scope is data).
+    grants.grant(contract, elder=elder, team=team, valid_from=start, valid_to=end)
     audit.record(
         "create",
         user=acting_user,
@@ -1465,6 +1467,7 @@ def end_contract(contract: Contract, *, acting_user: User, ended_on: dt.date, re
     contract.ended_on = ended_on
     contract.end_reason = reason
     contract.save(update_fields=["status", "ended_on", "end_reason"])
+    grants.end_grants(contract, last_day=ended_on)  # the team sees the elder up to the last day
     cancelled = ContractService.objects.filter(
         contract=contract, window_start__gt=ended_on, delivery__isnull=True
     ).update(cancelled=True)
