@@ -376,7 +376,7 @@ def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | Non
             assessor=team.leader,
             assessed_at=dt.datetime.combine(day, dt.time(9, 30), tzinfo=dt.UTC),
             finalised_at=dt.datetime.combine(day, dt.time(9, 40), tzinfo=dt.UTC),
-            reassessment_due=services.rules.add_months(day, 12),
+            reassessment_due=rules.add_months(day, 12),
         )
         response.content_hash = content_hash(response)
         levels = {code: lv["code"] for code, lv in result.as_dict()["levels"].items()}

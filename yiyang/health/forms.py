@@ -13,6 +13,16 @@ from yiyang.core.forms import village_choices
 from yiyang.core.models import Region
 
 from . import formdata, queries, rules
+from .fields import (
+    ARCHIVE_ITEM_FIELDS,
+    ARCHIVE_ROW_TABLES,
+    CHECK_INPUT_FIELDS,
+    CHECK_ROW_TABLES,
+    EDUCATION_FIELDS,
+    FOLLOWUP_INPUT_FIELDS,
+    MEDICATION_FIELDS,
+    ROW_COLUMN_LABELS,
+)
 from .models import (
     ChronicFollowUp,
     EducationActivity,
@@ -24,7 +34,6 @@ from .models import (
 from .models.archive import Adherence, BloodType
 from .models.chronic import CaseSource, Disease
 from .models.family import DeliveryPlace, MemberRole, Signer
-from .services import CHECK_INPUT_FIELDS, CHECK_ROW_TABLES, FOLLOWUP_INPUT_FIELDS, ROW_COLUMN_LABELS
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -176,7 +185,7 @@ ROW_NAME = re.compile(r"^(?P<table>[a-z_]+)-(?P<n>\d{1,4})-")
 
 class RowTable:
     """A row table on a page: one small form per row, named ``<table>-<n>-<column>``. Rows added in
-    the browser (htmx, :func:`yiyang.health.views.row_add`) just take the next number, so no count
+    the browser (htmx, :func:`yiyang.health.views.checks.row_add`) just take the next number, so no count
     has to be kept; the rows are read back in number order."""
 
     def __init__(self, table: str, data: Any = None, rows: list[dict] | None = None) -> None:
@@ -458,7 +467,7 @@ class TcmForm(forms.Form):
 class EducationForm(forms.ModelForm):
     class Meta:
         model = EducationActivity
-        fields = ["topic", "title", "format", "held_on", "place", "region", "attendee_count"]
+        fields = EDUCATION_FIELDS
         widgets = {"held_on": DATE}
 
     def __init__(self, *args, prefixes: list[str], **kwargs):  # type: ignore[no-untyped-def]
@@ -489,15 +498,11 @@ class BasicInformationForm(RowTablesMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip
 
-    HISTORY_TABLES = ("surgeries", "traumas", "transfusions")
+    HISTORY_TABLES = ARCHIVE_ROW_TABLES
 
     def __init__(self, *args, archive: HealthArchive | None = None, **kwargs):  # type: ignore[no-untyped-def]
         if archive is not None and "initial" not in kwargs:
-            kwargs["initial"] = {
-                name: getattr(archive, name)
-                for name in ("blood_type", "drug_allergies", "allergy_other", "exposures",
-                             "genetic_disease", "disabilities")
-            }  # fmt: skip
+            kwargs["initial"] = {name: getattr(archive, name) for name in ARCHIVE_ITEM_FIELDS}
         super().__init__(*args, **kwargs)
         family = (archive.family_history if archive else {}) or {}
         for key, label in formdata.FAMILY_MEMBERS:
@@ -520,8 +525,7 @@ class BasicInformationForm(RowTablesMixin, forms.Form):
 
     def service_data(self) -> dict:
         d = self.cleaned_data
-        data = {name: d[name] for name in ("blood_type", "drug_allergies", "allergy_other", "exposures",
-                                            "genetic_disease", "disabilities")}  # fmt: skip
+        data = {name: d[name] for name in ARCHIVE_ITEM_FIELDS}
         data["family_history"] = {
             key: d[f"family_{key}"] for key, _l in formdata.FAMILY_MEMBERS if d.get(f"family_{key}")
         }
@@ -535,7 +539,7 @@ class MedicationForm(forms.ModelForm):
 
     class Meta:
         model = Medication
-        fields = ["name", "route", "dose", "started_on", "adherence"]
+        fields = MEDICATION_FIELDS
         widgets = {"started_on": DATE}
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]

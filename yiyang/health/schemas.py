@@ -11,8 +11,8 @@ from ninja import Schema
 from ninja.orm import create_schema
 from pydantic import Field
 
+from .fields import CHECK_COMPUTED_FIELDS, CHECK_INPUT_FIELDS, FOLLOWUP_DECISION_FIELDS, FOLLOWUP_INPUT_FIELDS
 from .models import ChronicFollowUp, Contract, HealthCheck
-from .services import CHECK_INPUT_FIELDS, FOLLOWUP_INPUT_FIELDS
 
 #: a record id as the API accepts it (beyond this no row can exist)
 Id = Annotated[int, Field(ge=1, le=2**53)]
@@ -41,13 +41,7 @@ HealthCheckOut = create_schema(
         "year",
         "institution",
         "doctor",
-        "bmi",
-        "warnings",
-        "part_assessment",
-        "part_physical",
-        "part_auxiliary",
-        "part_guidance",
-        "is_complete",
+        *CHECK_COMPUTED_FIELDS,
         *CHECK_INPUT_FIELDS,
     ],
 )
@@ -81,12 +75,7 @@ FollowUpOut = create_schema(
         "id",
         "case",
         "elder",
-        "bmi",
-        "controlled",
-        "classification",
-        "action",
-        "rule",
-        "next_visit_date",
+        *FOLLOWUP_DECISION_FIELDS,
         "doctor",
         *FOLLOWUP_INPUT_FIELDS,
     ],

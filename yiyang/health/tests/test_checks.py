@@ -30,12 +30,15 @@ def test_complete_check_sets_four_parts_and_creates_the_archive(users, fresh_eld
 
 
 def test_archive_serials_count_up_per_village(users, fresh_elder, check_data):
+    """Given two new elders of the same village, their archives take consecutive serials of that
+    village; asking again returns the existing archive."""
     first = fresh_elder()
     second = fresh_elder(exclude=(first.pk,))
+    assert first.region_id == second.region_id  # fresh_elder registers in the township's first village
     a = services.ensure_archive(first, acting_user=users["doctor_sj"])
     b = services.ensure_archive(second, acting_user=users["doctor_sj"])
-    if first.region_id == second.region_id:
-        assert int(b.number[12:]) == int(a.number[12:]) + 1
+    assert a.number[:12] == b.number[:12] == first.region_id
+    assert int(b.number[12:]) == int(a.number[12:]) + 1
     assert services.ensure_archive(first, acting_user=users["doctor_sj"]) == a
 
 

@@ -36,10 +36,12 @@ def test_values_for_the_county_with_target_and_traffic_light(api_for, computed):
     res = api_for("wjj").get("/api/v1/monitoring/values", region="520621", period="2026")
     assert res.status_code == 200
     rows = {r["code"]: r for r in res.json()}
-    assert rows["IR-3"]["target"] == 60
-    assert rows["IR-3"]["status"] in ("met", "not_met")
-    assert rows["IR-3"]["light"] in ("green", "amber", "red")
-    assert rows["IR-5"]["status"] == "no_source" or rows["IR-5"]["status"] == "not_computed"
+    ir3 = rows["IR-3"]
+    # the demo county: 5 of its 11 hospitals and health centres are elder-friendly, the target is ≥ 60 %
+    assert (ir3["numerator"], ir3["denominator"], ir3["target"], ir3["target_op"]) == (5, 11, 60, ">=")
+    # 45 % misses the target and lies below 90 % of it (54 %): red; 7 of 11 are needed, 2 more
+    assert (ir3["status"], ir3["light"], ir3["shortfall"]) == ("not_met", "red", 2)
+    assert rows["IR-5"]["status"] == "no_source"  # needs care.Agreement, an app not installed
     assert rows["HM-2"]["status"] == "not_computed"  # not in this recompute
 
 

@@ -1,0 +1,101 @@
+"""中医药健康管理: constitution identification (tcm33) and the guidance given."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiyang.assessments import services as assessment_services
+from yiyang.core import audit
+from yiyang.core.errors import ServiceError
+from yiyang.core.models import Elder
+from yiyang.core.scoping import require_perm
+
+from .. import error_codes, formdata
+from ..models import TcmRecord
+from ._common import _check_date, acting_institution
+from .archive import ensure_archive
+
+if TYPE_CHECKING:
+    from yiyang.accounts.models import User
+
+#: judgements that call for guidance on that constitution
+GUIDED_JUDGEMENTS = ("yes", "tendency", "basically")
+
+
+def constitutions_needing_guidance(levels: dict[str, str]) -> list[str]:
+    return [code for code, judgement in levels.items() if judgement in GUIDED_JUDGEMENTS]
+
+
+def primary_constitution(levels: dict[str, str], scores: dict[str, int]) -> str:
+    """The constitution guidance starts from: a biased type judged 是 with the highest score, else
+    倾向是, else 平和质 when it is 是/基本是 (填表说明: 以分数高的为主要体质进行指导)."""
+    for wanted in ("yes", "tendency"):
+        biased = [c for c, j in levels.items() if c != "balanced" and j == wanted]
+        if biased:
+            return max(biased, key=lambda c: (scores.get(c, 0), c))
+    return "balanced" if levels.get("balanced") in ("yes", "basically") else ""
+
+
+@transaction.atomic
+def record_tcm(
+    elder: Elder,
+    *,
+    acting_user: User,
+    answers: dict[str, Any],
+    guidance: dict[str, list[str]],
+    service_date: dt.date,
+    guidance_other: str = "",
+) -> TcmRecord:
+    """中医体质辨识 (tcm33, scored and stored by the assessments engine) + the 保健指导 given per
+    constitution. Every constitution judged 是/倾向是 (平和质: 是/基本是) needs at least one guidance."""
+    require_perm(acting_user, "health.change")
+    _check_date(elder, service_date, "service_date", TcmRecord)
+    at = timezone.make_aware(dt.datetime.combine(service_date, dt.time(9, 0)))
+    at = min(at, timezone.now())
+    response = assessment_services.start_assessment(
+        elder,
+        acting_user=acting_user,
+        instrument_code="tcm33",
+        answers=answers,
+        assessed_at=at,
+        finalise=True,
+    )
+    levels = {code: level["code"] for code, level in response.result.get("levels", {}).items()}
+    scores = response.result.get("scores", {})
+    allowed = {c for c, _l in formdata.TCM_GUIDANCE}
+    clean: dict[str, list[str]] = {}
+    for code in constitutions_needing_guidance(levels):
+        chosen = [g for g in (guidance.get(code) or []) if g in allowed]
+        if not chosen:
+            name = dict(formdata.TCM_CONSTITUTIONS).get(code, code)
+            raise ServiceError(
+                error_codes.TCM_GUIDANCE_MISSING,
+                _("Guidance for %(constitution)s: choose at least one.") % {"constitution": name},
+                field=f"guidance.{code}",
+            )
+        clean[code] = sorted(set(chosen))
+    record = TcmRecord.objects.create(
+        elder=elder,
+        service_date=service_date,
+        response=response,
+        constitutions=levels,
+        primary_constitution=primary_constitution(levels, scores),
+        guidance=clean,
+        guidance_other=guidance_other,
+        is_complete=bool(levels),
+        institution=acting_institution(acting_user),
+        doctor=acting_user,
+    )
+    ensure_archive(elder, acting_user=acting_user, established_on=service_date)
+    audit.record(
+        "create",
+        user=acting_user,
+        obj=record,
+        changes={"elder": [None, elder.pk], "response": [None, response.pk], "guidance": [None, clean]},
+    )
+    return record
