@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yiyang.accounts.roles import Role
-from yiyang.core import audit
+from yiyang.core import audit, grants
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Elder, Institution, InstitutionKind
 from yiyang.core.scoping import has_perm, require_perm
@@ -408,6 +408,8 @@ def sign_contract(
     )
     contract.packages.set(packages)
     services_due = generate_services(contract)
+    # The contract opens the elder's record to the team for its period (DESIGN §2: scope is data).
+    grants.grant(contract, elder=elder, team=team, valid_from=start, valid_to=end)
     audit.record(
         "create",
         user=acting_user,
@@ -486,6 +488,7 @@ def end_contract(contract: Contract, *, acting_user: User, ended_on: dt.date, re
     contract.ended_on = ended_on
     contract.end_reason = reason
     contract.save(update_fields=["status", "ended_on", "end_reason"])
+    grants.end_grants(contract, last_day=ended_on)  # the team sees the elder up to the last day
     cancelled = ContractService.objects.filter(
         contract=contract, window_start__gt=ended_on, delivery__isnull=True
     ).update(cancelled=True)
