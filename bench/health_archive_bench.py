@@ -724,7 +724,7 @@ def ensure_data(records: int, heavy: int, n_background: int, seed: int, reset: b
             w.finish()
             cur.execute("SET LOCAL session_replication_role = origin")
     with connection.cursor() as cur:
-        for table in HEALTH_TABLES:
+        for table in (*HEALTH_TABLES, "core_accessgrant"):
             cur.execute(f"ANALYZE {table}")
     log(f"health data loaded: {dict(w.counts)} ({time.perf_counter() - t0:.0f} s)")
 
