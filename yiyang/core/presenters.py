@@ -6,12 +6,11 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Elder,
-    ElderCategory,
     ElderCategoryCode,
     ElderStatus,
     Institution,
@@ -55,9 +54,8 @@ def change_labels() -> dict[str, str]:
 
 
 def with_related(qs: QuerySet[Elder]) -> QuerySet[Elder]:
-    return qs.select_related("managing_institution", "residence_institution").prefetch_related(
-        Prefetch("categories", queryset=ElderCategory.objects.order_by("category"))
-    )
+    """The rows :func:`elder_rows` reads, fetched with the elders (categories in one extra query)."""
+    return qs.select_related("managing_institution", "residence_institution").prefetch_related("categories")
 
 
 def _inst(inst: Institution | None) -> dict[str, Any] | None:
@@ -67,6 +65,7 @@ def _inst(inst: Institution | None) -> dict[str, Any] | None:
 def elder_rows(elders: Iterable[Elder], *, today: dt.date | None = None) -> list[dict[str, Any]]:
     elders = list(elders)
     today = today or dt.date.today()
+    categories = {e.pk: sorted(e.categories.all(), key=lambda c: c.category) for e in elders}
     paths = Region.paths_for({e.region_id for e in elders})
     return [
         {
@@ -83,8 +82,8 @@ def elder_rows(elders: Iterable[Elder], *, today: dt.date | None = None) -> list
             "living_situation": e.living_situation,
             "living_situation_label": e.get_living_situation_display(),
             "residence_status": e.residence_status,
-            "categories": [c.category for c in e.categories.all()],
-            "category_labels": [c.get_category_display() for c in e.categories.all()],
+            "categories": [c.category for c in categories[e.pk]],
+            "category_labels": [c.get_category_display() for c in categories[e.pk]],
             "managing_institution": _inst(e.managing_institution),
             "residence_institution": _inst(e.residence_institution),
             "status": e.status,

@@ -236,3 +236,16 @@ def region_scope_prefixes(user: User | AnonymousUser) -> list[str]:
         elif a.team_id:
             prefixes.append(a.team.institution.region_id[:6])
     return prefixes
+
+
+def region_scope_q(user: User | AnonymousUser, field: str = "region") -> Q:
+    """The filter that keeps rows whose region (``field``: a path to a :class:`Region`) lies in one of
+    the user's region subtrees (:func:`region_scope_prefixes`), for records kept per region rather than
+    per elder (reports, scorecards, recompute runs). Each subtree is a code range, so the database
+    answers it from the foreign key's index instead of the caller filtering rows in Python."""
+    q = NOTHING
+    for prefix in region_scope_prefixes(user):
+        if not prefix:
+            return Q()
+        q |= Q(**{f"{field}__code__range": (prefix.ljust(12, "0"), prefix.ljust(12, "9"))})
+    return q

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.forms import village_choices
@@ -255,13 +256,11 @@ class HealthCheckForm(RowTablesMixin, forms.ModelForm):
         help_text=_("A finalised self-care assessment of this elder; its level replaces the choice below."),
     )
 
-    def __init__(self, *args, selfcare=None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, selfcare: QuerySet, **kwargs):  # type: ignore[no-untyped-def]
+        """``selfcare``: the elder's self-care assessments a check may take its level from, already
+        scoped by the caller (``queries.selfcare_choices`` of an elder fetched for the user)."""
         super().__init__(*args, **kwargs)
-        from yiyang.assessments.models import AssessmentResponse
-
-        self.fields["selfcare_response"].queryset = (
-            selfcare if selfcare is not None else AssessmentResponse.objects.none()
-        )
+        self.fields["selfcare_response"].queryset = selfcare
         self.fields["selfcare_response"].label_from_instance = lambda r: (
             f"{r.assessed_at:%Y-%m-%d} · {r.level_name or '—'} · {r.total if r.total is not None else '—'}"
         )

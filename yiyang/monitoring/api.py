@@ -16,9 +16,10 @@ from pydantic import BeforeValidator
 
 from yiyang.core.access import scoped
 from yiyang.core.errors import INSTITUTION_OUT_OF_SCOPE, ServiceError
-from yiyang.core.scoping import get_institution_for_user, has_perm, scope_institutions
+from yiyang.core.scoping import get_institution_for_user, has_perm
 
 from . import drilldown, engine, error_codes, services
+from .access import get_declaration_for_user, get_run_for_user, scope_declarations
 from .models import ComputeRun, Declaration, Target
 from .periods import PeriodError, parse_period
 from .values import (
@@ -423,11 +424,7 @@ def recompute(request: HttpRequest, payload: RunIn) -> Status:
 def get_run(request: HttpRequest, run_id: int) -> dict:
     """A recompute run's progress (runs you may see: those of regions in your scope)."""
     _require_view(request)
-    run = ComputeRun.objects.filter(pk=run_id).select_related("region").first()
-    if run is None:
-        raise Http404
-    region_for_user(request.user, run.region_id)
-    return _run_out(run)
+    return _run_out(get_run_for_user(request.user, run_id))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -453,12 +450,6 @@ def _declaration_out(d: Declaration) -> dict:
     }
 
 
-def _scoped_declarations(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return Declaration.objects.filter(institution__in=scope_institutions(request.user)).select_related(
-        "institution", "declared_by"
-    )
-
-
 def _require_declare(request: HttpRequest) -> None:
     if not has_perm(request.user, "indicator.declare"):
         raise PermissionDenied
@@ -469,7 +460,7 @@ def _require_declare(request: HttpRequest) -> None:
 def list_declarations(request: HttpRequest, q: Query[DeclarationQuery]) -> dict:
     """Declarations of institutions in your area, newest first; filter by indicator or institution."""
     _require_view(request)
-    qs = _scoped_declarations(request).order_by("-declared_at", "-id")
+    qs = scope_declarations(request.user)
     if q.indicator:
         qs = qs.filter(indicator_code=q.indicator)
     if q.institution is not None:
@@ -510,12 +501,6 @@ def upload_evidence(request: HttpRequest, declaration_id: int, evidence: File[Up
     """Attach the evidence file (multipart field ``evidence``: PDF, OFD, image, Word or Excel, 20 MB at
     most) to a declaration of your area recorded without one; evidence once attached stays (409)."""
     _require_declare(request)
-    decl = (
-        _scoped_declarations(request).filter(pk=declaration_id).first()
-        if 0 < declaration_id <= MAX_ID
-        else None
-    )
-    if decl is None:
-        raise Http404
+    decl = get_declaration_for_user(request.user, declaration_id)
     services.attach_evidence(decl, acting_user=request.user, evidence=evidence)
     return _declaration_out(decl)

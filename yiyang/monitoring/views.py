@@ -1,6 +1,7 @@
 """Monitoring pages: dashboards (county with its townships, township with its villages), drill-down with
 Excel export, recompute with a progress bar, declarations and targets. Thin: parse, scope (regions via
-:mod:`.values` over ``core.scoping``; records via ``core.scoping``), call a service, render."""
+:mod:`.values` over ``core.scoping``; reports, scorecards, declarations and runs via :mod:`.access`),
+call a service, render. Lists page through the scoped queryset (``LIST_PAGE_SIZE`` rows a page)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,17 @@ from yiyang.core.scoping import get_institution_for_user, has_perm, region_scope
 from yiyang.core.services import record_export
 
 from . import drilldown, engine, services
-from .models import ComputeRun, Declaration, Target, TargetOp
+from .access import (
+    get_declaration_for_user,
+    get_report_for_user,
+    get_run_for_user,
+    get_scorecard_for_user,
+    scope_declarations,
+    scope_reports,
+    scope_runs,
+    scope_scorecards,
+)
+from .models import Target, TargetOp
 from .periods import Period, PeriodError, parse_period, trend_periods
 from .registry import all_indicators
 from .values import (
@@ -46,6 +57,7 @@ from .values import (
 )
 
 PAGE_SIZE = 50
+LIST_PAGE_SIZE = 50
 AUTO_COMPUTE_LEVELS = (RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
 TREND_LENGTH = 5
 
@@ -153,7 +165,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "computed_at": last_computed(region.code, period),
         "can_recompute": has_perm(request.user, "indicator.recompute"),
         "trend_labels": [p.label for p in trend_periods(period, TREND_LENGTH)],
-        "latest_run": ComputeRun.objects.filter(region=region).first(),
+        "latest_run": scope_runs(request.user).filter(region=region).first(),
         "links": {
             "targets": True,
             "scorecards": has_perm(request.user, "scorecard.edit")
@@ -249,10 +261,7 @@ def recompute(request: HttpRequest) -> HttpResponse:
 def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar of a run (polled by htmx until the run is done)."""
     _require_view(request)
-    run = ComputeRun.objects.filter(pk=pk).select_related("region").first()
-    if run is None:
-        raise Http404
-    region_for_user(request.user, run.region_id)
+    run = get_run_for_user(request.user, pk)
     return render(request, "monitoring/partials/run.html", {"run": run})
 
 
@@ -308,12 +317,8 @@ def declarations(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Declaration recorded."))
                 return redirect("monitoring:declarations")
     institutions = scope_institutions(request.user).order_by("region_id", "name")
-    items = (
-        Declaration.objects.filter(institution__in=institutions)
-        .select_related("institution", "declared_by")
-        .order_by("-declared_at")[:200]
-    )
-    ctx = {"form": form, "items": items, "institutions": institutions, "can_declare": can_declare}
+    page = Paginator(scope_declarations(request.user), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {"form": form, "page": page, "institutions": institutions, "can_declare": can_declare}
     return render(request, "monitoring/declarations.html", ctx)
 
 
@@ -324,8 +329,8 @@ def declaration_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     from django.http import FileResponse
 
     _require_view(request)
-    decl = Declaration.objects.filter(pk=pk, institution__in=scope_institutions(request.user)).first()
-    if decl is None or not decl.evidence:
+    decl = get_declaration_for_user(request.user, pk)
+    if not decl.evidence:
         raise Http404
     return FileResponse(
         decl.evidence.open("rb"), as_attachment=True, filename=decl.evidence_name or "evidence"
@@ -430,16 +435,6 @@ def targets(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------------------------------
 
 
-def _scoped_assessment(request: HttpRequest, pk: int) -> Any:
-    from .models import ScorecardAssessment
-
-    a = ScorecardAssessment.objects.filter(pk=pk).select_related("region").first()
-    if a is None:
-        raise Http404
-    region_for_user(request.user, a.region_id)
-    return a
-
-
 def _require_scorecards(request: HttpRequest) -> None:
     if not (has_perm(request.user, "scorecard.edit") or has_perm(request.user, "scorecard.review")):
         raise PermissionDenied
@@ -449,7 +444,6 @@ def _require_scorecards(request: HttpRequest) -> None:
 @login_required
 def scorecard_list(request: HttpRequest) -> HttpResponse:
     """Self-assessments of the user's area, and a form to start one."""
-    from .models import ScorecardAssessment
     from .scorecards import all_scorecards, start_assessment
 
     _require_scorecards(request)
@@ -477,14 +471,8 @@ def scorecard_list(request: HttpRequest) -> HttpResponse:
             )
         else:
             return redirect("monitoring:scorecard", pk=a.pk)
-    prefixes = [p for p in region_scope_prefixes(request.user) if p]
-    items = [
-        a
-        for a in ScorecardAssessment.objects.select_related("region").order_by("-created_at")[:200]
-        if any(a.region_id.startswith(p) for p in prefixes)
-    ]
     ctx = {
-        "items": items,
+        "page": Paginator(scope_scorecards(request.user), LIST_PAGE_SIZE).get_page(request.GET.get("page")),
         "cards": list(all_scorecards().values()),
         "region": region,
         "year": timezone.localdate().year,
@@ -501,7 +489,7 @@ def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from .reports import scorecard_rows
 
     _require_scorecards(request)
-    a = _scoped_assessment(request, pk)
+    a = get_scorecard_for_user(request.user, pk)
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -559,7 +547,7 @@ def scorecard_evidence(request: HttpRequest, pk: int, item: str) -> HttpResponse
     from django.http import FileResponse
 
     _require_scorecards(request)
-    a = _scoped_assessment(request, pk)
+    a = get_scorecard_for_user(request.user, pk)
     row = a.items.filter(item_code=item).first()
     if row is None or not row.evidence:
         raise Http404
@@ -571,7 +559,6 @@ def scorecard_evidence(request: HttpRequest, pk: int, item: str) -> HttpResponse
 def report_list(request: HttpRequest) -> HttpResponse:
     """Reports upwards: generate the indicator report or a scorecard as Excel or PDF; the history."""
     from . import reports
-    from .models import Report
 
     if not has_perm(request.user, "report.generate"):
         raise PermissionDenied
@@ -581,10 +568,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         scorecard = None
         if request.POST.get("kind") == "scorecard":
-            try:
-                scorecard = _scoped_assessment(request, int(request.POST.get("scorecard") or 0))
-            except ValueError:
-                raise Http404 from None
+            scorecard = get_scorecard_for_user(request.user, request.POST.get("scorecard"))
         try:
             report = reports.generate(
                 acting_user=request.user,
@@ -606,13 +590,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Report generated."))
             return redirect(f"{reverse('monitoring:reports')}#report-{report.pk}")
         return redirect("monitoring:reports")
-    prefixes = [p for p in region_scope_prefixes(request.user) if p]
-    history = [
-        r
-        for r in Report.objects.select_related("region", "generated_by").order_by("-generated_at")[:200]
-        if any(r.region_id.startswith(p) for p in prefixes)
-    ]
-    ctx = {"history": history, "region": region, "year": timezone.localdate().year}
+    page = Paginator(scope_reports(request.user), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {"page": page, "region": region, "year": timezone.localdate().year}
     return render(request, "monitoring/reports.html", ctx)
 
 
@@ -621,14 +600,9 @@ def report_list(request: HttpRequest) -> HttpResponse:
 def report_download(request: HttpRequest, pk: int) -> HttpResponse:
     from django.http import FileResponse
 
-    from .models import Report
-
     if not has_perm(request.user, "report.generate"):
         raise PermissionDenied
-    report = Report.objects.filter(pk=pk).first()
-    if report is None:
-        raise Http404
-    region_for_user(request.user, report.region_id)
+    report = get_report_for_user(request.user, pk)
     return FileResponse(
         report.file.open("rb"), as_attachment=True, filename=report.file.name.rsplit("/", 1)[-1]
     )
