@@ -45,9 +45,10 @@ class InIdSet(Lookup):
     """``lhs`` is one of the values a sub-query returns, with the sub-query run first.
 
     On PostgreSQL this is ``lhs = ANY(ARRAY(<sub-query>))``: the set is computed once and the rows are
-    fetched by primary key, then counted or sorted. A plain ``IN (<sub-query>)`` lets the planner walk
-    the list's sort index (village, name) hoping to meet the few elders in scope early; at 1,000,000
-    elders a family doctor's first page read half the table that way. Elsewhere (SQLite) it is ``IN``.
+    fetched by primary key, then counted or sorted. With a plain ``IN (<sub-query>)`` the planner may
+    walk an index in the order asked for (the list's region order), testing each row, in the hope of
+    meeting the few elders in scope early; they sit together in one township, and at 1,000,000 elders
+    a family doctor's first page read half the table that way. Elsewhere (SQLite) it is ``IN``.
     """
 
     lookup_name = "in_id_set"
