@@ -10,11 +10,11 @@ institution equivalents) instead of ``Elder.objects``. Scope is data, read from 
   them when a relationship opens a record (a family-doctor contract, …); the registry never asks a
   domain app who may see what and imports none.
 
-Each branch is a query on indexed columns. A user with one role branch gets it as a plain filter;
-otherwise the branches are joined as a UNION of primary-key sets, read first (:class:`InIdSet`),
-because an OR across branches (say "managed by my centre OR granted to my team") cannot use any index,
-and PostgreSQL would read every elder for the count and for the page. Out of scope and missing look
-the same to the caller — both are 404 — so scoping never confirms that a record exists.
+Each branch is a query on indexed columns, combined so that the database keeps using them
+(:func:`scope_elders`): an OR with a sub-query ("managed by my centre OR IN (granted to my team)")
+cannot use any index, and PostgreSQL read every elder for the count and for the page. Out of scope
+and missing look the same to the caller — both are 404 — so scoping never confirms that a record
+exists.
 """
 
 from __future__ import annotations
@@ -79,25 +79,29 @@ def require_perm(user: User | AnonymousUser, perm: str) -> None:
         raise PermissionDenied(perm)
 
 
-def _role_q(a: RoleAssignment) -> Q | None:
-    """The elders one role assignment reaches from its binding, as a filter on indexed columns."""
+def _role_branch(a: RoleAssignment) -> tuple[Q, bool] | None:
+    """The elders one role assignment reaches from its binding, as a filter on indexed columns, and
+    whether the branch is broad (a region: up to every elder) rather than one institution's."""
     reach = a.reach
     if reach == Reach.REGION and a.region_id:
-        return Q(region__code__range=subtree_range(a.region_id))
+        return Q(region__code__range=subtree_range(a.region_id)), True
     if reach == Reach.REGION_ELDERCARE and a.region_id:
-        return Q(
+        q = Q(
             residence_institution__region__code__startswith=subtree_prefix(a.region_id),
             residence_institution__kind__in=ELDERCARE_KINDS,
         )
+        return q, True
     if reach == Reach.INSTITUTION and a.institution_id:
-        return Q(managing_institution_id=a.institution_id) | Q(residence_institution_id=a.institution_id)
+        return Q(managing_institution_id=a.institution_id) | Q(
+            residence_institution_id=a.institution_id
+        ), False
     return None
 
 
-def _role_qs(user: User | AnonymousUser) -> list[Q]:
+def _role_branches(user: User | AnonymousUser) -> list[tuple[Q, bool]]:
     if not user.is_authenticated or not user.is_active:
         return []
-    return [q for q in (_role_q(a) for a in user.active_assignments) if q is not None]
+    return [b for b in (_role_branch(a) for a in user.active_assignments) if b is not None]
 
 
 def grantee_q(user: User | AnonymousUser) -> Q:
@@ -127,29 +131,38 @@ def elder_scope_q(user: User | AnonymousUser) -> Q:
     (``pk=…``); lists use :func:`scope_elders`, which keeps each branch on its index."""
     if not user.is_authenticated or not user.is_active:
         return NOTHING
-    return reduce(or_, _role_qs(user), NOTHING) | Q(pk__in=granted_elder_ids(user))
+    return reduce(or_, (q for q, _broad in _role_branches(user)), NOTHING) | Q(pk__in=granted_elder_ids(user))
 
 
 def scope_elders(user: User | AnonymousUser, perm: str = "elder.view") -> QuerySet[Elder]:
     """Every elder ``user`` may see with ``perm``; an empty queryset when the role lacks it.
 
-    One role branch is a plain filter (an officer's region: the planner walks the region index and
-    stops at a page). Anything else — several branches, or grants — is the set of primary keys of the
-    UNION of the branches, each read through its own index and computed before the elders are read
-    (:class:`InIdSet`). The grants branch is left out when the user has no grant at all (one index
-    probe), so an officer without grants keeps the plain region filter."""
+    Each branch stays on its own index:
+
+    - one role branch alone is a plain filter (an officer's region: the planner walks the region
+      index and stops at a page);
+    - institution branches and grants are one OR of indexed conditions with the granted ids read
+      first as an array (:class:`InIdSet`), which PostgreSQL answers with one bitmap of index scans;
+    - a region branch with anything else is the set of primary keys of the UNION of the branches,
+      read first: OR'd with a region, the other branches would leave the planner no index to walk
+      the region's elders in order.
+
+    The grants branch is left out when the user has no grant at all (one index probe)."""
     if not has_perm(user, perm):
         return Elder.objects.none()
-    role_qs = _role_qs(user)
+    branches = _role_branches(user)
     grants = granted_elder_ids(user) if AccessGrant.objects.filter(grantee_q(user)).exists() else None
-    if grants is None:
-        if not role_qs:
-            return Elder.objects.none()
-        if len(role_qs) == 1:
-            return Elder.objects.filter(role_qs[0])
-    arms = [Elder.objects.filter(q).values("pk") for q in role_qs] + ([grants] if grants is not None else [])
-    ids = arms[0].union(*arms[1:]) if len(arms) > 1 else arms[0]
-    return Elder.objects.filter(InIdSet(F("pk"), ids))
+    if grants is None and len(branches) == 1:
+        return Elder.objects.filter(branches[0][0])
+    if not branches and grants is None:
+        return Elder.objects.none()
+    if not any(broad for _q, broad in branches):
+        q = reduce(or_, (q for q, _broad in branches), NOTHING)
+        return Elder.objects.filter(q | Q(InIdSet(F("pk"), grants)) if grants is not None else q)
+    arms = [Elder.objects.filter(q).values("pk") for q, _broad in branches]
+    if grants is not None:
+        arms.append(grants)
+    return Elder.objects.filter(InIdSet(F("pk"), arms[0].union(*arms[1:])))
 
 
 def get_elder_for_user(user: User | AnonymousUser, pk: object, perm: str = "elder.view") -> Elder:

@@ -172,15 +172,22 @@ def test_grants_are_written_only_inside_the_callers_transaction(users, outsider)
     assert not AccessGrant.objects.filter(elder=outsider).exists()
 
 
-def test_each_scope_branch_stays_a_plain_indexed_query(users):
+def test_each_scope_branch_stays_on_its_index(users, outsider, frozen_today):
     """An officer without grants gets the region filter alone; a doctor who is also in a family-doctor
-    team gets a UNION of the institution branch and the team's grants, not an OR that no index serves."""
+    team gets the centre's columns OR the team's granted ids read first as a set (not an OR with a
+    sub-query, which no index serves); an officer with a grant gets a UNION of the region's elders and
+    the granted ones."""
     officer_sql = str(scope_elders(users["wjj"]).query).upper()
     assert "UNION" not in officer_sql and "CORE_ACCESSGRANT" not in officer_sql
     doctor_sql = str(scope_elders(users["doctor_sj"]).query).upper()
-    assert "UNION" in doctor_sql and "CORE_ACCESSGRANT" in doctor_sql
+    assert "CORE_ACCESSGRANT" in doctor_sql and "UNION" not in doctor_sql
     member_sql = str(scope_elders(users["jtys_sj"]).query).upper()
-    assert "UNION" not in member_sql and "CORE_ACCESSGRANT" in member_sql
+    assert "CORE_ACCESSGRANT" in member_sql and "UNION" not in member_sql
+    grants.grant(_source(users), elder=outsider, user=users["wjj"], valid_from=TODAY)
+    officer = scope_elders(users["wjj"])
+    assert "UNION" in str(officer.query).upper()
+    county = Elder.objects.filter(region__code__startswith="520621")
+    assert set(officer.values_list("pk", flat=True)) == set(county.values_list("pk", flat=True))
 
 
 def test_a_doctor_in_a_team_sees_the_centres_elders_and_the_teams(users):
@@ -199,3 +206,31 @@ def test_a_doctor_in_a_team_sees_the_centres_elders_and_the_teams(users):
     )
     assert set(scope_elders(doctor).values_list("pk", flat=True)) == expected
     assert scope_elders(doctor).count() == len(expected)
+
+
+def test_an_officer_granted_an_elder_of_another_county_sees_it_beside_their_own(users, frozen_today):
+    """Region ∪ grants: the county's elders and the one granted, nothing else."""
+    from yiyang.core import crypto
+    from yiyang.core.identity import mask_id_number, with_check_digit
+    from yiyang.core.models import Region
+    from yiyang.core.search import id_number_index
+
+    village = Region.objects.create(code="520602001001", name="测试村", level="village", parent_id=None)
+    number = with_check_digit("52060219500101001")
+    stranger = Elder.objects.create(
+        name="外县老人",
+        id_number_encrypted=crypto.encrypt(number),
+        id_number_index=id_number_index(number),
+        id_number_masked=mask_id_number(number),
+        sex="M",
+        birth_date="1950-01-01",
+        region=village,
+        living_situation="alone",
+    )
+    officer = users["wjj"]
+    county = set(Elder.objects.filter(region__code__startswith="520621").values_list("pk", flat=True))
+    assert set(scope_elders(officer).values_list("pk", flat=True)) == county
+    grants.grant(_source(users), elder=stranger, user=officer, valid_from=TODAY, valid_to=TODAY)
+    assert set(scope_elders(officer).values_list("pk", flat=True)) == county | {stranger.pk}
+    assert scope_elders(officer).count() == len(county) + 1
+    assert get_elder_for_user(officer, stranger.pk) == stranger
