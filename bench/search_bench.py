@@ -499,13 +499,17 @@ def shapes_section(report: dict) -> str:
 
 The unfiltered elder list's `COUNT(*)` and first page (`search.list_order`, 20 rows) through the ORM,
 {report["runs"]} times per case, interleaved with the bare primary-key baseline. *branches* is
-`scope_elders` as it is: one role branch as a plain filter, otherwise the UNION of the indexed branches
-(the role scope and the access grants) read first; *one OR* is `Elder.objects.filter(elder_scope_q(u))`,
-the same elders as one OR across the branches — the shape of the scope before issue 9, when a
-family-doctor team's elders were an OR'd sub-query on contracts. The users have the demo's roles:
-the township doctor is a clinician of 双江街道中心卫生院 and leads its family-doctor team, the family
-doctor is a member of that team; the team's contracts and grants come from
-`generate_elders.sign_demo_team_contracts`.
+`scope_elders` as it is: one role branch as a plain filter; institution branches OR the granted ids,
+read first as an array (one bitmap of index scans); a region with anything else as the UNION of the
+branches' ids, read first; *one OR* is `Elder.objects.filter(elder_scope_q(u))`,
+the same elders as one OR across the branches with the grants as an `IN (…)` sub-query — the shape
+of the township doctor's scope before issue 9, when a family-doctor team's elders were an OR'd
+sub-query on contracts. (For the county officer, who has no grant, that OR is hypothetical: it shows
+what an OR'd grants branch would cost a region; their scope was and is the plain region filter. For
+the family doctor, whose only branch is the team's grants, both shapes are one set of ids.) The users
+have the demo's roles: the township doctor is a clinician of 双江街道中心卫生院 and leads its
+family-doctor team, the family doctor is a member of that team; the team's contracts and grants come
+from `generate_elders.sign_demo_team_contracts`.
 
 {chr(10).join(lines)}
 
