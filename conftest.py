@@ -140,5 +140,23 @@ def tp_elder(elder_of):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def today() -> dt.date:
-    return dt.date.today()
+def freeze_clock():  # type: ignore[no-untyped-def]
+    """Freeze yiyang's clock (``yiyang.core.clock``) for one test; it runs again afterwards.
+
+    ``freeze_clock(dt.date(2026, 4, 1))`` stops it at 12:00 Beijing time that day;
+    ``freeze_clock(datetime)`` at that instant (naive = Beijing time). Returns the frozen ``now()``;
+    call it again to move the clock. ``clock.today()`` and ``clock.now()`` always agree.
+    """
+    from yiyang.core import clock
+
+    yield clock.freeze
+    clock.unfreeze()
+
+
+@pytest.fixture
+def today(freeze_clock) -> dt.date:  # type: ignore[no-untyped-def]
+    """Today in Beijing; the clock is frozen at the current instant so a test that runs across
+    midnight cannot see two dates."""
+    from yiyang.core import clock
+
+    return freeze_clock(clock.now()).date()

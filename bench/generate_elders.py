@@ -437,6 +437,7 @@ def sign_demo_team_contracts(seed: int) -> int:
     """
     from django.db import transaction
 
+    from yiyang.core.actors import system_user
     from yiyang.core.models import RESIDENT_STATUSES, AccessGrant, Elder, ElderStatus
     from yiyang.health import rules, services
     from yiyang.health.demo import contract_grant
@@ -445,7 +446,7 @@ def sign_demo_team_contracts(seed: int) -> int:
     teams = list(FamilyDoctorTeam.objects.filter(institution__region__code__startswith=DEMO_COUNTY))
     if not teams or Contract.objects.filter(team__in=teams).exists():
         return 0
-    packages = {p.code: p for p in services.sync_packages()}
+    packages = {p.code: p for p in services.sync_packages(acting_user=system_user())}
     rng = random.Random(seed + 65)
     today = dt.date.today()
     contracts: list[Contract] = []

@@ -444,11 +444,12 @@ def ensure_teams() -> dict[int, object]:
     from django.contrib.auth.hashers import make_password
 
     from yiyang.accounts.models import User
+    from yiyang.core.actors import system_user
     from yiyang.core.models import Institution, InstitutionKind, Region, TeamKind
     from yiyang.health import services
     from yiyang.health.models import FamilyDoctorTeam, TeamMember
 
-    services.sync_packages()
+    services.sync_packages(acting_user=system_user())
     centres = list(
         Institution.objects.filter(
             kind__in=(InstitutionKind.TOWNSHIP_HEALTH_CENTRE, InstitutionKind.COMMUNITY_HEALTH_CENTRE),

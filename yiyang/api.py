@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from yiyang.accounts.models import ApiToken
+from yiyang.core import clock
+from yiyang.core.actors import SYSTEM_USERNAME
 from yiyang.core.errors import ServiceError
 
 
@@ -23,13 +24,14 @@ class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):  # type: ignore[no-untyped-def]
         row = (
             ApiToken.objects.select_related("user")
-            .filter(key_hash=ApiToken.hash_key(token), expires_at__gt=timezone.now(), user__is_active=True)
+            .filter(key_hash=ApiToken.hash_key(token), expires_at__gt=clock.now(), user__is_active=True)
+            .exclude(user__username=SYSTEM_USERNAME)
             .first()
         )
         if row is None:
             return None
-        if row.last_used_at is None or (timezone.now() - row.last_used_at).total_seconds() > 300:
-            ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        if row.last_used_at is None or (clock.now() - row.last_used_at).total_seconds() > 300:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=clock.now())
         request.user = row.user
         return row.user
 

@@ -9,8 +9,10 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from yiyang.core import clock
+from yiyang.core.actors import is_system
 
 from .roles import ROLE_SPECS, Binding, Role
 
@@ -90,6 +92,8 @@ class RoleAssignment(models.Model):
         return ROLE_SPECS[self.role].reach
 
     def clean(self) -> None:
+        if self.user_id and is_system(self.user):
+            raise ValidationError({"user": _("The system actor takes no roles.")})
         binding = ROLE_SPECS[self.role].binding
         if binding == Binding.REGION and (self.region is None or self.institution is not None):
             raise ValidationError({"region": _("This role is bound to a region: choose a region only.")})
@@ -112,7 +116,7 @@ class ApiToken(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
 
@@ -127,5 +131,5 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, user: User, *, lifetime: dt.timedelta = TOKEN_LIFETIME) -> str:
         key = secrets.token_urlsafe(32)
-        cls.objects.create(user=user, key_hash=cls.hash_key(key), expires_at=timezone.now() + lifetime)
+        cls.objects.create(user=user, key_hash=cls.hash_key(key), expires_at=clock.now() + lifetime)
         return key

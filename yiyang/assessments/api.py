@@ -8,7 +8,7 @@ Handlers parse, scope, call a service, respond. Answers that cannot be scored ar
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
@@ -17,7 +17,9 @@ from ninja import Router, Status
 from yiyang.core import services as core_services
 from yiyang.core.access import public, scoped
 from yiyang.core.errors import ServiceError
+from yiyang.core.schemas import TransitionHistoryOut, TransitionIn, TransitionOut
 from yiyang.core.scoping import get_elder_for_user
+from yiyang.core.transitions import history_out, transition_out
 
 from . import error_codes, services
 from .describe import describe_instrument
@@ -36,6 +38,9 @@ from .schemas import (
     ScoreIn,
     ScoreOut,
 )
+
+if TYPE_CHECKING:
+    from yiyang.accounts.models import User
 
 router = Router(tags=["assessments"])
 
@@ -180,6 +185,25 @@ def finalise(request: HttpRequest, response_id: int) -> dict[str, Any]:
     """Score, seal with the content hash, and apply (due date; GB/T 42195: the elder's category)."""
     response = get_response_for_user(request.user, response_id)
     return response_out(services.finalise_response(response, acting_user=request.user))
+
+
+@router.post("/assessments/responses/{response_id}/transitions", response=TransitionOut)
+@scoped
+def response_transition(request: HttpRequest, response_id: int, payload: TransitionIn) -> dict[str, Any]:
+    """The response's state machine: ``finalise`` a draft (as ``…/finalise``). A final response moves
+    no further (a correction is a new response): 409 ``TRANSITION_NOT_ALLOWED`` naming its state."""
+    response = get_response_for_user(request.user, response_id)
+    t = services.RESPONSE.apply(response, payload.action, acting_user=request.user, reason=payload.reason)
+    return transition_out(t)
+
+
+@router.get("/assessments/responses/{response_id}/transitions", response=TransitionHistoryOut)
+@scoped
+def response_transitions(request: HttpRequest, response_id: int) -> dict[str, Any]:
+    """The response's state, the actions you may take, and its moves."""
+    response = get_response_for_user(request.user, response_id)
+    core_services.record_view(response.elder, acting_user=cast("User", request.user))
+    return history_out(services.RESPONSE, response, request.user)
 
 
 @router.post("/elders/{elder_id}/assessments/reassessment", response={201: dict})

@@ -12,8 +12,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from yiyang.core import clock
 
 
 class ResponseStatus(models.TextChoices):
@@ -62,7 +63,7 @@ class AssessmentResponse(models.Model):
     assessor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("assessor")
     )
-    assessed_at = models.DateTimeField(_("assessed at"), default=timezone.now)
+    assessed_at = models.DateTimeField(_("assessed at"), default=clock.now)
     finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
     content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
     supersedes = models.OneToOneField(
@@ -126,7 +127,7 @@ class ReassessmentTrigger(models.Model):
     elder = models.ForeignKey("core.Elder", on_delete=models.CASCADE, related_name="reassessment_triggers")
     instrument_code = models.CharField(_("instrument"), max_length=32)
     reason = models.CharField(_("reason"), max_length=200)
-    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    raised_at = models.DateTimeField(_("raised at"), default=clock.now)
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

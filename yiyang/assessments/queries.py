@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
-from django.utils import timezone
 
+from yiyang.core import clock
 from yiyang.core.models import Elder, ElderStatus
 from yiyang.core.scoping import has_perm, scope_elders
 
@@ -131,7 +131,7 @@ def due_list(
     ``include_never`` also those never assessed with the instrument."""
     if instrument_code not in readable_instruments(user):
         return []
-    on = on or timezone.localdate()
+    on = on or clock.today()
     latest = (
         AssessmentResponse.objects.current()
         .filter(elder=OuterRef("pk"), instrument_code=instrument_code)

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from yiyang.core import audit
+from yiyang.core import audit, clock
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Elder, ElderCategory, ElderCategoryCode, ElderStatus
 from yiyang.core.scoping import require_perm
+from yiyang.core.transitions import Rules, StateMachine, Transition, TransitionNotAllowed
 
 from . import error_codes
 from .engine import AnswerError, AnswerProblem, read_answers, score, subtotals
@@ -47,11 +48,6 @@ ABILITY_CATEGORIES: dict[str, str | None] = {
     "4": ElderCategoryCode.DISABLED,
 }
 ABILITY_CATEGORY_CODES = (ElderCategoryCode.DISABLED, ElderCategoryCode.SEMI_DISABLED)
-
-
-def now() -> dt.datetime:
-    """The current time; a seam for tests."""
-    return timezone.now()
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -105,11 +101,11 @@ def _refuse(problems: list[AnswerProblem]) -> ServiceError:
 
 
 def _check_assessed_at(elder: Elder, assessed_at: dt.datetime) -> None:
-    if assessed_at > now() + dt.timedelta(minutes=5):
+    if assessed_at > clock.now() + dt.timedelta(minutes=5):
         raise ServiceError(
             error_codes.ANSWER_INVALID, _("The assessment time cannot be in the future."), field="assessed_at"
         )
-    if timezone.localdate(assessed_at) < elder.birth_date:
+    if clock.local_date(assessed_at) < elder.birth_date:
         raise ServiceError(
             error_codes.ANSWER_INVALID,
             _("The assessment time cannot be before the birth date."),
@@ -176,7 +172,7 @@ def start_assessment(
     """
     instrument = _instrument(instrument_code)
     _require_can_assess(acting_user, instrument)
-    assessed_at = assessed_at or now()
+    assessed_at = assessed_at or clock.now()
     _check_assessed_at(elder, assessed_at)
     original = _check_supersedes(elder, instrument, supersedes) if supersedes is not None else None
     if finalise:  # report every problem at once, missing answers included
@@ -277,16 +273,18 @@ def hash_matches(response: AssessmentResponse) -> bool:
     return bool(response.content_hash) and response.content_hash == content_hash(response)
 
 
-@transaction.atomic
-def finalise_response(response: AssessmentResponse, *, acting_user: User) -> AssessmentResponse:
-    """Score the complete answers, seal the response with its content hash and apply its consequences:
-    the reassessment due date, open reassessment triggers resolved, and (GB/T 42195) the elder's
-    ability category."""
-    response = AssessmentResponse.objects.select_for_update().select_related("elder").get(pk=response.pk)
+def _check_finalise(t: Transition) -> None:
+    _require_can_assess(t.user, _instrument(t.obj.instrument_code, t.obj.instrument_version))
+
+
+def _may_finalise(user: User, response: AssessmentResponse) -> bool:
+    return can_assess(user, _instrument(response.instrument_code, response.instrument_version))
+
+
+def _seal(t: Transition) -> None:
+    """Score the complete answers and seal the response with its content hash."""
+    response = t.obj
     instrument = _instrument(response.instrument_code, response.instrument_version)
-    _require_can_assess(acting_user, instrument)
-    if response.is_final:
-        raise ServiceError(error_codes.RESPONSE_FINAL, _("This assessment is already finalised."), status=409)
     try:
         result = score(instrument, response.answers)
     except AnswerError as exc:
@@ -298,31 +296,56 @@ def finalise_response(response: AssessmentResponse, *, acting_user: User) -> Ass
     response.level_code = result.level.code if result.level else ""
     response.level_name = result.level.name if result.level else ""
     response.level_reason = (result.level_reason or "") if result.level is None else ""
-    response.status = ResponseStatus.FINAL
-    response.finalised_at = now()
+    response.finalised_at = clock.now()
     if instrument.validity_months:
         response.reassessment_due = add_months(
-            timezone.localdate(response.assessed_at), instrument.validity_months
+            clock.local_date(response.assessed_at), instrument.validity_months
         )
     response.content_hash = content_hash(response)
-    response.save()
-    audit.record(
-        "update",
-        user=acting_user,
-        obj=response,
-        changes={
-            "status": [ResponseStatus.DRAFT, ResponseStatus.FINAL],
+    t.changes.update(
+        {
             "total": [None, response.total],
             "level": [None, response.level_code or None],
             "content_hash": [None, response.content_hash],
-        },
+        }
     )
+
+
+def _apply_consequences(t: Transition) -> None:
+    """The reassessment due date is set; open triggers are resolved; GB/T 42195 sets the category."""
+    response = t.obj
     ReassessmentTrigger.objects.filter(
-        elder=response.elder, instrument_code=instrument.code, resolved_by__isnull=True
+        elder=response.elder, instrument_code=response.instrument_code, resolved_by__isnull=True
     ).update(resolved_by=response)
-    if instrument.code == ABILITY_INSTRUMENT and _is_latest(response):
-        _apply_ability_category(response, acting_user=acting_user)
-    return response
+    if response.instrument_code == ABILITY_INSTRUMENT and _is_latest(response):
+        _apply_ability_category(response, acting_user=t.user)
+
+
+#: 草稿 → 已定稿 (finalise). A final response is sealed: a correction is a new response, never a move back.
+RESPONSE = StateMachine(
+    AssessmentResponse,
+    table={(ResponseStatus.DRAFT, "finalise"): (ResponseStatus.FINAL, "assessment.fill")},
+    states=ResponseStatus,
+    actions={"finalise": gettext_lazy("Finalise")},
+    rules={
+        "finalise": Rules(
+            check=_check_finalise, before_save=_seal, after_save=_apply_consequences, may=_may_finalise
+        ),
+    },
+    select_related=("elder",),
+)
+
+
+def finalise_response(response: AssessmentResponse, *, acting_user: User) -> AssessmentResponse:
+    """Score, seal and apply a draft (``RESPONSE.apply(…, "finalise")``): the reassessment due date,
+    open reassessment triggers resolved, and (GB/T 42195) the elder's ability category. A response
+    already final keeps this entry point's refusal, RESPONSE_FINAL (409)."""
+    try:
+        return RESPONSE.apply(response, "finalise", acting_user=acting_user).obj
+    except TransitionNotAllowed:
+        raise ServiceError(
+            error_codes.RESPONSE_FINAL, _("This assessment is already finalised."), status=409
+        ) from None
 
 
 def _is_latest(response: AssessmentResponse) -> bool:
@@ -349,7 +372,7 @@ def _apply_ability_category(response: AssessmentResponse, *, acting_user: User) 
             elder=elder,
             category=wanted,
             defaults={
-                "since": timezone.localdate(response.assessed_at),
+                "since": clock.local_date(response.assessed_at),
                 "source": _("GB/T 42195 ability assessment: %(level)s") % {"level": response.level_name},
                 "source_ref": source_ref,
             },
@@ -375,7 +398,7 @@ def _apply_ability_category(response: AssessmentResponse, *, acting_user: User) 
 def request_reassessment(
     elder: Elder,
     *,
-    acting_user: User | None,
+    acting_user: User,
     reason: str,
     instrument_code: str = ABILITY_INSTRUMENT,
     system: bool = False,
@@ -388,7 +411,7 @@ def request_reassessment(
     it and is stored as such. An open trigger for the same elder and instrument is kept rather than
     duplicated.
     """
-    if acting_user is not None and not system:
+    if not system:
         require_perm(acting_user, "assessment.fill")
     instrument = _instrument(instrument_code)
     reason = (reason or "").strip()
@@ -408,7 +431,7 @@ def request_reassessment(
         instrument_code=instrument.code,
         reason=reason[:200],
         raised_by=acting_user,
-        raised_at=now(),
+        raised_at=clock.now(),
     )
     audit.record(
         "create",

@@ -11,11 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yiyang.core import audit
+from yiyang.core import audit, clock
 from yiyang.core import services as core_services
 from yiyang.core.access import scoped
 from yiyang.core.errors import ServiceError
@@ -281,7 +280,7 @@ def elder_history(request: HttpRequest, pk: int) -> HttpResponse:
         superseded = {r.supersedes_id for r in rows if r.supersedes_id}
         points = [
             {
-                "date": timezone.localtime(r.assessed_at).strftime("%Y-%m-%d"),
+                "date": clock.local_date(r.assessed_at).isoformat(),
                 "total": r.total,
                 "level": r.level_name,
             }
@@ -326,7 +325,7 @@ def report_pdf(request: HttpRequest, rid: int) -> HttpResponse:
         "response": response,
         "instrument": instrument,
         "elder": response.elder,
-        "age": response.elder.age_on(timezone.localdate(response.assessed_at)),
+        "age": response.elder.age_on(clock.local_date(response.assessed_at)),
         "sections": [(s, response.subscores.get(s.code)) for s in instrument.sections],
         "preliminary": result.get("preliminary_level"),
         "final": result.get("level"),

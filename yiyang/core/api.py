@@ -3,7 +3,7 @@ respond; every record comes through :mod:`yiyang.core.scoping`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
@@ -23,11 +23,14 @@ from .schemas import (
     ElderIn,
     ElderPage,
     ElderPatch,
+    ElderTransitionIn,
     InstitutionOut,
     RegionOut,
     RevealIn,
     RevealOut,
     StatusIn,
+    TransitionHistoryOut,
+    TransitionOut,
 )
 from .scoping import (
     get_elder_for_user,
@@ -38,6 +41,10 @@ from .scoping import (
     scope_institutions,
 )
 from .search import filter_elders, list_order
+from .transitions import history_out, transition_out
+
+if TYPE_CHECKING:
+    from yiyang.accounts.models import User
 
 router = Router(tags=["registry"])
 MAX_PAGE_SIZE = 100
@@ -195,6 +202,32 @@ def change_status(request: HttpRequest, elder_id: int, payload: StatusIn) -> dic
         reason=payload.reason,
     )
     return _detail(request, elder)
+
+
+@router.post("/elders/{elder_id}/transitions", response=TransitionOut)
+@scoped
+def elder_transition(request: HttpRequest, elder_id: int, payload: ElderTransitionIn) -> dict:
+    """Move the elder's status by an action: ``record_death`` (死亡), ``move_out`` (迁出), ``move_back``
+    (迁回), each with ``effective_date`` and an optional ``reason``. A move the current status does not
+    allow, or an unknown action, is 409 ``TRANSITION_NOT_ALLOWED`` naming the current status."""
+    elder = get_elder_for_user(request.user, elder_id)
+    t = services.ELDER_STATUS.apply(
+        elder,
+        payload.action,
+        acting_user=request.user,
+        reason=payload.reason,
+        effective_date=payload.effective_date,
+    )
+    return transition_out(t)
+
+
+@router.get("/elders/{elder_id}/transitions", response=TransitionHistoryOut)
+@scoped
+def elder_transitions(request: HttpRequest, elder_id: int) -> dict:
+    """The elder's status now, the actions you may take, and every status change, oldest first."""
+    elder = get_elder_for_user(request.user, elder_id)
+    services.record_view(elder, acting_user=cast("User", request.user), what=_("Status history"))
+    return history_out(services.ELDER_STATUS, elder, request.user)
 
 
 @router.get("/elders/{elder_id}/audit", response=AuditPage)

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.utils import timezone
 
+from . import clock
 from .middleware import current_context
 from .models import AuditAction, AuditEvent
 
@@ -73,7 +73,7 @@ def record_many(
     if not unique:
         return 0
     ctx = current_context()
-    now = timezone.now()
+    now = clock.now()
     rows = [
         AuditEvent(
             at=now,

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 from stdnum.cn import uscc
 
-from . import crypto
+from . import clock, crypto
 from .identity import mask_id_number, mask_phone, with_check_digit
 from .models import (
     BedCapacity,
@@ -255,7 +255,7 @@ def demo_loaders() -> list[tuple[str, Callable[..., dict[str, int]]]]:
 def load_demo(*, elders: int = 6000, seed: int = 20221, today: dt.date | None = None) -> dict[str, int]:
     """Load the demo county: every app's demo loader in ``INSTALLED_APPS`` order, in one transaction.
     Returns the counts the loaders report (institutions, elders, users, then each app's own)."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     counts: dict[str, int] = {}
     for _label, loader in demo_loaders():
         counts.update(loader(elders=elders, seed=seed, today=today))

@@ -6,10 +6,11 @@ import io
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from . import clock
 
 MAX_ROWS = 50_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -62,6 +63,6 @@ def elders_workbook(rows: list[dict[str, Any]]) -> bytes:
 
 def elders_workbook_response(rows: list[dict[str, Any]]) -> HttpResponse:
     response = HttpResponse(elders_workbook(rows), content_type=XLSX)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    stamp = clock.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="elders-{stamp}.xlsx"'
     return response

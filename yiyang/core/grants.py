@@ -18,8 +18,8 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.db import models, transaction
-from django.utils import timezone
 
+from . import clock
 from .models import AccessGrant, CareTeam, Elder, Institution
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ def end_grants(source: models.Model, *, last_day: dt.date) -> int:
     grants = grants_from(source)
     removed, _ = grants.filter(valid_from__gt=last_day).delete()
     ended = grants.filter(models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=last_day)).update(
-        valid_to=last_day, updated_at=timezone.now()
+        valid_to=last_day, updated_at=clock.now()
     )
     return removed + ended
 

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from stdnum import numdb
 from stdnum.cn import ric
 
+from . import clock
+
 EARLIEST_BIRTH = dt.date(1890, 1, 1)
 
 
@@ -57,7 +59,7 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdFacts:
         raise InvalidIdNumber(
             _("ID number contains a birth date that does not exist: %(d)s.") % {"d": number[6:14]}
         ) from None
-    today = today or dt.date.today()
+    today = today or clock.today()
     if birth > today or birth < EARLIEST_BIRTH:
         raise InvalidIdNumber(
             _("ID number contains an impossible birth date: %(d)s.") % {"d": birth.isoformat()}

@@ -1,9 +1,9 @@
 """Migration operations for a table that changed owner between apps (the care-team table).
 
-``health.FamilyDoctorTeam`` became ``core.CareTeam`` keeping its table (core migration 0005). A
+``health.FamilyDoctorTeam`` became ``core.CareTeam`` keeping its table (core migration 0007). A
 database migrated before the move already has the table (made by health 0001) and the role
 assignments' ``team_id`` column (made by the first accounts 0003); a fresh database gets them from
-whichever of core 0005 and health 0001 runs first, and accounts 0004. Neither core nor accounts may
+whichever of core 0007 and health 0001 runs first, and accounts 0006. Neither core nor accounts may
 depend on a health migration, so these operations change the schema only when the table or column
 is not there yet; the migration state changes as usual.
 

@@ -12,9 +12,9 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import clock
 from .regions import RegionLevel, subtree_prefix
 from .validators import validate_uscc
 
@@ -347,7 +347,7 @@ class Elder(models.Model):
 
     @property
     def age(self) -> int:
-        return self.age_on(timezone.localdate())
+        return self.age_on(clock.today())
 
     @property
     def category_codes(self) -> list[str]:
@@ -425,7 +425,7 @@ class ElderStatusChange(models.Model):
     effective_date = models.DateField(_("effective date"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField(default=timezone.now)
+    changed_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["-changed_at"]
@@ -606,7 +606,7 @@ class AuditQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """审计日志: append-only. The app can only insert; on PostgreSQL a trigger refuses UPDATE and DELETE."""
 
-    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    at = models.DateTimeField(_("time"), default=clock.now, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
@@ -640,3 +640,51 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise PermissionError("audit events are append-only")
+
+
+class StateTransitionQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("state history is append-only")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise PermissionError("state history is append-only")
+
+
+class StateTransition(models.Model):
+    """One move of any record's state machine (core.transitions): which record, from, to, by which
+    action, who, when and why. Append-only; written only by ``StateMachine.apply``, in the move's
+    transaction, next to the audit row."""
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+", verbose_name=_("record type")
+    )
+    object_id = models.PositiveBigIntegerField(_("record id"))
+    from_state = models.CharField(_("from"), max_length=32)
+    to_state = models.CharField(_("to"), max_length=32)
+    action = models.CharField(_("action"), max_length=32)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("time"), default=clock.now)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    #: the action's other arguments, JSON-plain (an effective date, an end date …)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = StateTransitionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("state change")
+        verbose_name_plural = _("state changes")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "at"], name="core_transition_object")]
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id} {self.from_state}→{self.to_state}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise PermissionError("state history is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("state history is append-only")

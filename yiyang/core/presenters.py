@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from . import clock
 from .models import (
     Elder,
     ElderCategoryCode,
@@ -64,7 +65,7 @@ def _inst(inst: Institution | None) -> dict[str, Any] | None:
 
 def elder_rows(elders: Iterable[Elder], *, today: dt.date | None = None) -> list[dict[str, Any]]:
     elders = list(elders)
-    today = today or dt.date.today()
+    today = today or clock.today()
     categories = {e.pk: sorted(e.categories.all(), key=lambda c: c.category) for e in elders}
     paths = Region.paths_for({e.region_id for e in elders})
     return [

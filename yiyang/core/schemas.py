@@ -161,3 +161,53 @@ class AuditPage(Schema):
     page: int
     page_size: int
     results: list[AuditOut]
+
+
+# -- state machines (core.transitions): POST/GET /api/v1/<records>/{id}/transitions ------------------
+
+
+class TransitionIn(Schema):
+    """A move of a record's state machine. An action the record's current state does not allow, or
+    one the machine does not know, is 409 ``TRANSITION_NOT_ALLOWED``; apps extend this with the
+    action's own arguments."""
+
+    action: str = Field(min_length=1, max_length=32)
+    reason: str = Field("", max_length=200)
+
+
+class TransitionRowOut(Schema):
+    id: int
+    action: str
+    action_label: str
+    from_state: str
+    from_label: str
+    to_state: str
+    to_label: str
+    user: str
+    at: dt.datetime
+    reason: str
+    details: dict
+
+
+class TransitionOut(Schema):
+    """The record's state after the move, the actions the caller may take next, and the history row."""
+
+    id: int
+    state: str
+    state_label: str
+    allowed_actions: list[str]
+    transition: TransitionRowOut
+
+
+class TransitionHistoryOut(Schema):
+    id: int
+    state: str
+    state_label: str
+    allowed_actions: list[str]
+    history: list[TransitionRowOut]
+
+
+class ElderTransitionIn(TransitionIn):
+    """``record_death``, ``move_out`` or ``move_back``, each with the date it took effect."""
+
+    effective_date: dt.date | None = None

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Lookup, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
+from . import clock
 from .models import ELDERCARE_KINDS, AccessGrant, Elder, Institution
 from .reach import Reach
 from .regions import subtree_prefix, subtree_range
@@ -60,11 +60,6 @@ class InIdSet(Lookup):
         if connection.vendor == "postgresql":
             return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
         return f"{lhs} IN {rhs}", (*lhs_params, *rhs_params)
-
-
-def today() -> dt.date:
-    """The day grants are checked against (local date)."""
-    return timezone.localdate()
 
 
 def has_perm(user: User | AnonymousUser, perm: str) -> bool:
@@ -123,7 +118,7 @@ def grantee_q(user: User | AnonymousUser) -> Q:
 
 def granted_elder_ids(user: User | AnonymousUser, day: dt.date | None = None) -> QuerySet:
     """``elder_id`` of every grant in force on ``day`` (default today) for ``user``."""
-    return AccessGrant.objects.active_on(day or today()).filter(grantee_q(user)).values("elder_id")
+    return AccessGrant.objects.active_on(day or clock.today()).filter(grantee_q(user)).values("elder_id")
 
 
 def elder_scope_q(user: User | AnonymousUser) -> Q:

@@ -13,7 +13,7 @@ import re
 from django.db.models import QuerySet, Value
 from django.db.models.functions import Concat
 
-from . import crypto
+from . import clock, crypto
 from .identity import InvalidIdNumber, parse_id_number
 from .models import Elder, ElderCategory, ElderSearchKey
 from .pinyin import name_search_keys
@@ -78,7 +78,7 @@ def filter_elders(
     today: dt.date | None = None,
 ) -> QuerySet[Elder]:
     """Apply the list filters to an already-scoped queryset."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     qs = filter_by_query(qs, q)
     if region:
         qs = qs.filter(region__code__range=subtree_range(region))

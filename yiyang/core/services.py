@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from . import audit, crypto, errors
+from . import audit, clock, crypto, errors
 from .identity import mask_id_number, mask_phone, parse_id_number
 from .models import (
     Elder,
@@ -27,6 +28,7 @@ from .models import (
 from .regions import RegionLevel
 from .scoping import elder_in_scope, require_perm
 from .search import id_number_index, search_keys_for
+from .transitions import Rules, StateMachine, Transition, TransitionNotAllowed
 
 if TYPE_CHECKING:
     from yiyang.accounts.models import User
@@ -136,7 +138,7 @@ def _write_children(elder: Elder, data: ElderData) -> None:
     have = set(ElderCategory.objects.filter(elder=elder).values_list("category", flat=True))
     ElderCategory.objects.bulk_create(
         [
-            ElderCategory(elder=elder, category=c, since=dt.date.today(), source=_("entered"))
+            ElderCategory(elder=elder, category=c, since=clock.today(), source=_("entered"))
             for c in sorted(wanted - have)
         ]
     )
@@ -265,61 +267,94 @@ def reveal(elder: Elder, field_name: str, *, acting_user: User, reason: str) -> 
     return value
 
 
-ALLOWED_STATUS = {
-    (ElderStatus.ACTIVE, ElderStatus.DECEASED),
-    (ElderStatus.ACTIVE, ElderStatus.MOVED_OUT),
-    (ElderStatus.MOVED_OUT, ElderStatus.ACTIVE),
-}
-
-
-@transaction.atomic
-def change_status(
-    elder: Elder, *, acting_user: User, to_status: str, effective_date: dt.date, reason: str = ""
-) -> ElderStatusChange:
-    """Record a death, a move out or a return. The elder's record stays; the history keeps each change."""
-    require_perm(acting_user, "elder.change")
-    elder = Elder.objects.select_for_update().get(pk=elder.pk)
-    if to_status not in ElderStatus.values:
+def _check_status_date(t: Transition) -> None:
+    day = t.extra["effective_date"]
+    if not isinstance(day, dt.date):
         raise errors.ServiceError(
-            errors.INVALID_STATUS_CHANGE, _("Choose a valid status."), field="to_status"
+            errors.INVALID_STATUS_CHANGE, _("Give the date as YYYY-MM-DD."), field="effective_date"
         )
-    if (elder.status, to_status) not in ALLOWED_STATUS:
-        raise errors.ServiceError(
-            errors.INVALID_STATUS_CHANGE,
-            _("Cannot change status from %(a)s to %(b)s.")
-            % {"a": ElderStatus(elder.status).label, "b": ElderStatus(to_status).label},
-            field="to_status",
-        )
-    if effective_date > dt.date.today():
+    if day > clock.today():
         raise errors.ServiceError(
             errors.INVALID_STATUS_CHANGE, _("The date cannot be in the future."), field="effective_date"
         )
-    if effective_date < elder.birth_date:
+    if day < t.obj.birth_date:
         raise errors.ServiceError(
             errors.INVALID_STATUS_CHANGE,
             _("The date cannot be before the birth date."),
             field="effective_date",
         )
-    change = ElderStatusChange.objects.create(
-        elder=elder,
-        from_status=elder.status,
-        to_status=to_status,
-        effective_date=effective_date,
-        reason=reason,
-        changed_by=acting_user,
+
+
+def _set_status_date(t: Transition) -> None:
+    t.change("status_date", t.obj.status_date, t.extra["effective_date"])
+    t.obj.status_date = t.extra["effective_date"]
+
+
+def _write_status_change(t: Transition) -> None:
+    """The elder page's history and the assessments app (a return makes the reassessment due) read
+    ElderStatusChange, which carries the effective date; it is written beside the generic history."""
+    t.results["status_change"] = ElderStatusChange.objects.create(
+        elder=t.obj,
+        from_status=t.from_state,
+        to_status=t.to_state,
+        effective_date=t.extra["effective_date"],
+        reason=t.reason,
+        changed_by=t.user,
     )
-    before = {"status": elder.status, "status_date": elder.status_date}
-    elder.status = to_status
-    elder.status_date = effective_date
-    elder.save(update_fields=["status", "status_date", "updated_at"])
-    audit.record(
-        "update",
-        user=acting_user,
-        obj=elder,
-        changes=audit.diff(before, {"status": elder.status, "status_date": elder.status_date}),
-        reason=reason,
-    )
-    return change
+
+
+_STATUS_RULES = Rules(
+    requires={"effective_date": gettext_lazy("Effective date")},
+    check=_check_status_date,
+    before_save=_set_status_date,
+    after_save=_write_status_change,
+)
+
+#: Elder status (在册 / 死亡 / 迁出): the record stays; each change is history with its effective date.
+ELDER_STATUS = StateMachine(
+    Elder,
+    table={
+        (ElderStatus.ACTIVE, "record_death"): (ElderStatus.DECEASED, "elder.change"),
+        (ElderStatus.ACTIVE, "move_out"): (ElderStatus.MOVED_OUT, "elder.change"),
+        (ElderStatus.MOVED_OUT, "move_back"): (ElderStatus.ACTIVE, "elder.change"),
+    },
+    states=ElderStatus,
+    actions={
+        "record_death": gettext_lazy("Record death"),
+        "move_out": gettext_lazy("Move out"),
+        "move_back": gettext_lazy("Move back"),
+    },
+    rules={"record_death": _STATUS_RULES, "move_out": _STATUS_RULES, "move_back": _STATUS_RULES},
+)
+
+
+def change_status(
+    elder: Elder, *, acting_user: User, to_status: str, effective_date: dt.date, reason: str = ""
+) -> ElderStatusChange:
+    """Record a death, a move out or a return by naming the new status (the page's form and
+    ``POST /elders/{id}/status``; ``…/transitions`` names the action instead). Refusals keep this
+    entry point's own code, INVALID_STATUS_CHANGE (422 on ``to_status``)."""
+    require_perm(acting_user, "elder.change")
+    if to_status not in ElderStatus.values:
+        raise errors.ServiceError(
+            errors.INVALID_STATUS_CHANGE, _("Choose a valid status."), field="to_status"
+        )
+    current = Elder.objects.values_list("status", flat=True).get(pk=elder.pk)
+    action = ELDER_STATUS.action_between(current, to_status)
+    try:
+        if action is None:
+            raise TransitionNotAllowed(ELDER_STATUS, current, to_status)
+        t = ELDER_STATUS.apply(
+            elder, action, acting_user=acting_user, reason=reason, effective_date=effective_date
+        )
+    except TransitionNotAllowed as exc:
+        raise errors.ServiceError(
+            errors.INVALID_STATUS_CHANGE,
+            _("Cannot change status from %(a)s to %(b)s.")
+            % {"a": ElderStatus(exc.state).label, "b": ElderStatus(to_status).label},
+            field="to_status",
+        ) from None
+    return t.results["status_change"]
 
 
 def record_view(elder: Elder, *, acting_user: User, what: str = "") -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import audit, crypto, exports, presenters, services
+from . import audit, clock, crypto, exports, presenters, services
 from .access import scoped
 from .errors import ServiceError
 from .forms import ContactFormSet, ElderFilterForm, ElderForm, RevealForm, StatusChangeForm
@@ -210,7 +209,7 @@ def elder_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "categories": elder.categories.all(),
         "can_change": has_perm(request.user, "elder.change"),
         "can_reveal": has_perm(request.user, "elder.reveal"),
-        "status_form": StatusChangeForm(initial={"effective_date": dt.date.today()}),
+        "status_form": StatusChangeForm(initial={"effective_date": clock.today()}),
         "reveal_form": RevealForm(),
     }
     return render(request, "core/elder_detail.html", ctx)

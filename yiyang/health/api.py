@@ -7,7 +7,7 @@ and respond. Out of scope is 404 like missing; refusals are 4xx with Chinese fie
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
@@ -15,10 +15,13 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from yiyang.core import clock
 from yiyang.core import services as core_services
 from yiyang.core.access import scoped
 from yiyang.core.errors import ServiceError
+from yiyang.core.schemas import TransitionHistoryOut, TransitionOut
 from yiyang.core.scoping import has_perm
+from yiyang.core.transitions import history_out, transition_out
 
 from . import queries, services
 from .models import ServicePackage, TeamMember
@@ -29,6 +32,7 @@ from .schemas import (
     ContractIn,
     ContractOut,
     ContractPage,
+    ContractTransitionIn,
     EndContractIn,
     FollowUpIn,
     FollowUpOut,
@@ -40,6 +44,9 @@ from .schemas import (
     Year,
     contract_out,
 )
+
+if TYPE_CHECKING:
+    from yiyang.accounts.models import User
 
 router = Router(tags=["health"])
 MAX_PAGE_SIZE = 100
@@ -193,7 +200,7 @@ def list_contracts(request: HttpRequest, filters: Query[ContractQuery]) -> dict:
     services.record_list_view(
         acting_user=request.user, elders=[r.elder for r in rows], what=_("Family doctor contracts (list)")
     )
-    day = services.today()
+    day = clock.today()
     return {**meta, "results": [contract_out(c, day, queries.contract_fulfilment(c, day)) for c in rows]}
 
 
@@ -238,7 +245,7 @@ def create_contract(request: HttpRequest, payload: ContractIn) -> Status:
         if exc.field in ("team", "doctor"):  # the payload names them team_id, doctor_id
             exc.field = f"{exc.field}_id"
         raise
-    day = services.today()
+    day = clock.today()
     return Status(201, contract_out(contract, day, queries.contract_fulfilment(contract, day)))
 
 
@@ -250,8 +257,37 @@ def end_contract(request: HttpRequest, contract_id: int, payload: EndContractIn)
     contract = services.end_contract(
         contract, acting_user=request.user, ended_on=payload.ended_on, reason=payload.reason
     )
-    day = services.today()
+    day = clock.today()
     return contract_out(contract, day, queries.contract_fulfilment(contract, day))
+
+
+@router.post("/contracts/{contract_id}/transitions", response=TransitionOut)
+@scoped
+def contract_transition(request: HttpRequest, contract_id: int, payload: ContractTransitionIn) -> dict:
+    """The contract's state machine: ``end`` (解约; ``ended_on``, ``reason``) or ``renew`` (续约;
+    ``signed_on``). A move the current state does not allow, or an unknown action, is 409
+    ``TRANSITION_NOT_ALLOWED`` naming the current state."""
+    contract = queries.get_contract(request.user, contract_id)
+    t = services.CONTRACT.apply(
+        contract,
+        payload.action,
+        acting_user=request.user,
+        reason=payload.reason,
+        ended_on=payload.ended_on,
+        signed_on=payload.signed_on,
+    )
+    return transition_out(t)
+
+
+@router.get("/contracts/{contract_id}/transitions", response=TransitionHistoryOut)
+@scoped
+def contract_transitions(request: HttpRequest, contract_id: int) -> dict:
+    """The contract's state, the actions you may take, and its moves, oldest first."""
+    contract = queries.get_contract(request.user, contract_id)
+    core_services.record_view(
+        contract.elder, acting_user=cast("User", request.user), what=_("Family doctor contract")
+    )
+    return history_out(services.CONTRACT, contract, request.user)
 
 
 # ---------------------------------------------------------------------------------------- timeline

@@ -25,6 +25,8 @@ from yiyang.assessments.engine import score
 from yiyang.assessments.models import AssessmentResponse, ResponseStatus
 from yiyang.assessments.registry import get_instrument
 from yiyang.assessments.services import content_hash
+from yiyang.core import clock
+from yiyang.core.actors import system_user
 from yiyang.core.demo import DEMO_PASSWORD
 from yiyang.core.grants import new_grant
 from yiyang.core.models import (
@@ -168,9 +170,9 @@ def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | Non
     if FamilyDoctorTeam.objects.exists():
         return {}
     rng = random.Random(seed * 31 + 5)
-    today = today or dt.date.today()
+    today = today or clock.today()
     year = today.year
-    packages = {p.code: p for p in services.sync_packages()}
+    packages = {p.code: p for p in services.sync_packages(acting_user=system_user())}
     items = {code: list(p.items.all()) for code, p in packages.items()}
     centres = list(
         Institution.objects.filter(kind=InstitutionKind.TOWNSHIP_HEALTH_CENTRE).order_by("region_id")

@@ -11,6 +11,8 @@ from ninja import Schema
 from ninja.orm import create_schema
 from pydantic import Field
 
+from yiyang.core.schemas import TransitionIn
+
 from .fields import CHECK_COMPUTED_FIELDS, CHECK_INPUT_FIELDS, FOLLOWUP_DECISION_FIELDS, FOLLOWUP_INPUT_FIELDS
 from .models import ChronicFollowUp, Contract, HealthCheck
 
@@ -151,6 +153,14 @@ class ContractPage(Schema):
 class EndContractIn(Schema):
     ended_on: dt.date
     reason: str
+
+
+class ContractTransitionIn(TransitionIn):
+    """``end`` with ``ended_on`` (the last day in force) and a ``reason``; ``renew`` with ``signed_on``
+    (the renewal keeps the team, doctor and packages; its id is in the history row's details)."""
+
+    ended_on: dt.date | None = None
+    signed_on: dt.date | None = None
 
 
 class TimelineEntryOut(Schema):

@@ -16,11 +16,13 @@ from pydantic import BeforeValidator
 
 from yiyang.core.access import scoped
 from yiyang.core.errors import INSTITUTION_OUT_OF_SCOPE, ServiceError
+from yiyang.core.schemas import TransitionHistoryOut, TransitionIn, TransitionOut
 from yiyang.core.scoping import get_institution_for_user, has_perm
+from yiyang.core.transitions import history_out, transition_out
 
 from . import drilldown, engine, error_codes, services
-from .access import get_declaration_for_user, get_run_for_user, scope_declarations
-from .models import ComputeRun, Declaration, Target
+from .access import get_declaration_for_user, get_run_for_user, get_scorecard_for_user, scope_declarations
+from .models import ComputeRun, Declaration, ScorecardAssessment, Target
 from .periods import PeriodError, parse_period
 from .values import (
     ValueRow,
@@ -504,3 +506,36 @@ def upload_evidence(request: HttpRequest, declaration_id: int, evidence: File[Up
     decl = get_declaration_for_user(request.user, declaration_id)
     services.attach_evidence(decl, acting_user=request.user, evidence=evidence)
     return _declaration_out(decl)
+
+
+# --------------------------------------------------------------------------------------------------
+# Scorecards (示范县评分): the page's rules — scorecard.edit or scorecard.review, a region in your area
+# --------------------------------------------------------------------------------------------------
+
+
+def _scoped_assessment(request: HttpRequest, assessment_id: int) -> ScorecardAssessment:
+    """The page's rule: 403 without a scorecard permission, then 404 outside your area."""
+    if not (has_perm(request.user, "scorecard.edit") or has_perm(request.user, "scorecard.review")):
+        raise PermissionDenied
+    return get_scorecard_for_user(request.user, assessment_id)
+
+
+@router.post("/monitoring/scorecards/{assessment_id}/transitions", response=TransitionOut)
+@scoped
+def scorecard_transition(request: HttpRequest, assessment_id: int, payload: TransitionIn) -> dict:
+    """Move a self-assessment: ``submit`` (the county), ``return`` with a ``reason`` or ``finalise`` (a
+    reviewer who did not prepare it). A move the current state does not allow, or an unknown action,
+    is 409 ``TRANSITION_NOT_ALLOWED`` naming the current state."""
+    from .scorecards import SCORECARD
+
+    a = _scoped_assessment(request, assessment_id)
+    return transition_out(SCORECARD.apply(a, payload.action, acting_user=request.user, reason=payload.reason))
+
+
+@router.get("/monitoring/scorecards/{assessment_id}/transitions", response=TransitionHistoryOut)
+@scoped
+def scorecard_transitions(request: HttpRequest, assessment_id: int) -> dict:
+    """The self-assessment's state, the actions you may take, and every move, oldest first."""
+    from .scorecards import SCORECARD
+
+    return history_out(SCORECARD, _scoped_assessment(request, assessment_id), request.user)

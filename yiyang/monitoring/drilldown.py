@@ -12,12 +12,11 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from yiyang.core import presenters
+from yiyang.core import clock, presenters
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Region
 from yiyang.core.scoping import scope_elders, scope_institutions
@@ -111,7 +110,7 @@ def workbook(
     ws.append([f"{ind.name}（{ind.code}）— {part_label}"])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([_("Region"), region.full_name(), _("Period"), period.display()])
-    ws.append([_("Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])
+    ws.append([_("Exported at"), clock.now().strftime("%Y-%m-%d %H:%M")])
     ws.append([])
     if kind == "elder":
         headers = [

@@ -21,11 +21,11 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, FieldError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, Exists, F, Q, QuerySet, Sum
 from django.db.models.lookups import GreaterThanOrEqual
-from django.utils import timezone
 
+from yiyang.core import clock
 from yiyang.core.models import RESIDENT_STATUSES, ElderStatus, Region
 from yiyang.core.regions import PREFIX_LENGTH, RegionLevel, level_of, subtree_prefix, subtree_range
 
@@ -108,7 +108,7 @@ def resolve_field(model: type[models.Model], path: str) -> models.Field:
 def _day_bounds(model: type[models.Model], field: str, start: dt.date, end: dt.date) -> Q:
     target = resolve_field(model, field)
     if isinstance(target, models.DateTimeField):
-        tz = timezone.get_current_timezone()
+        tz = clock.zone()
         lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
         hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
         return Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
@@ -422,35 +422,110 @@ def materialise(
     now: dt.datetime | None = None,
     memo: dict | None = None,
 ) -> int:
-    """Compute and store the indicator for the region subtree; replaces earlier values. Returns rows."""
+    """Compute and store the indicator for the region subtree; replaces earlier values. Returns the
+    number of rows stored."""
+    now = now or clock.now()
+    computed = compute_indicator(ind, region_code, period, memo=memo)
+    return write_values(ind, region_code, period, computed, now=now)
+
+
+def _is_village(code: str) -> bool:
+    return code[9:] != "000"
+
+
+def stored_rows(computed: dict[str, Computed]) -> tuple[list[Computed], list[str]]:
+    """The rows worth storing, and the regions left out: a village with nothing counted (numerator and
+    denominator zero or none) is not stored. Readers treat it as computed and empty when its township
+    has a row (``values._fill_empty_villages``). Most rows of a province are villages, and for many
+    indicators (institutions, beds) almost every village is empty."""
+    keep: list[Computed] = []
+    skip: list[str] = []
+    for c in computed.values():
+        if _is_village(c.region) and not c.numerator and not c.denominator:
+            skip.append(c.region)
+        else:
+            keep.append(c)
+    return keep, skip
+
+
+def write_values(
+    ind: schema.Indicator, region_code: str, period: Period, computed: dict[str, Computed], *, now: Any
+) -> int:
+    """Store computed values of the region subtree in one transaction: upsert the rows worth storing,
+    delete the stored rows of the villages now left out, and move the materialised ancestors above
+    the region by its change. Returns the number of rows stored.
+
+    On PostgreSQL the rows go by ``COPY`` into a session-local staging table and then into the values
+    table with one ``INSERT … ON CONFLICT DO UPDATE``; elsewhere the subtree's rows are replaced by a
+    bulk insert."""
     from .models import IndicatorValue
 
-    now = now or timezone.now()
-    computed = compute_indicator(ind, region_code, period, memo=memo)
+    keep, skip = stored_rows(computed)
     lo, hi = subtree_range(region_code)
     with transaction.atomic():
         _adjust_ancestors(ind, region_code, period, computed[region_code], now)
-        IndicatorValue.objects.filter(
-            indicator_code=ind.code, period=period.label, region_id__gte=lo, region_id__lte=hi
-        ).delete()
-        IndicatorValue.objects.bulk_create(
-            [
-                IndicatorValue(
-                    indicator_code=c.code,
-                    definition_version=c.version,
-                    region_id=c.region,
-                    period=c.period,
-                    source_available=c.source_available,
-                    numerator=c.numerator,
-                    denominator=c.denominator,
-                    value=c.value,
-                    computed_at=now,
-                )
-                for c in computed.values()
-            ],
-            batch_size=2000,
-        )
-    return len(computed)
+        if connection.vendor == "postgresql":
+            _upsert_postgresql(ind, period, keep, skip, now)
+        else:
+            IndicatorValue.objects.filter(
+                indicator_code=ind.code, period=period.label, region_id__gte=lo, region_id__lte=hi
+            ).delete()
+            IndicatorValue.objects.bulk_create(
+                [
+                    IndicatorValue(
+                        indicator_code=c.code,
+                        definition_version=c.version,
+                        region_id=c.region,
+                        period=c.period,
+                        source_available=c.source_available,
+                        numerator=c.numerator,
+                        denominator=c.denominator,
+                        value=c.value,
+                        computed_at=now,
+                    )
+                    for c in keep
+                ],
+                batch_size=2000,
+            )
+    return len(keep)
+
+
+#: the staging table of the PostgreSQL write: session-local, emptied at each commit
+STAGE_SQL = (
+    "CREATE TEMP TABLE IF NOT EXISTS monitoring_value_stage (region_id varchar(12) NOT NULL, "
+    "source_available boolean NOT NULL, numerator numeric(16, 2), denominator numeric(16, 2), "
+    "value numeric(16, 4)) ON COMMIT DELETE ROWS"
+)
+COPY_SQL = (
+    "COPY monitoring_value_stage (region_id, source_available, numerator, denominator, value) FROM STDIN"
+)
+UPSERT_SQL = (
+    "INSERT INTO monitoring_indicatorvalue (indicator_code, definition_version, region_id, period, "
+    "source_available, numerator, denominator, value, computed_at) "
+    "SELECT %s, %s, region_id, %s, source_available, numerator, denominator, value, %s "
+    "FROM monitoring_value_stage "
+    "ON CONFLICT (indicator_code, region_id, period) DO UPDATE SET "
+    "definition_version = EXCLUDED.definition_version, source_available = EXCLUDED.source_available, "
+    "numerator = EXCLUDED.numerator, denominator = EXCLUDED.denominator, value = EXCLUDED.value, "
+    "computed_at = EXCLUDED.computed_at"
+)
+DELETE_LEFT_OUT_SQL = (
+    "DELETE FROM monitoring_indicatorvalue WHERE indicator_code = %s AND period = %s AND region_id = ANY(%s)"
+)
+
+
+def _upsert_postgresql(
+    ind: schema.Indicator, period: Period, keep: list[Computed], skip: list[str], now: Any
+) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(STAGE_SQL)  # once per database connection
+        cursor.execute("TRUNCATE monitoring_value_stage")  # within a longer transaction (tests) not empty
+        with cursor.cursor.copy(COPY_SQL) as copy:
+            for c in keep:
+                copy.write_row((c.region, c.source_available, c.numerator, c.denominator, c.value))
+        cursor.execute(UPSERT_SQL, [ind.code, ind.version, period.label, now])
+        if skip:
+            cursor.execute(DELETE_LEFT_OUT_SQL, [ind.code, period.label, skip])
 
 
 def _adjust_ancestors(
@@ -490,7 +565,7 @@ def compute_all(
     progress: Any = None,
 ) -> int:
     """Materialise every indicator (or the given ones) for the region subtree and period."""
-    now = timezone.now()
+    now = clock.now()
     rows = 0
     memo: dict = {}
     for ind in indicators if indicators is not None else all_indicators():

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from yiyang.core import clock
 
 
 class IndicatorValue(models.Model):
@@ -25,7 +26,7 @@ class IndicatorValue(models.Model):
     numerator = models.DecimalField(_("numerator"), max_digits=16, decimal_places=2, null=True)
     denominator = models.DecimalField(_("denominator"), max_digits=16, decimal_places=2, null=True)
     value = models.DecimalField(_("value"), max_digits=16, decimal_places=4, null=True)
-    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+    computed_at = models.DateTimeField(_("computed at"), default=clock.now)
 
     class Meta:
         verbose_name = _("indicator value")
@@ -76,7 +77,7 @@ class Target(models.Model):
 
 
 def evidence_path(instance: models.Model, filename: str) -> str:
-    stamp = timezone.now()
+    stamp = clock.now()
     return f"monitoring/evidence/{stamp:%Y/%m}/{filename}"
 
 
@@ -100,7 +101,7 @@ class Declaration(models.Model):
     declared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("declared by")
     )
-    declared_at = models.DateTimeField(_("declared at"), default=timezone.now)
+    declared_at = models.DateTimeField(_("declared at"), default=clock.now)
 
     class Meta:
         verbose_name = _("declaration")
@@ -119,11 +120,16 @@ class RunStatus(models.TextChoices):
 
 
 class ComputeRun(models.Model):
-    """A recompute of every indicator for a region subtree and one or more periods (progress bar)."""
+    """A recompute of indicators for a region subtree and one or more periods (progress bar).
+
+    ``periods`` holds the run's spec: ``{"periods": [...], "indicators": [...]}`` and, for runs a drain
+    made from the outbox, the marks' ``sources`` and ``attempt`` (what a failed run marks again).
+    A worker starts a run only by moving it from queued to running in one ``UPDATE`` (``execute_run``).
+    """
 
     region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
     periods = models.JSONField(default=list)
-    reason = models.CharField(max_length=40, default="manual")  # manual / change / cli
+    reason = models.CharField(max_length=40, default="manual")  # manual / change / missing / cli
     status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
@@ -131,17 +137,49 @@ class ComputeRun(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
+    #: when the run was last handed to the task queue (a drain hands a run left queued on again)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "region"], name="monitoring_run_status")]
 
     @property
     def percent(self) -> int:
         if self.status == RunStatus.DONE:
             return 100
         return int(100 * self.done / self.total) if self.total else 0
+
+
+class RecomputeMark(models.Model):
+    """脏标记, the recompute outbox: "the values of the region (a county; a larger area only when a page
+    of that area asked) for ``period`` may be stale because a ``source`` record changed" (``source`` is
+    a model label, or ``*``: a page found values missing).
+
+    Written by the signal handlers in the writer's own transaction (:mod:`.outbox`), so a rolled-back
+    write leaves no mark and a committed one always leaves one; unique, so a busy day leaves one mark
+    per county, period and model however many records change. A drain (``services.drain``) takes the
+    marks out and turns them into recompute runs.
+    """
+
+    region_code = models.CharField(max_length=12)
+    period = models.CharField(max_length=7)
+    source = models.CharField(max_length=100)
+    marked_at = models.DateTimeField(default=clock.now)
+    #: a mark put back after a failed run waits until then (backing off), counting its attempts
+    not_before = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "period", "source"], name="monitoring_mark_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.period} {self.source}"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -170,7 +208,7 @@ class ScorecardAssessment(models.Model):
     self_total = models.DecimalField(_("self-assessed score"), max_digits=7, decimal_places=2, default=0)
     final_total = models.DecimalField(_("final score"), max_digits=7, decimal_places=2, null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -210,7 +248,7 @@ class ScorecardEvent(models.Model):
     to_status = models.CharField(max_length=10, choices=ScorecardStatus.choices)
     action = models.CharField(max_length=20)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
     reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -242,7 +280,7 @@ class Report(models.Model):
         ScorecardAssessment, on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
     )
     generated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    generated_at = models.DateTimeField(_("generated at"), default=timezone.now)
+    generated_at = models.DateTimeField(_("generated at"), default=clock.now)
 
     class Meta:
         verbose_name = _("report")

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
-from yiyang.core import audit
+from yiyang.core import audit, clock
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Region
 from yiyang.core.scoping import require_perm
@@ -119,7 +119,7 @@ def _sign(ws: Any, user: User) -> None:
             _("Checked by:"),
             "",
             "",
-            _("Date: %(date)s") % {"date": timezone.localdate().isoformat()},
+            _("Date: %(date)s") % {"date": clock.today().isoformat()},
         ]
     )
 
@@ -289,7 +289,7 @@ def generate(
     if file_format not in ("xlsx", "pdf"):
         raise ServiceError("INVALID_FORMAT", _("Choose Excel or PDF."), field="format")
     p = parse_period(period)
-    now = timezone.now()
+    now = clock.now()
     if kind == ReportKind.INDICATORS:
         rows, computed_at = indicator_table(region, p, acting_user)
         if file_format == "xlsx":

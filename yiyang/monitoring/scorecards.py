@@ -7,7 +7,8 @@ uploads a document, photo or meeting record with its self-assessed points; a rev
 full or partial points). The shipped file is the checklist *derived* from the 江口县 plan with example
 points, labelled so on every page and export; a county loads the official table when it has it.
 
-Transitions live in one table (``TRANSITIONS``); every move is a ``ScorecardEvent`` row and an audit row.
+Transitions live in one table (``TRANSITIONS``), moved by the core state machine ``SCORECARD``; every move
+is a ``ScorecardEvent`` row, a core history row and an audit row.
 """
 
 from __future__ import annotations
@@ -20,21 +21,22 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import yaml
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from yiyang.core import audit
+from yiyang.core import audit, clock
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Region
-from yiyang.core.scoping import has_perm, require_perm
+from yiyang.core.scoping import require_perm
+from yiyang.core.transitions import Rules, StateMachine, Transition
 
 from . import engine, error_codes
 from .models import IndicatorValue, ScorecardAssessment, ScorecardEvent, ScorecardItemScore, ScorecardStatus
 from .periods import parse_period
 from .registry import get_indicator
 from .schema import CODE_PATTERN, Source
-from .services import _check_evidence
+from .services import _check_evidence, queue_missing
 
 if TYPE_CHECKING:
     from yiyang.accounts.models import User
@@ -168,7 +170,7 @@ def band_points(scoring: IndicatorScoring, value: Decimal | None) -> Decimal:
 # Workflow
 # --------------------------------------------------------------------------------------------------
 
-#: (state, action) → (new state, permission)
+#: (state, action) → (new state, permission); the machine (``SCORECARD``) is declared below the rules
 TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
     (ScorecardStatus.DRAFT, "submit"): (ScorecardStatus.SUBMITTED, "scorecard.edit"),
     (ScorecardStatus.SUBMITTED, "return"): (ScorecardStatus.DRAFT, "scorecard.review"),
@@ -176,48 +178,50 @@ TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 
-def _transition(assessment: ScorecardAssessment, action: str, *, acting_user: User, reason: str = "") -> None:
-    key = (assessment.status, action)
-    if key not in TRANSITIONS:
-        raise ServiceError(
-            error_codes.SCORECARD_STATE,
-            _("This step is not allowed in the scorecard's current state."),
-            status=409,
-        )
-    new, perm = TRANSITIONS[key]
-    require_perm(acting_user, perm)
-    old = assessment.status
-    assessment.status = new
-    ScorecardEvent.objects.create(
-        assessment=assessment,
-        from_status=old,
-        to_status=new,
-        action=action,
-        by=acting_user,
-        reason=reason[:200],
-    )
-    audit.record("update", user=acting_user, obj=assessment, changes={"status": [old, new]}, reason=reason)
-
-
-def _indicator_value(code: str, region: Region, period_label: str) -> Decimal | None:
-    """The materialised value (computed now if the region and period have none yet)."""
+def _indicator_value(code: str, region: Region, period_label: str) -> tuple[Decimal | None, bool]:
+    """The materialised value and whether it is still pending. Never computed here (a request): a
+    missing value is asked of the next drain (``services.queue_missing``) and reads as pending."""
     row = IndicatorValue.objects.filter(indicator_code=code, region=region, period=period_label).first()
-    if row is None:
-        engine.materialise(get_indicator(code), region.code, parse_period(period_label))
-        row = IndicatorValue.objects.filter(indicator_code=code, region=region, period=period_label).first()
-    return row.value if row is not None and row.source_available else None
+    if row is None and engine.source_problem(code) is None:
+        queue_missing(region.code, [period_label])
+        return None, True
+    return (row.value if row is not None and row.source_available else None), False
 
 
-def refresh_indicator_items(assessment: ScorecardAssessment) -> None:
-    """Score the indicator items from the materialised values (at creation and at submission)."""
+def refresh_indicator_items(assessment: ScorecardAssessment) -> list[str]:
+    """Score the indicator items from the materialised values (at creation, at submission, and while a
+    draft still waits for values). Returns the items whose values are still being computed: they keep
+    no points (not zero) until the values are there."""
     card = get_scorecard(assessment.scorecard_code)
+    pending = []
     for row in assessment.items.all():
         item = card.item(row.item_code)
         if isinstance(item.scoring, IndicatorScoring):
-            value = _indicator_value(item.scoring.indicator, assessment.region, assessment.period)
+            value, waiting = _indicator_value(item.scoring.indicator, assessment.region, assessment.period)
+            if waiting:
+                pending.append(row.item_code)
             row.indicator_value = value
-            row.self_points = band_points(item.scoring, value)
+            row.self_points = None if waiting else band_points(item.scoring, value)
             row.save(update_fields=["indicator_value", "self_points"])
+    return pending
+
+
+def awaiting_values(assessment: ScorecardAssessment) -> bool:
+    """Whether indicator items still wait for their values (they hold no points yet)."""
+    card = get_scorecard(assessment.scorecard_code)
+    return any(
+        isinstance(card.item(r.item_code).scoring, IndicatorScoring) and r.self_points is None
+        for r in assessment.items.all()
+    )
+
+
+@transaction.atomic
+def refresh_pending_items(assessment: ScorecardAssessment) -> list[str]:
+    """A draft whose indicator values were still being computed picks them up once they are there."""
+    pending = refresh_indicator_items(assessment)
+    _totals(assessment)
+    assessment.save(update_fields=["self_total"])
+    return pending
 
 
 def _totals(assessment: ScorecardAssessment) -> None:
@@ -323,12 +327,11 @@ def self_assess_item(
     return row
 
 
-@transaction.atomic
-def submit(assessment: ScorecardAssessment, *, acting_user: User) -> ScorecardAssessment:
-    card = get_scorecard(assessment.scorecard_code)
+def _check_submit(t: Transition) -> None:
+    card = get_scorecard(t.obj.scorecard_code)
     missing = [
         r.item_code
-        for r in assessment.items.all()
+        for r in t.obj.items.all()
         if isinstance(card.item(r.item_code).scoring, EvidenceScoring) and r.self_points is None
     ]
     if missing:
@@ -336,15 +339,25 @@ def submit(assessment: ScorecardAssessment, *, acting_user: User) -> ScorecardAs
             error_codes.SCORECARD_STATE,
             _("Self-assess every item before submitting: %(items)s.") % {"items": "、".join(missing)},
         )
-    refresh_indicator_items(assessment)
-    _transition(assessment, "submit", acting_user=acting_user)
-    assessment.submitted_at = timezone.now()
-    _totals(assessment)
-    assessment.save()
+    pending = refresh_indicator_items(t.obj)  # scored from the values as they are now
+    if pending:
+        raise ServiceError(
+            error_codes.VALUES_PENDING,
+            _("The indicator values of %(items)s are still being computed; submit again in a minute.")
+            % {"items": "、".join(pending)},
+            status=409,
+        )
+
+
+def _on_submit(t: Transition) -> None:
+    t.obj.submitted_at = clock.now()
+    _totals(t.obj)
+
+
+def submit(assessment: ScorecardAssessment, *, acting_user: User) -> ScorecardAssessment:
+    """上报: the county sends its complete self-assessment for review."""
+    SCORECARD.apply(assessment, "submit", acting_user=acting_user)
     return assessment
-
-
-REVIEW_ACTIONS = frozenset({"finalise", "return"})
 
 
 def _prepared_by(user: Any, assessment: ScorecardAssessment) -> bool:
@@ -395,13 +408,20 @@ def review_item(
     return row
 
 
-@transaction.atomic
-def finalise(assessment: ScorecardAssessment, *, acting_user: User) -> ScorecardAssessment:
-    _require_other_reviewer(acting_user, assessment)
-    card = get_scorecard(assessment.scorecard_code)
+def _not_preparer(user: Any, assessment: ScorecardAssessment) -> bool:
+    return not _prepared_by(user, assessment)
+
+
+def _check_review(t: Transition) -> None:
+    _require_other_reviewer(t.user, t.obj)
+
+
+def _check_finalise(t: Transition) -> None:
+    _require_other_reviewer(t.user, t.obj)
+    card = get_scorecard(t.obj.scorecard_code)
     pending = [
         r.item_code
-        for r in assessment.items.all()
+        for r in t.obj.items.all()
         if isinstance(card.item(r.item_code).scoring, EvidenceScoring) and r.review_points is None
     ]
     if pending:
@@ -410,28 +430,66 @@ def finalise(assessment: ScorecardAssessment, *, acting_user: User) -> Scorecard
             _("Review every evidence item before the final score: %(items)s.")
             % {"items": "、".join(pending)},
         )
-    _transition(assessment, "finalise", acting_user=acting_user)
-    assessment.reviewed_by = acting_user
-    assessment.reviewed_at = timezone.now()
-    _totals(assessment)
-    assessment.save()
+
+
+def _on_finalise(t: Transition) -> None:
+    t.obj.reviewed_by = t.user
+    t.obj.reviewed_at = clock.now()
+    _totals(t.obj)
+
+
+def _write_event(t: Transition) -> None:
+    """ScorecardEvent stays the scorecard's own history (the page lists it, the four-eyes rule reads
+    who submitted), written beside the generic history in the same transaction."""
+    ScorecardEvent.objects.create(
+        assessment=t.obj,
+        from_status=t.from_state,
+        to_status=t.to_state,
+        action=t.action,
+        by=t.user,
+        reason=t.reason[:200],
+    )
+
+
+#: self-assessment → submitted → final, or back to draft with a reason; each move a ScorecardEvent,
+#: a core StateTransition and an audit row
+SCORECARD = StateMachine(
+    ScorecardAssessment,
+    table=TRANSITIONS,
+    states=ScorecardStatus,
+    actions={
+        "submit": gettext_lazy("Submit for review"),
+        "return": gettext_lazy("Return for revision"),
+        "finalise": gettext_lazy("Confirm the final score"),
+    },
+    rules={
+        "submit": Rules(check=_check_submit, before_save=_on_submit, after_save=_write_event),
+        "return": Rules(
+            reason_required=True, check=_check_review, after_save=_write_event, may=_not_preparer
+        ),
+        "finalise": Rules(
+            check=_check_finalise, before_save=_on_finalise, after_save=_write_event, may=_not_preparer
+        ),
+    },
+)
+
+
+def finalise(assessment: ScorecardAssessment, *, acting_user: User) -> ScorecardAssessment:
+    """定分: a reviewer other than the preparer, every evidence item reviewed."""
+    SCORECARD.apply(assessment, "finalise", acting_user=acting_user)
     return assessment
 
 
-@transaction.atomic
 def return_for_revision(
     assessment: ScorecardAssessment, *, acting_user: User, reason: str
 ) -> ScorecardAssessment:
+    """退回: back to draft, with the reason the county reads."""
     if not reason.strip():
         raise ServiceError("REASON_REQUIRED", _("Say why it goes back."), field="reason")
-    _require_other_reviewer(acting_user, assessment)
-    _transition(assessment, "return", acting_user=acting_user, reason=reason)
-    assessment.save()
+    SCORECARD.apply(assessment, "return", acting_user=acting_user, reason=reason)
     return assessment
 
 
 def can_act(user: Any, assessment: ScorecardAssessment, action: str) -> bool:
-    key = (assessment.status, action)
-    if action in REVIEW_ACTIONS and _prepared_by(user, assessment):
-        return False
-    return key in TRANSITIONS and has_perm(user, TRANSITIONS[key][1])
+    """Whether to offer the button: the table, the permission and the four-eyes rule."""
+    return SCORECARD.can(user, assessment, action)

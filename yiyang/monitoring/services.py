@@ -1,33 +1,39 @@
-"""The only writers of monitoring records: recompute runs, declarations, targets.
+"""The only writers of monitoring records: recompute runs (asked for, or drained from the outbox),
+declarations, targets.
 
-Each is one transaction, takes the acting user keyword-only and writes its audit row inside it;
-background work is queued with ``transaction.on_commit`` so a rolled-back request queues nothing.
+Each is one transaction, takes the acting user keyword-only (the system actor for work no person
+does, :mod:`yiyang.core.actors`) and writes its audit row inside it; background work is queued with
+``transaction.on_commit`` so a rolled-back request queues nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from yiyang.core import audit
+from yiyang.core import audit, clock
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Institution, Region
 from yiyang.core.scoping import region_scope_prefixes, require_perm
 
-from . import engine, error_codes
-from .models import ComputeRun, Declaration, RunStatus, Target, TargetOp
+from . import engine, error_codes, outbox, signals
+from .models import ComputeRun, Declaration, IndicatorValue, RecomputeMark, RunStatus, Target, TargetOp
 from .periods import PeriodError, parse_period
 from .registry import UnknownIndicator, all_indicators, get_indicator
 
 if TYPE_CHECKING:
     from yiyang.accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 EVIDENCE_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx", ".ofd"}
@@ -58,47 +64,79 @@ def _indicator(code: str, field: str = "indicator"):  # type: ignore[no-untyped-
 # --------------------------------------------------------------------------------------------------
 
 
+def _create_run(
+    *,
+    acting_user: User,
+    region: Region,
+    labels: list[str],
+    codes: list[str],
+    reason: str,
+    extra: dict[str, Any] | None = None,
+) -> ComputeRun:
+    run = ComputeRun.objects.create(
+        region=region,
+        periods={"periods": labels, "indicators": codes, **(extra or {})},
+        reason=reason,
+        total=len(labels) * len(codes),
+        requested_by=acting_user,
+    )
+    audit.record(
+        "create",
+        user=acting_user,
+        obj=run,
+        object_repr=f"{region.name} {','.join(labels)}",
+        changes={"recompute": [None, f"{region.code} {','.join(labels)}"]},
+        reason=reason,
+    )
+    return run
+
+
 @transaction.atomic
 def request_recompute(
     *,
-    acting_user: User | None,
+    acting_user: User,
     region: Region,
     periods: list[str],
     indicators: list[str] | None = None,
     reason: str = "manual",
 ) -> ComputeRun:
     """Queue a recompute of the region subtree for the periods (every indicator unless named)."""
-    if acting_user is not None:
-        require_perm(acting_user, "indicator.recompute")
+    require_perm(acting_user, "indicator.recompute")
     labels = [_period(p).label for p in periods]
     codes = [_indicator(c).code for c in indicators] if indicators else [i.code for i in all_indicators()]
-    run = ComputeRun.objects.create(
-        region=region,
-        periods={"periods": labels, "indicators": codes},
-        reason=reason,
-        total=len(labels) * len(codes),
-        requested_by=acting_user,
-    )
-    if acting_user is not None:
-        audit.record(
-            "create",
-            user=acting_user,
-            obj=run,
-            object_repr=f"{region.name} {','.join(labels)}",
-            changes={"recompute": [None, f"{region.code} {','.join(labels)}"]},
-        )
-    from .tasks import run_compute
-
-    transaction.on_commit(lambda: run_compute.delay(run.pk))
+    run = _create_run(acting_user=acting_user, region=region, labels=labels, codes=codes, reason=reason)
+    transaction.on_commit(lambda: dispatch([run.pk]))
     return run
 
 
+def dispatch(run_ids: list[int]) -> None:
+    """Hand queued runs to the task queue (a worker; inline with eager Celery, as in the demo).
+
+    A refusal is logged, never raised to whoever asked: with the broker down the run stays queued and a
+    later drain hands it on again; a run that fails is marked failed (and a drain's run puts its marks
+    back), so the failure shows on the run, not as an error page."""
+    from .tasks import run_compute
+
+    for pk in run_ids:
+        ComputeRun.objects.filter(pk=pk, status=RunStatus.QUEUED).update(dispatched_at=clock.now())
+        try:
+            run_compute.delay(pk)
+        except Exception:
+            logger.exception("monitoring: recompute run %s not started", pk)
+
+
 def execute_run(run_id: int) -> int:
-    """Work through a run, saving progress after each indicator (what the progress bar polls)."""
-    run = ComputeRun.objects.select_related("region").get(pk=run_id)
-    if run.status in (RunStatus.DONE, RunStatus.RUNNING):
+    """Work through a run, saving progress after each indicator (what the progress bar polls).
+
+    A worker takes the run by moving it from queued to running in one ``UPDATE``; when that changes no
+    row, another worker has it (or it is finished) and this one does nothing."""
+    started = clock.now()
+    claimed = ComputeRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, done=0, started_at=started
+    )
+    if claimed != 1:
         return 0
-    ComputeRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, done=0)
+    run = ComputeRun.objects.select_related("region").get(pk=run_id)
     spec = run.periods
     codes = spec.get("indicators") or [i.code for i in all_indicators()]
     rows = 0
@@ -113,11 +151,118 @@ def execute_run(run_id: int) -> int:
                 ComputeRun.objects.filter(pk=run.pk).update(done=done)
     except Exception as exc:
         ComputeRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+            status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=clock.now()
         )
+        if spec.get("sources"):  # a drain's run: its marks go back to the outbox, to be tried again
+            for label in spec.get("periods", []):
+                outbox.mark_again(
+                    run.region_id, label, spec["sources"], attempts=int(spec.get("attempt", 0)) + 1
+                )
         raise
-    ComputeRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, done=done, finished_at=timezone.now())
+    ComputeRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, done=done, finished_at=clock.now())
     return rows
+
+
+UNFINISHED = (RunStatus.QUEUED, RunStatus.RUNNING)
+#: how many marks one drain takes at most (the rest wait for the next)
+DRAIN_LIMIT = 10_000
+#: a run still queued this long after it was handed on is handed on again (a broker that lost it)
+REDISPATCH_AFTER = dt.timedelta(minutes=10)
+
+
+@transaction.atomic
+def drain(*, acting_user: User, limit: int = DRAIN_LIMIT) -> list[ComputeRun]:
+    """Turn the outbox's marks into recompute runs: one per region (county) and period, then hand the
+    runs to the task queue when this transaction commits. Returns the runs created.
+
+    For each (county, period) the marks ask for: the indicators reading a marked model, if the period
+    is materialised in the county (periods nobody has looked at are left alone, as before); and, for a
+    page's ``*`` mark, the indicators the county does not have yet and no active run is computing.
+    What a queued run of the same county and period (not yet started, so it will read the new records)
+    does not cover joins it instead of starting another. Marks are claimed atomically
+    (:func:`.outbox.claim`), so concurrent drains never duplicate a run; the claim, the runs and their
+    audit rows (naming ``acting_user``, the system actor for the periodic drain) commit together.
+    """
+    marks = outbox.claim(limit)
+    groups: dict[tuple[str, str], list[RecomputeMark]] = defaultdict(list)
+    for m in marks:
+        groups[(m.region_code, m.period)].append(m)
+    everything = [i.code for i in all_indicators()]
+    by_source = signals.codes_by_source()
+    created: list[ComputeRun] = []
+    for (code, label), group in sorted(groups.items()):
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            continue
+        sources = {m.source for m in group}
+        present = set(
+            IndicatorValue.objects.filter(region_id=code, period=label).values_list(
+                "indicator_code", flat=True
+            )
+        )
+        unfinished = ComputeRun.objects.filter(region=region, status__in=UNFINISHED)
+        active = [r for r in unfinished if label in r.periods.get("periods", [])]
+        wanted: set[str] = set()
+        if outbox.MISSING in sources:
+            covered = {c for r in active for c in r.periods.get("indicators", [])}
+            wanted |= set(everything) - present - covered
+        changed = sources - {outbox.MISSING}
+        if present:
+            for source in changed:
+                wanted |= by_source.get(source, frozenset())
+        if not wanted:
+            continue
+        codes = [c for c in everything if c in wanted]  # definition order
+        spec = {"sources": sorted(sources), "attempt": max(m.attempts for m in group)}
+        if _join_queued(active, label, codes, spec):
+            continue
+        created.append(
+            _create_run(
+                acting_user=acting_user,
+                region=region,
+                labels=[label],
+                codes=codes,
+                reason="change" if changed and present else "missing",
+                extra=spec,
+            )
+        )
+    cutoff = clock.now() - REDISPATCH_AFTER
+    lost = list(
+        ComputeRun.objects.filter(status=RunStatus.QUEUED)
+        .filter(Q(dispatched_at__lt=cutoff) | Q(dispatched_at__isnull=True, created_at__lt=cutoff))
+        .values_list("pk", flat=True)
+    )
+    ids = [r.pk for r in created] + lost
+    if ids:
+        transaction.on_commit(lambda: dispatch(ids))
+    return created
+
+
+def _join_queued(active: list[ComputeRun], label: str, codes: list[str], spec: dict[str, Any]) -> bool:
+    """Add ``codes`` to a drain's queued run of this one period, if one is still queued (atomically:
+    the ``UPDATE`` matches only while no worker has taken it)."""
+    for run in active:
+        drained = "sources" in run.periods
+        if run.status != RunStatus.QUEUED or run.periods.get("periods") != [label] or not drained:
+            continue
+        old = run.periods
+        merged = list(dict.fromkeys([*old.get("indicators", []), *codes]))
+        new = {
+            **old,
+            "indicators": merged,
+            "sources": sorted(set(old["sources"]) | set(spec["sources"])),
+            "attempt": max(int(old.get("attempt", 0)), spec["attempt"]),
+        }
+        joined = ComputeRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED)
+        if joined.update(periods=new, total=len(merged)):
+            return True
+    return False
+
+
+def queue_missing(region_code: str, labels: list[str]) -> None:
+    """Ask the next drain for values a page found missing (see :func:`.outbox.mark_missing`); pages
+    never compute. Not audited: it records no one's decision, only that the values are wanted."""
+    outbox.mark_missing(region_code, labels)
 
 
 def compute_now(region_code: str, period_label: str, codes: list[str] | None = None) -> int:

@@ -1,11 +1,11 @@
-"""Incremental recompute: when a record an indicator reads changes, recompute only what it can affect.
+"""Incremental recompute: when a record an indicator reads changes, mark what it can affect.
 
 Which models matter, and how each reaches its region, is read from the definitions themselves (the
 query's model and region path; for an ``exists`` condition the related model, through its foreign key).
-A change marks its county (the 6-digit prefix of the record's region) and the periods that contain the
-record's dates and today; after the transaction commits, one recompute run per county and period is
-queued for those of the periods that are already materialised there (so workers take the periods in
-parallel), and only for the indicators that read the model.
+A change marks its county (the 6-digit prefix of the record's region), each period that contains one
+of the record's dates or today, and its model, in the outbox (:mod:`.outbox`), inside the writer's
+transaction. A drain (``services.drain``) later turns the marks into one run per county and period,
+for the periods already materialised there and the indicators that read the marked models.
 Periods not yet materialised are left alone: nobody has asked for them. Older periods a correction
 touches without any of the record's dates falling in them are refreshed by a manual recompute.
 """
@@ -14,20 +14,22 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import threading
+import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
-from django.db import models, transaction
+from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.utils import timezone
 
-from . import schema
+from yiyang.core import clock
+
+from . import outbox, schema
 from .periods import periods_containing
 from .registry import all_indicators
 
-_pending = threading.local()
+logger = logging.getLogger(__name__)
 
 
 def _walk(conditions: list[Any]) -> list[Any]:
@@ -104,22 +106,23 @@ def _region_of(instance: models.Model, path: str) -> str | None:
 
 
 def _dates(instance: models.Model) -> set[dt.date]:
-    days = {timezone.localdate()}
+    days = {clock.today()}
     for f in instance._meta.concrete_fields:
         value = getattr(instance, f.attname, None)
         if isinstance(value, dt.datetime):
-            days.add(timezone.localdate(value) if timezone.is_aware(value) else value.date())
+            days.add(clock.local_date(value))
         elif isinstance(value, dt.date):
             days.add(value)
     return days
 
 
-def note_change(instance: models.Model) -> None:
-    """Mark the county and periods a changed record can affect; recompute after commit."""
-    entry = watched().get(type(instance))
+def marks_for(instance: models.Model) -> set[outbox.Mark]:
+    """The outbox marks a changed record leaves: its counties × the periods of its dates and today."""
+    model = type(instance)
+    entry = watched().get(model)
     if entry is None:
-        return
-    paths, codes = entry
+        return set()
+    paths, _codes = entry
     counties = set()
     for path in paths:
         try:
@@ -129,53 +132,44 @@ def note_change(instance: models.Model) -> None:
         if code and len(code) == 12:
             counties.add(code[:6].ljust(12, "0"))
     if not counties:
-        return
+        return set()
     periods = {p for d in _dates(instance) for p in periods_containing(d)}
-    connection = transaction.get_connection()
-    blocks = getattr(connection, "atomic_blocks", None)
-    key = id(blocks[0]) if connection.in_atomic_block and blocks else None
-    pending = getattr(_pending, "changes", None)
-    if pending is None or getattr(_pending, "key", None) != key:
-        pending = _pending.changes = {}  # a rolled-back transaction's changes are dropped here
-        _pending.key = key
-    for county in counties:
-        ps, cs = pending.setdefault(county, (set(), set()))
-        ps |= periods
-        cs |= codes
-    # Every change registers the flush; the first to run after commit takes everything pending and the
-    # rest find nothing. Outside a transaction it runs at once.
-    transaction.on_commit(flush)
+    source = model._meta.label_lower
+    return {(county, label, source) for county in counties for label in periods}
 
 
-def flush() -> None:
-    from yiyang.core.models import Region
+@functools.cache
+def codes_by_source() -> dict[str, frozenset[str]]:
+    """``{model label: codes of the indicators reading it}``: what a mark of that model recomputes."""
+    return {m._meta.label_lower: frozenset(codes) for m, (_paths, codes) in watched().items()}
 
-    from .models import IndicatorValue
-    from .services import request_recompute
 
-    changes = getattr(_pending, "changes", None) or {}
-    _pending.changes = None
-    if not changes:
+def sources_of(codes: set[str]) -> set[str]:
+    """The model labels whose marks recompute at least one of ``codes`` (a failed run's retry)."""
+    return {label for label, read in codes_by_source().items() if read & codes}
+
+
+def note_change(instance: models.Model) -> None:
+    """Leave the record's marks in the writer's transaction (see :mod:`.outbox`).
+
+    Working out the marks reads the record's related rows; should that fail on some unforeseen shape
+    of data, the write goes on (logged) rather than fail for monitoring's sake. Writing the marks is
+    part of the writer's transaction, like the record itself."""
+    try:
+        rows = marks_for(instance)
+    except Exception:
+        logger.exception("monitoring: no recompute mark for %s", instance._meta.label_lower)
         return
-    for county, (periods, codes) in changes.items():
-        materialised = set(
-            IndicatorValue.objects.filter(region_id=county, period__in=periods)
-            .values_list("period", flat=True)
-            .distinct()
-        )
-        region = Region.objects.filter(code=county).first()
-        if region is None:
-            continue
-        # One run per period, so that workers recompute a day's periods side by side: the user waits
-        # for the slowest period, not for their sum (docs/scaling.md).
-        for label in sorted(materialised):
-            request_recompute(
-                acting_user=None,
-                region=region,
-                periods=[label],
-                indicators=sorted(codes),
-                reason="change",
-            )
+    outbox.mark(rows)
+
+
+def note_bulk(instances: Iterable[models.Model]) -> None:
+    """For writers that bypass the signals (``bulk_create``, ``QuerySet.update``): one write of the
+    marks of the whole batch, in the caller's transaction."""
+    rows: set[outbox.Mark] = set()
+    for instance in instances:
+        rows |= marks_for(instance)
+    outbox.mark(rows)
 
 
 def _on_save(sender: Any, instance: models.Model, raw: bool = False, **kwargs: Any) -> None:

@@ -11,14 +11,20 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from django.db import transaction
+
+from yiyang.core import audit
 
 from .engine import ancestors_within
 from .models import Target, TargetOp
 from .periods import Period, parse_period
 from .schema import Indicator
+
+if TYPE_CHECKING:
+    from yiyang.accounts.models import User
 
 TARGETS_DIR = Path(__file__).resolve().parent / "targets"
 
@@ -27,6 +33,8 @@ NOT_MET = "not_met"
 NO_TARGET = "no_target"
 NO_SOURCE = "no_source"
 NO_DATA = "no_data"
+#: not computed yet; a drain has been asked for it (pages only)
+PENDING = "pending"
 #: within this share of the target (relative) a value that misses it shows amber, not red
 NEAR = Decimal("0.9")
 
@@ -106,9 +114,11 @@ def judge(
 
 
 @transaction.atomic
-def load_targets_file(path: Path, *, user: object | None = None) -> int:
+def load_targets_file(path: Path, *, acting_user: User) -> int:
     """Load (insert or replace) the targets of one YAML file: ``targets: [{indicator, region, period, op,
-    value, source}]``. Returns the number of targets written."""
+    value, source}]``, with one audit row for the file. Returns the number of targets written.
+
+    Run from the command line (``indicators load-targets``), the acting user is the system actor."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     count = 0
     for row in data.get("targets", []):
@@ -122,8 +132,15 @@ def load_targets_file(path: Path, *, user: object | None = None) -> int:
                 "op": row.get("op", ">="),
                 "value": Decimal(str(row["value"])),
                 "source": row.get("source", data.get("source", "")),
-                "updated_by": user,
+                "updated_by": acting_user,
             },
         )
         count += 1
+    audit.record(
+        "update",
+        user=acting_user,
+        object_type="monitoring.target",
+        object_repr=path.name,
+        changes={"targets": [None, count]},
+    )
     return count

@@ -1,6 +1,12 @@
 """Reading materialised values for pages, the API, the CLI and reports: each value with its target,
 status, traffic light and shortfall. Who may read which region and indicator is decided here, from
-``core.scoping`` (region prefixes) and the role's permissions."""
+``core.scoping`` (region prefixes) and the role's permissions.
+
+Readers never compute. A village with nothing to count has no stored row (``engine.write_values``
+skips it): where its township was computed for the indicator and period, the village reads as
+computed with zero (``_fill_empty_villages``), exactly as the row the engine would have written.
+Where a county's values are missing, a page asks a drain for them and shows them as pending
+(:func:`queue_missing`)."""
 
 from __future__ import annotations
 
@@ -11,14 +17,15 @@ from typing import TYPE_CHECKING, Any
 from django.http import Http404
 
 from yiyang.core.models import Region
+from yiyang.core.regions import RegionLevel, level_of
 from yiyang.core.scoping import has_perm, region_scope_prefixes
 
-from .engine import normalise_region, source_problem
+from .engine import normalise_region, rate, source_problem
 from .models import IndicatorValue, Target
 from .periods import Period
-from .registry import all_indicators
+from .registry import all_indicators, get_indicator
 from .schema import Indicator
-from .targets import Judgement, applicable_target, judge, targets_cache
+from .targets import PENDING, Judgement, applicable_target, judge, targets_cache
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -81,6 +88,8 @@ class ValueRow:
     computed_at: Any
     target: Target | None
     judgement: Judgement
+    #: not computed yet, and a drain has been asked for it (shown as 计算中)
+    pending: bool = False
 
     @property
     def code(self) -> str:
@@ -160,30 +169,79 @@ def _row(ind: Indicator, region_code: str, period: Period, v: IndicatorValue | N
     )
 
 
+Key = tuple[str, str, str]  # (indicator code, region code, period label)
+
+
+def _township_of(code: str) -> str:
+    return code[:9] + "000"
+
+
+def _fill_empty_villages(found: dict[Key, IndicatorValue], wanted: list[Key]) -> dict[Key, IndicatorValue]:
+    """Add the rows the engine did not store: villages whose township was computed for the indicator
+    and period read as computed, with nothing counted (numerator 0, denominator 0, value as the rate
+    of nothing), or as no source where the township is. One query for all the gaps."""
+    gaps = [k for k in wanted if k not in found and level_of(k[1]) == RegionLevel.VILLAGE]
+    if not gaps:
+        return found
+    parents = {
+        (v.indicator_code, v.region_id, v.period): v
+        for v in IndicatorValue.objects.filter(
+            indicator_code__in={k[0] for k in gaps},
+            region_id__in={_township_of(k[1]) for k in gaps},
+            period__in={k[2] for k in gaps},
+        )
+    }
+    for code, region, label in gaps:
+        parent = parents.get((code, _township_of(region), label))
+        if parent is None:
+            continue
+        ind = get_indicator(code)
+        available = parent.source_available
+        zero = Decimal(0) if available else None
+        found[(code, region, label)] = IndicatorValue(
+            indicator_code=code,
+            definition_version=parent.definition_version,
+            region_id=region,
+            period=label,
+            source_available=available,
+            numerator=zero,
+            denominator=zero if ind.denominator is not None else None,
+            value=rate(ind, Decimal(0), Decimal(0)) if available else None,
+            computed_at=parent.computed_at,
+        )
+    return found
+
+
+def _stored(codes: list[str], regions: list[str], labels: list[str]) -> dict[Key, IndicatorValue]:
+    found = {
+        (v.indicator_code, v.region_id, v.period): v
+        for v in IndicatorValue.objects.filter(
+            indicator_code__in=codes, region_id__in=regions, period__in=labels
+        )
+    }
+    wanted = [(c, r, p) for c in codes for r in regions for p in labels]
+    return _fill_empty_villages(found, wanted)
+
+
 def rows_for(region_code: str, period: Period, indicators: list[Indicator]) -> list[ValueRow]:
     """The materialised values of ``indicators`` for one region and period, in definition order."""
     codes = [i.code for i in indicators]
-    stored = {
-        v.indicator_code: v
-        for v in IndicatorValue.objects.filter(
-            region_id=region_code, period=period.label, indicator_code__in=codes
-        )
-    }
+    stored = _stored(codes, [region_code], [period.label])
     cache = targets_cache(codes)
-    return [_row(i, region_code, period, stored.get(i.code), cache) for i in indicators]
+    return [
+        _row(i, region_code, period, stored.get((i.code, region_code, period.label)), cache)
+        for i in indicators
+    ]
 
 
 def child_rows(ind: Indicator, region: Region, period: Period) -> list[tuple[Region, ValueRow]]:
     """One indicator for every child region (the league table), best first for the indicator's direction."""
     children = list(Region.objects.filter(parent=region).order_by("code"))
-    stored = {
-        v.region_id: v
-        for v in IndicatorValue.objects.filter(
-            indicator_code=ind.code, period=period.label, region_id__in=[c.code for c in children]
-        )
-    }
+    stored = _stored([ind.code], [c.code for c in children], [period.label])
     cache = targets_cache([ind.code])
-    out = [(c, _row(ind, c.code, period, stored.get(c.code), cache)) for c in children]
+    out = [
+        (c, _row(ind, c.code, period, stored.get((ind.code, c.code, period.label)), cache)) for c in children
+    ]
 
     def key(pair: tuple[Region, ValueRow]) -> tuple:
         v = pair[1].value
@@ -195,21 +253,32 @@ def child_rows(ind: Indicator, region: Region, period: Period) -> list[tuple[Reg
 
 
 def trend_rows(ind: Indicator, region_code: str, periods: list[Period]) -> list[ValueRow]:
-    stored = {
-        v.period: v
-        for v in IndicatorValue.objects.filter(
-            indicator_code=ind.code, region_id=region_code, period__in=[p.label for p in periods]
-        )
-    }
+    stored = _stored([ind.code], [region_code], [p.label for p in periods])
     cache = targets_cache([ind.code])
-    return [_row(ind, region_code, p, stored.get(p.label), cache) for p in periods]
+    return [_row(ind, region_code, p, stored.get((ind.code, region_code, p.label)), cache) for p in periods]
 
 
-def last_computed(region_code: str, period: Period) -> Any:
-    v = (
-        IndicatorValue.objects.filter(region_id=region_code, period=period.label)
-        .order_by("-computed_at")
-        .values_list("computed_at", flat=True)
-        .first()
-    )
-    return v
+#: a page showing a region at these levels asks for its county's values when they are missing;
+#: larger areas wait for a recompute someone starts (a province is minutes of work, not a page view)
+QUEUE_LEVELS = (RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
+
+
+def queue_missing(region: Region, period: Period, rows: list[ValueRow]) -> bool:
+    """Pages never compute indicators: where values of a county (or of a township or village in it)
+    are missing for the period, leave a mark for the next drain and show those rows as pending.
+    Returns whether any row is pending."""
+    missing = [r for r in rows if not r.computed]
+    if not missing or region.level not in QUEUE_LEVELS:
+        return False
+    from .services import queue_missing as ask
+
+    ask(region.code, [period.label])
+    for r in missing:
+        r.pending = True
+        r.judgement = Judgement(PENDING, "grey", None)
+    return True
+
+
+def computed_at(rows: list[ValueRow]) -> Any:
+    """When the values shown were computed (the latest of them), or None."""
+    return max((r.computed_at for r in rows if r.computed_at), default=None)

@@ -16,12 +16,11 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from yiyang.core import exports
+from yiyang.core import clock, exports
 from yiyang.core.access import scoped
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Region
@@ -46,9 +45,10 @@ from .registry import all_indicators
 from .values import (
     can_view_indicators,
     child_rows,
+    computed_at,
     home_region,
-    last_computed,
     number,
+    queue_missing,
     region_for_user,
     rows_for,
     trend_rows,
@@ -58,7 +58,6 @@ from .values import (
 
 PAGE_SIZE = 50
 LIST_PAGE_SIZE = 50
-AUTO_COMPUTE_LEVELS = (RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
 TREND_LENGTH = 5
 
 
@@ -75,11 +74,11 @@ def _context_region_period(request: HttpRequest) -> tuple[Region, Period]:
         region = home_region(request.user)
         if region is None:
             raise Http404
-    text = request.GET.get("period") or request.POST.get("period") or str(timezone.localdate().year)
+    text = request.GET.get("period") or request.POST.get("period") or str(clock.today().year)
     try:
         period = parse_period(text)
     except PeriodError:
-        period = parse_period(str(timezone.localdate().year))
+        period = parse_period(str(clock.today().year))
         messages.error(request, _("Period must be a year (2026), a quarter (2026Q1) or a month (2026-03)."))
     return region, period
 
@@ -110,11 +109,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     region, period = _context_region_period(request)
     inds = visible_indicators(request.user)
-    if last_computed(region.code, period) is None and region.level in AUTO_COMPUTE_LEVELS:
-        # First look at a county or smaller area for this period: compute it now (well under a second
-        # for a county), so nobody meets an empty dashboard. Larger areas wait for a recompute run.
-        services.compute_now(region.code, period.label)
     rows = rows_for(region.code, period, inds)
+    # First look at a county or smaller area for this period: the values are asked of the next drain
+    # (seconds) and shown as 计算中 meanwhile; the page never computes. Larger areas wait for a recompute.
+    pending = queue_missing(region, period, rows)
     shown = [_display(r) for r in rows]
     selectable = [i for i in inds if engine.source_problem(i.code) is None]
     chosen_code = request.GET.get("indicator") or next(
@@ -162,7 +160,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "child_level": _("Townships")
         if region.level == RegionLevel.COUNTY
         else _("Villages and communities"),
-        "computed_at": last_computed(region.code, period),
+        "computed_at": computed_at(rows),
+        "pending": pending,
         "can_recompute": has_perm(request.user, "indicator.recompute"),
         "trend_labels": [p.label for p in trend_periods(period, TREND_LENGTH)],
         "latest_run": scope_runs(request.user).filter(region=region).first(),
@@ -184,6 +183,7 @@ def value_detail(request: HttpRequest, code: str) -> HttpResponse:
     region, period = _context_region_period(request)
     ind = visible_indicator(request.user, code)
     row = rows_for(region.code, period, [ind])[0]
+    queue_missing(region, period, [row])
     part = request.GET.get("part", "out")
     ctx: dict[str, Any] = {"ind": ind, "region": region, "period": period, "d": _display(row), "part": part}
     if ind.drillable and engine.source_problem(ind.code) is None:
@@ -391,7 +391,7 @@ def targets(request: HttpRequest) -> HttpResponse:
             request.POST or None,
             indicators=visible_indicators(request.user),
             regions=_target_regions(request),
-            initial={"region": region.code, "period": str(timezone.localdate().year)},
+            initial={"region": region.code, "period": str(clock.today().year)},
         )
     if request.method == "POST":
         if form is None:
@@ -475,7 +475,7 @@ def scorecard_list(request: HttpRequest) -> HttpResponse:
         "page": Paginator(scope_scorecards(request.user), LIST_PAGE_SIZE).get_page(request.GET.get("page")),
         "cards": list(all_scorecards().values()),
         "region": region,
-        "year": timezone.localdate().year,
+        "year": clock.today().year,
         "can_edit": has_perm(request.user, "scorecard.edit"),
     }
     return render(request, "monitoring/scorecard_list.html", ctx)
@@ -525,6 +525,8 @@ def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
         return redirect("monitoring:scorecard", pk=a.pk)
+    if a.status == "draft" and sc.awaiting_values(a):
+        sc.refresh_pending_items(a)  # the values asked for at the start may be there by now
     card = sc.get_scorecard(a.scorecard_code)
     ctx = {
         "a": a,
@@ -591,7 +593,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
             return redirect(f"{reverse('monitoring:reports')}#report-{report.pk}")
         return redirect("monitoring:reports")
     page = Paginator(scope_reports(request.user), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    ctx = {"page": page, "region": region, "year": timezone.localdate().year}
+    ctx = {"page": page, "region": region, "year": clock.today().year}
     return render(request, "monitoring/reports.html", ctx)
 
 

@@ -88,7 +88,7 @@ AUTH_USER_MODEL = "accounts.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "yiyang.accounts.backends.PersonBackend",  # ModelBackend that never lets the system actor in
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -141,6 +141,18 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "true").lower() == "true"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+#: tests with a real worker use a queue of their own on the shared Redis
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Production: Celery beat drains the indicator recompute outbox (yiyang.monitoring.outbox) every few
+# seconds; run `celery -A yiyang beat` once beside the workers.
+CELERY_BEAT_SCHEDULE = {
+    "monitoring-drain": {
+        "task": "monitoring.drain",
+        "schedule": float(os.environ.get("MONITORING_DRAIN_SECONDS", "10")),
+    },
+}
+#: the embedded demo (eager Celery, no beat) drains from a thread of `manage.py runserver` instead
+MONITORING_DRAIN_THREAD_SECONDS = 0
 
 NINJA_PAGINATION_PER_PAGE = 20
 

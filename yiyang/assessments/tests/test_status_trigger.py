@@ -4,8 +4,6 @@ require the administrator's own assessment.fill (they have none), and it names w
 
 import datetime as dt
 
-from django.utils import timezone
-
 from yiyang.accounts.models import User
 from yiyang.assessments import services
 from yiyang.assessments.models import ReassessmentTrigger
@@ -20,7 +18,7 @@ def _resident():
     return Elder.objects.filter(residence_institution=home, status="active").order_by("pk").first()
 
 
-def test_an_institution_admin_records_a_return_and_a_reassessment_becomes_due(api_for):
+def test_an_institution_admin_records_a_return_and_a_reassessment_becomes_due(api_for, today):
     """Given a resident of 社会福利院 who moved out, and yly_admin (elder.change, no assessment.fill),
     when yly_admin records the return through the API,
     then it succeeds, the elder is active again, and an open GB/T 42195 trigger raised by yly_admin
@@ -29,7 +27,6 @@ def test_an_institution_admin_records_a_return_and_a_reassessment_becomes_due(ap
     admin = User.objects.get(username="yly_admin")
     assert not has_perm(admin, "assessment.fill")
     api = api_for("yly_admin")
-    today = timezone.localdate()
     out = api.post(
         f"/api/v1/elders/{elder.pk}/status",
         {"to_status": "moved_out", "effective_date": str(today - dt.timedelta(days=30)), "reason": "迁出"},

@@ -211,11 +211,10 @@ def test_reassessment_is_due_12_months_after_the_assessment(users, sj_elder):
     assert due[sj_elder.pk].last_response_id == response.pk
 
 
-def test_return_after_moving_out_makes_reassessment_due_at_once(users, sj_elder):
+def test_return_after_moving_out_makes_reassessment_due_at_once(users, sj_elder, today):
     """即时评估: a status change back to active raises a trigger; the next final assessment resolves it."""
     doctor = users["doctor_sj"]
     gbt(sj_elder, doctor, 70, when="2025-03-10")
-    today = timezone.localdate()
     core_services.change_status(
         sj_elder, acting_user=doctor, to_status=ElderStatus.MOVED_OUT, effective_date=today, reason="外出"
     )

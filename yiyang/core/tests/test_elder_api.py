@@ -175,9 +175,9 @@ def test_reveal_without_a_reason_is_refused_and_not_audited(api_for, sj_elder):
     assert AuditEvent.objects.filter(action="reveal").count() == before
 
 
-def test_death_is_recorded_with_date_and_history_kept(api_for, sj_elder):
+def test_death_is_recorded_with_date_and_history_kept(api_for, sj_elder, today):
     api = api_for("doctor_sj")
-    day = (dt.date.today() - dt.timedelta(days=3)).isoformat()
+    day = (today - dt.timedelta(days=3)).isoformat()
     r = api.post(
         f"/api/v1/elders/{sj_elder.pk}/status",
         {"to_status": "deceased", "effective_date": day, "reason": "病故"},
@@ -191,8 +191,8 @@ def test_death_is_recorded_with_date_and_history_kept(api_for, sj_elder):
     assert Elder.objects.filter(pk=sj_elder.pk).exists()  # the record stays
 
 
-def test_future_status_date_is_refused(api_for, sj_elder):
-    day = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+def test_future_status_date_is_refused(api_for, sj_elder, today):
+    day = (today + dt.timedelta(days=1)).isoformat()
     r = api_for("doctor_sj").post(
         f"/api/v1/elders/{sj_elder.pk}/status", {"to_status": "moved_out", "effective_date": day}
     )

@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.http import Http404
 
-from yiyang.core import grants, scoping
+from yiyang.core import clock, grants
 from yiyang.core.models import AccessGrant, CareTeam, Elder, Institution
 from yiyang.core.scoping import elder_in_scope, get_elder_for_user, granted_elder_ids, scope_elders
 
@@ -17,8 +17,8 @@ TP = "江口县太平镇卫生院"
 
 
 @pytest.fixture
-def frozen_today(monkeypatch):
-    monkeypatch.setattr(scoping, "today", lambda: TODAY)
+def frozen_today(freeze_clock):
+    freeze_clock(TODAY)
     return TODAY
 
 
@@ -199,7 +199,7 @@ def test_a_doctor_in_a_team_sees_the_centres_elders_and_the_teams(users):
         set(Elder.objects.filter(managing_institution=centre).values_list("pk", flat=True))
         | set(Elder.objects.filter(residence_institution=centre).values_list("pk", flat=True))
         | set(
-            AccessGrant.objects.active_on(scoping.today())
+            AccessGrant.objects.active_on(clock.today())
             .filter(team_id=team_id)
             .values_list("elder_id", flat=True)
         )

@@ -1,6 +1,5 @@
 """Region codes and the demo county: real data, prefix subtrees, a plausible population."""
 
-import datetime as dt
 from collections import Counter
 
 from yiyang.core import crypto
@@ -68,8 +67,7 @@ def test_demo_county_has_the_institutions_its_plan_names(demo_db):
     assert Institution.objects.get(name="江口县人民医院").grade == "2"
 
 
-def test_demo_elders_have_valid_ids_born_in_the_county_and_a_plausible_age_pyramid(demo_db):
-    today = dt.date.today()
+def test_demo_elders_have_valid_ids_born_in_the_county_and_a_plausible_age_pyramid(demo_db, today):
     elders = list(Elder.objects.all())
     ages = Counter()
     for e in elders:

@@ -194,7 +194,7 @@ class Migration(migrations.Migration):
                 'ordering': ['-held_on', '-id'],
             },
         ),
-        # Since core 0005 the table may already be there (core.CareTeam owns it now): see
+        # Since core 0007 the table may already be there (core.CareTeam owns it now): see
         # yiyang.core.migration_operations.
         CreateModelIfMissing(
             name='FamilyDoctorTeam',

@@ -6,13 +6,13 @@ or the record (:mod:`yiyang.health.queries`). Rules come from :mod:`yiyang.healt
 from :mod:`yiyang.health.fields`.
 
 This package re-exports every public service so callers keep writing ``services.record_followup``.
-A test that replaces a function must patch the submodule that calls it (``services.checks.today``),
-not this package.
+A test that replaces a function must patch the submodule that calls it, not this package. Dates
+come from :mod:`yiyang.core.clock` (tests freeze it with the ``freeze_clock`` fixture).
 """
 
 from yiyang.core.errors import ServiceError
 
-from ._common import acting_institution, check_field_values, clean_rows, record_list_view, today
+from ._common import acting_institution, check_field_values, clean_rows, record_list_view
 from .archive import (
     add_diagnosis,
     add_medication,
@@ -26,6 +26,7 @@ from .checks import EXCLUSIVE_FIRST, check_values, record_health_check, record_n
 from .chronic import DEFAULT_CODES, close_case, enrol_case, link_followups, previous_followup, record_followup
 from .education import record_education
 from .family import (
+    CONTRACT,
     PACKAGES_FILE,
     TEAM_INSTITUTION_KINDS,
     add_team_member,
@@ -44,6 +45,7 @@ from .family import (
 from .tcm import GUIDED_JUDGEMENTS, constitutions_needing_guidance, primary_constitution, record_tcm
 
 __all__ = [
+    "CONTRACT",
     "DEFAULT_CODES",
     "EXCLUSIVE_FIRST",
     "GUIDED_JUDGEMENTS",
@@ -83,7 +85,6 @@ __all__ = [
     "stop_medication",
     "sync_packages",
     "team_institutions",
-    "today",
     "update_archive",
     "update_team",
 ]

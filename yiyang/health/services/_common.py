@@ -1,4 +1,4 @@
-"""Helpers every health service shares: the clock seam, the acting institution, date and row-table
+"""Helpers every health service shares: the acting institution, date and row-table
 checks, field-value refusals and the audit snapshot."""
 
 from __future__ import annotations
@@ -7,11 +7,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.accounts.roles import Role
-from yiyang.core import audit
+from yiyang.core import audit, clock
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Elder, Institution
 
@@ -21,11 +20,6 @@ from ..models import HealthCheck
 
 if TYPE_CHECKING:
     from yiyang.accounts.models import User
-
-
-def today() -> dt.date:
-    """The current local date; a seam for tests."""
-    return timezone.localdate()
 
 
 def acting_institution(user: User) -> Institution:
@@ -54,7 +48,7 @@ def _check_date(elder: Elder, day: dt.date | None, field: str, model: type) -> d
         raise ServiceError(
             error_codes.INVALID, _("%(field)s: required.") % {"field": _label(field, model)}, field=field
         )
-    if day > today():
+    if day > clock.today():
         raise ServiceError(
             error_codes.DATE_IN_FUTURE,
             _("%(field)s: the date cannot be in the future.") % {"field": _label(field, model)},

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from yiyang.core import audit
+from yiyang.core import audit, clock
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Elder
 from yiyang.core.scoping import require_perm
@@ -17,7 +17,7 @@ from yiyang.core.scoping import require_perm
 from .. import error_codes, formdata, icd, rules
 from ..fields import ARCHIVE_FIELDS, ARCHIVE_ROW_TABLES, MEDICATION_FIELDS
 from ..models import Diagnosis, DiagnosisStatus, HealthArchive, Medication
-from ._common import _check_date, _label, _snapshot, acting_institution, check_field_values, clean_rows, today
+from ._common import _check_date, _label, _snapshot, acting_institution, check_field_values, clean_rows
 
 if TYPE_CHECKING:
     from yiyang.accounts.models import User
@@ -41,7 +41,7 @@ def ensure_archive(
     archive = HealthArchive.objects.create(
         elder=elder,
         number=rules.archive_number(elder.region_id, _next_serial(elder.region_id)),
-        established_on=established_on or today(),
+        established_on=established_on or clock.today(),
         institution=institution,
         established_by=acting_user,
         responsible_doctor=acting_user,
@@ -60,7 +60,9 @@ def update_archive(archive: HealthArchive, *, acting_user: User, data: dict[str,
     check_field_values(HealthArchive, values)
     for table in ARCHIVE_ROW_TABLES:
         if table in values:
-            values[table] = clean_rows(archive.elder, HealthArchive, table, values[table], until=today())
+            values[table] = clean_rows(
+                archive.elder, HealthArchive, table, values[table], until=clock.today()
+            )
     for name, value in values.items():
         setattr(
             archive, name, value if value is not None else HealthArchive._meta.get_field(name).get_default()

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yiyang.assessments.models import AssessmentResponse
-from yiyang.core import audit
+from yiyang.core import audit, clock
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Elder
 from yiyang.core.scoping import require_perm
@@ -27,7 +27,6 @@ from ._common import (
     acting_institution,
     check_field_values,
     clean_rows,
-    today,
 )
 from .archive import ensure_archive
 
@@ -109,7 +108,7 @@ def record_health_check(
         if table in values:
             values[table] = clean_rows(elder, HealthCheck, table, values[table], until=check_date)
     notice = values.get("notice_date")
-    if notice is not None and (notice < check_date or notice > today()):
+    if notice is not None and (notice < check_date or notice > clock.today()):
         raise ServiceError(
             error_codes.INVALID,
             _("Result notified on: must be between the check date and today."),
@@ -188,7 +187,7 @@ def record_notice(check: HealthCheck, *, acting_user: User, notice_date: dt.date
     """体检结果告知: the day the result and guidance were given to the elder (HM-4)."""
     require_perm(acting_user, "health.change")
     check = HealthCheck.objects.select_for_update().get(pk=check.pk)
-    if notice_date is None or notice_date < check.check_date or notice_date > today():
+    if notice_date is None or notice_date < check.check_date or notice_date > clock.today():
         raise ServiceError(
             error_codes.INVALID,
             _("Result notified on: must be between the check date and today."),

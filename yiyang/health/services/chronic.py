@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from yiyang.core import audit
+from yiyang.core import audit, clock
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Elder
 from yiyang.core.scoping import require_perm
@@ -16,7 +16,7 @@ from yiyang.core.scoping import require_perm
 from .. import error_codes, formdata, icd, rules
 from ..fields import FOLLOWUP_INPUT_FIELDS
 from ..models import ChronicCase, ChronicFollowUp, Disease, HealthCheck
-from ._common import _check_date, _labels, _refuse, acting_institution, check_field_values, today
+from ._common import _check_date, _labels, _refuse, acting_institution, check_field_values
 from .archive import ensure_archive
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def enrol_case(
     if disease not in Disease.values:
         raise ServiceError(error_codes.INVALID, _("Disease: unknown value."), field="disease")
     _check_date(elder, diagnosed_on, "diagnosed_on", ChronicCase)
-    enrolled_on = _check_date(elder, enrolled_on or today(), "enrolled_on", ChronicCase)
+    enrolled_on = _check_date(elder, enrolled_on or clock.today(), "enrolled_on", ChronicCase)
     if ChronicCase.objects.filter(elder=elder, disease=disease, closed_on__isnull=True).exists():
         raise ServiceError(
             error_codes.CASE_ALREADY_OPEN,

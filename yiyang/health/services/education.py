@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from yiyang.core import audit
+from yiyang.core import audit, clock
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Elder
 from yiyang.core.scoping import require_perm
 
 from .. import error_codes
 from ..models import EducationActivity
-from ._common import acting_institution, today
+from ._common import acting_institution
 
 if TYPE_CHECKING:
     from yiyang.accounts.models import User
@@ -28,7 +28,7 @@ def record_education(
     require_perm(acting_user, "health.change")
     attendees = attendees or []
     held_on = data.get("held_on")
-    if held_on is None or held_on > today():
+    if held_on is None or held_on > clock.today():
         raise ServiceError(
             error_codes.DATE_IN_FUTURE, _("Date: required, and not in the future."), field="held_on"
         )

@@ -12,12 +12,14 @@ import yaml
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yiyang.accounts.roles import Role
 from yiyang.core import audit, grants
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Elder, Institution, InstitutionKind
 from yiyang.core.scoping import has_perm, require_perm
+from yiyang.core.transitions import Rules, StateMachine, Transition, TransitionNotAllowed
 
 from .. import error_codes, rules
 from ..models import (
@@ -40,8 +42,9 @@ PACKAGES_FILE = Path(__file__).resolve().parent.parent / "data" / "packages.yaml
 
 
 @transaction.atomic
-def sync_packages(*, acting_user: User | None = None, path: Path = PACKAGES_FILE) -> list[ServicePackage]:
-    """Load the service packages of the data file (create or update by code; items replaced)."""
+def sync_packages(*, acting_user: User, path: Path = PACKAGES_FILE) -> list[ServicePackage]:
+    """Load the service packages of the data file (create or update by code; items replaced). Loaded
+    by the demo or an installation step, the acting user is the system actor (core.actors)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     out = []
     for spec in data["packages"]:
@@ -68,7 +71,6 @@ def sync_packages(*, acting_user: User | None = None, path: Path = PACKAGES_FILE
         object_type="health.servicepackage",
         object_repr=path.name,
         changes={"packages": [None, [p.code for p in out]]},
-        username="system",
     )
     return out
 
@@ -425,7 +427,83 @@ def sign_contract(
     return contract
 
 
-@transaction.atomic
+def _renew(t: Transition) -> None:
+    """The renewal is a new contract with the same team, from the day after the old one ends."""
+    old = t.obj
+    new = sign_contract(
+        old.elder,
+        acting_user=t.user,
+        team=old.team,
+        doctor=t.extra.get("doctor") or old.doctor,
+        packages=t.extra.get("packages") or list(old.packages.all()),
+        signed_on=t.extra["signed_on"],
+        start_date=max(old.end_date + dt.timedelta(days=1), t.extra["signed_on"]),
+        signer=old.signer,
+        proxy_name=old.proxy_name,
+        proxy_relation=old.proxy_relation,
+        renewal_of=old,
+    )
+    t.results["renewal"] = new
+    t.changes["renewed_by"] = [None, new.pk]
+    t.details["renewed_by"] = new.pk
+
+
+def _check_end(t: Transition) -> None:
+    if len(t.reason) < 2:
+        raise ServiceError(error_codes.REASON_REQUIRED, _("Reason for ending: required."), field="reason")
+    if not t.obj.start_date <= t.extra["ended_on"] <= t.obj.end_date:
+        raise ServiceError(
+            error_codes.CONTRACT_PERIOD,
+            _("Ended on: must fall within the contract period."),
+            field="ended_on",
+        )
+
+
+def _end(t: Transition) -> None:
+    t.change("ended_on", t.obj.ended_on, t.extra["ended_on"])
+    t.obj.ended_on = t.extra["ended_on"]
+    t.obj.end_reason = t.reason
+
+
+def _cancel_services(t: Transition) -> None:
+    """Services not yet begun when the contract ends are cancelled."""
+    cancelled = ContractService.objects.filter(
+        contract=t.obj, window_start__gt=t.obj.ended_on, delivery__isnull=True
+    ).update(cancelled=True)
+    t.changes["cancelled"] = [None, cancelled]
+
+
+def _after_end(t: Transition) -> None:
+    """Services not yet begun are cancelled; the team's access grant ends on the last day in force."""
+    _cancel_services(t)
+    grants.end_grants(t.obj, last_day=t.obj.ended_on)
+
+
+#: 履约中 → 已解约 (end, with a reason and the last day in force) or 已续约 (renew: a new contract).
+#: 已到期 is reached by no move yet (validity is by dates, ``Contract.objects.valid_on``); an expired
+#: contract can still be renewed.
+CONTRACT = StateMachine(
+    Contract,
+    table={
+        (ContractStatus.ACTIVE, "end"): (ContractStatus.ENDED, "contract.change"),
+        (ContractStatus.ACTIVE, "renew"): (ContractStatus.RENEWED, "contract.change"),
+        (ContractStatus.EXPIRED, "renew"): (ContractStatus.RENEWED, "contract.change"),
+    },
+    states=ContractStatus,
+    actions={"end": gettext_lazy("End the contract"), "renew": gettext_lazy("Renew")},
+    rules={
+        "end": Rules(
+            reason_required=True,
+            requires={"ended_on": gettext_lazy("Ended on")},
+            check=_check_end,
+            before_save=_end,
+            after_save=_after_end,
+        ),
+        "renew": Rules(requires={"signed_on": gettext_lazy("Signed on")}, after_save=_renew),
+    },
+)
+
+
 def renew_contract(
     contract: Contract,
     *,
@@ -434,76 +512,36 @@ def renew_contract(
     packages: list[ServicePackage] | None = None,
     doctor: User | None = None,
 ) -> Contract:
-    """续约: a new contract with the same team, starting the day after the old one ends."""
+    """续约 (``CONTRACT.apply(…, "renew")``): returns the new contract. A contract neither in force nor
+    expired keeps this entry point's refusal, CONTRACT_NOT_ACTIVE (409)."""
     require_perm(acting_user, "contract.change")
-    contract = Contract.objects.select_for_update().get(pk=contract.pk)
-    if contract.status not in (ContractStatus.ACTIVE, ContractStatus.EXPIRED):
+    try:
+        t = CONTRACT.apply(
+            contract, "renew", acting_user=acting_user, signed_on=signed_on, packages=packages, doctor=doctor
+        )
+    except TransitionNotAllowed:
         raise ServiceError(
             error_codes.CONTRACT_NOT_ACTIVE,
             _("Only a contract in force or expired can be renewed."),
             status=409,
-        )
-    new = sign_contract(
-        contract.elder,
-        acting_user=acting_user,
-        team=contract.team,
-        doctor=doctor or contract.doctor,
-        packages=packages or list(contract.packages.all()),
-        signed_on=signed_on,
-        start_date=max(contract.end_date + dt.timedelta(days=1), signed_on),
-        signer=contract.signer,
-        proxy_name=contract.proxy_name,
-        proxy_relation=contract.proxy_relation,
-        renewal_of=contract,
-    )
-    contract.status = ContractStatus.RENEWED
-    contract.save(update_fields=["status"])
-    audit.record(
-        "update",
-        user=acting_user,
-        obj=contract,
-        changes={"status": ["active", "renewed"], "renewed_by": [None, new.pk]},
-    )
-    return new
+        ) from None
+    return t.results["renewal"]
 
 
-@transaction.atomic
 def end_contract(contract: Contract, *, acting_user: User, ended_on: dt.date, reason: str) -> Contract:
-    """解约: end a contract early with a reason; services not yet begun are cancelled. ``ended_on`` is
-    the last day the contract is in force."""
+    """解约 (``CONTRACT.apply(…, "end")``): end a contract early with a reason; services not yet begun are
+    cancelled. ``ended_on`` is the last day the contract is in force. Refusals keep this entry
+    point's codes and fields (``end_reason``; CONTRACT_NOT_ACTIVE, 409)."""
     require_perm(acting_user, "contract.change")
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise ServiceError(error_codes.REASON_REQUIRED, _("Reason for ending: required."), field="end_reason")
-    contract = Contract.objects.select_for_update().get(pk=contract.pk)
-    if contract.status != ContractStatus.ACTIVE:
-        raise ServiceError(error_codes.CONTRACT_NOT_ACTIVE, _("This contract is not in force."), status=409)
-    if not contract.start_date <= ended_on <= contract.end_date:
+    try:
+        return CONTRACT.apply(contract, "end", acting_user=acting_user, reason=reason, ended_on=ended_on).obj
+    except TransitionNotAllowed:
         raise ServiceError(
-            error_codes.CONTRACT_PERIOD,
-            _("Ended on: must fall within the contract period."),
-            field="ended_on",
-        )
-    contract.status = ContractStatus.ENDED
-    contract.ended_on = ended_on
-    contract.end_reason = reason
-    contract.save(update_fields=["status", "ended_on", "end_reason"])
-    grants.end_grants(contract, last_day=ended_on)  # the team sees the elder up to the last day
-    cancelled = ContractService.objects.filter(
-        contract=contract, window_start__gt=ended_on, delivery__isnull=True
-    ).update(cancelled=True)
-    audit.record(
-        "update",
-        user=acting_user,
-        obj=contract,
-        changes={
-            "status": ["active", "ended"],
-            "ended_on": [None, ended_on.isoformat()],
-            "cancelled": [None, cancelled],
-        },
-        reason=reason,
-    )
-    return contract
+            error_codes.CONTRACT_NOT_ACTIVE, _("This contract is not in force."), status=409
+        ) from None
 
 
 @transaction.atomic

@@ -6,11 +6,10 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.assessments import services as assessment_services
-from yiyang.core import audit
+from yiyang.core import audit, clock
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Elder
 from yiyang.core.scoping import require_perm
@@ -55,8 +54,7 @@ def record_tcm(
     constitution. Every constitution judged 是/倾向是 (平和质: 是/基本是) needs at least one guidance."""
     require_perm(acting_user, "health.change")
     _check_date(elder, service_date, "service_date", TcmRecord)
-    at = timezone.make_aware(dt.datetime.combine(service_date, dt.time(9, 0)))
-    at = min(at, timezone.now())
+    at = min(dt.datetime.combine(service_date, dt.time(9, 0), tzinfo=clock.zone()), clock.now())
     response = assessment_services.start_assessment(
         elder,
         acting_user=acting_user,

@@ -68,18 +68,21 @@ def check_data():
 
 @pytest.fixture
 def fresh_elder(demo_db):
-    """A newly registered active elder aged 70 in a village of the institution's township, with no
-    health record (the demo county's own elders carry a year of demo records)."""
+    """A newly registered active elder aged 70 (or born on ``birth``) in a village of the institution's
+    township, with no health record (the demo county's own elders carry a year of demo records)."""
     import random
 
     from yiyang.accounts.models import User
+    from yiyang.core import clock
     from yiyang.core import services as core_services
     from yiyang.core.demo import synthetic_id
     from yiyang.core.models import Institution, Region
 
     rng = random.Random(4242)
 
-    def pick(institution_name: str = SJ, exclude: tuple[int, ...] = ()):  # type: ignore[no-untyped-def]
+    def pick(  # type: ignore[no-untyped-def]
+        institution_name: str = SJ, exclude: tuple[int, ...] = (), birth: dt.date | None = None
+    ):
         centre = Institution.objects.get(name=institution_name)
         village = (
             Region.objects.filter(code__startswith=centre.region_id[:9], level="village")
@@ -87,8 +90,11 @@ def fresh_elder(demo_db):
             .first()
         )
         user = User.objects.get(username="doctor_sj" if institution_name == SJ else "doctor_tp")
-        today = dt.date.today()
-        birth = today.replace(year=today.year - 70) - dt.timedelta(days=rng.randint(1, 300))
+        if birth is None:
+            today = clock.today()
+            birth = dt.date(today.year - 70, today.month, min(today.day, 28)) - dt.timedelta(
+                days=rng.randint(1, 300)
+            )
         for _ in range(50):
             number = synthetic_id(rng, birth, rng.choice("MF"))
             try:
@@ -116,7 +122,9 @@ def packages(demo_db):
     from yiyang.health.models import ServicePackage
 
     if not ServicePackage.objects.exists():
-        services.sync_packages()
+        from yiyang.core.actors import system_user
+
+        services.sync_packages(acting_user=system_user())
     return {p.code: p for p in ServicePackage.objects.all()}
 
 

@@ -6,8 +6,6 @@ import datetime as dt
 from yiyang.core.models import AuditEvent
 from yiyang.health.models import HealthArchive, Medication
 
-TODAY = dt.date.today()
-
 
 def _basic_post(**extra):
     return {
@@ -52,9 +50,9 @@ def test_none_with_a_disability_is_refused_and_nothing_is_written(client_for, fr
     assert not HealthArchive.objects.filter(elder=elder).exists()
 
 
-def test_a_surgery_date_in_the_future_names_the_table_row_and_column(client_for, fresh_elder):
+def test_a_surgery_date_in_the_future_names_the_table_row_and_column(client_for, fresh_elder, today):
     elder = fresh_elder()
-    future = (TODAY + dt.timedelta(days=3)).isoformat()
+    future = (today + dt.timedelta(days=3)).isoformat()
     r = client_for("doctor_sj").post(
         f"/health/elders/{elder.pk}/basic-information/", _basic_post(**{"surgeries-0-date": future})
     )
@@ -97,12 +95,12 @@ def test_medication_added_in_place_and_stopped(client_for, fresh_elder):
     assert not med.active
 
 
-def test_medication_without_a_name_or_with_a_future_start_writes_nothing(client_for, fresh_elder):
+def test_medication_without_a_name_or_with_a_future_start_writes_nothing(client_for, fresh_elder, today):
     elder = fresh_elder()
     c = client_for("doctor_sj")
     r = c.post(f"/health/elders/{elder.pk}/medications/", {"name": "", "route": "口服"})
     assert r.status_code == 200 and "药物名称" in r.content.decode()
-    future = (TODAY + dt.timedelta(days=1)).isoformat()
+    future = (today + dt.timedelta(days=1)).isoformat()
     r = c.post(f"/health/elders/{elder.pk}/medications/", {"name": "二甲双胍", "started_on": future})
     assert r.status_code == 200 and "开始用药日期" in r.content.decode()
     assert not Medication.objects.filter(elder=elder).exists()

@@ -4,41 +4,48 @@ the table, row and column named, nothing written on a refusal; out of scope is a
 
 import datetime as dt
 
+import pytest
+
 from yiyang.assessments import services as assessment_services
+from yiyang.core import clock
 from yiyang.health.models import HealthCheck
 
 from .conftest import complete_check_data
 
-TODAY = dt.date.today()
-MONTH = TODAY.strftime("%Y-%m")
+
+@pytest.fixture
+def month(today):
+    return today.strftime("%Y-%m")
 
 
 def _post(**extra):
-    data = complete_check_data(TODAY)
+    data = complete_check_data(clock.today())
     post = {k: v for k, v in data.items() if not isinstance(v, list)}
     post |= {"symptoms": ["1"], "guidance": ["2"]}
     return post | extra
 
 
-TABLES = {
-    "mp_heart": ["3"],
-    "mp_eye": ["4"],
-    "hospital_stays-0-kind": "hospital",
-    "hospital_stays-0-admitted": MONTH,
-    "hospital_stays-0-discharged": MONTH,
-    "hospital_stays-0-reason": "肺炎",
-    "hospital_stays-0-institution": "江口县人民医院",
-    "hospital_stays-0-record_no": "A123",
-    "medications-0-name": "硝苯地平缓释片",
-    "medications-0-route": "口服",
-    "medications-0-dose": "每日1次 每次20mg",
-    "medications-0-duration": "2年",
-    "medications-0-adherence": "1",
-    "medications-4-name": "二甲双胍",  # a row added in the browser: numbers need not be consecutive
-    "vaccinations-0-name": "流感疫苗",
-    "vaccinations-0-date": TODAY.isoformat(),
-    "vaccinations-0-institution": "双江街道中心卫生院",
-}
+@pytest.fixture
+def tables(today, month):
+    return {
+        "mp_heart": ["3"],
+        "mp_eye": ["4"],
+        "hospital_stays-0-kind": "hospital",
+        "hospital_stays-0-admitted": month,
+        "hospital_stays-0-discharged": month,
+        "hospital_stays-0-reason": "肺炎",
+        "hospital_stays-0-institution": "江口县人民医院",
+        "hospital_stays-0-record_no": "A123",
+        "medications-0-name": "硝苯地平缓释片",
+        "medications-0-route": "口服",
+        "medications-0-dose": "每日1次 每次20mg",
+        "medications-0-duration": "2年",
+        "medications-0-adherence": "1",
+        "medications-4-name": "二甲双胍",  # a row added in the browser: numbers need not be consecutive
+        "vaccinations-0-name": "流感疫苗",
+        "vaccinations-0-date": today.isoformat(),
+        "vaccinations-0-institution": "双江街道中心卫生院",
+    }
 
 
 def test_add_row_returns_a_numbered_row_and_the_next_button(client_for):
@@ -49,41 +56,43 @@ def test_add_row_returns_a_numbered_row_and_the_next_button(client_for):
     assert client_for("doctor_sj").get("/health/rows/elders/").status_code == 404
 
 
-def test_check_page_saves_the_tables(client_for, fresh_elder):
+def test_check_page_saves_the_tables(client_for, fresh_elder, today, month, tables):
     elder = fresh_elder()
     c = client_for("doctor_sj")
-    r = c.post(f"/health/elders/{elder.pk}/checks/new/", _post(**TABLES))
+    r = c.post(f"/health/elders/{elder.pk}/checks/new/", _post(**tables))
     assert r.status_code == 302, r.content.decode()[:3000]
     check = HealthCheck.objects.get(elder=elder)
     assert check.main_problems == {"heart": ["3"], "eye": ["4"]}
-    assert check.hospital_stays[0]["reason"] == "肺炎" and check.hospital_stays[0]["admitted"] == MONTH
+    assert check.hospital_stays[0]["reason"] == "肺炎" and check.hospital_stays[0]["admitted"] == month
     assert [m["name"] for m in check.medications] == ["硝苯地平缓释片", "二甲双胍"]
     assert check.vaccinations == [
-        {"name": "流感疫苗", "date": TODAY.isoformat(), "institution": "双江街道中心卫生院"}
+        {"name": "流感疫苗", "date": today.isoformat(), "institution": "双江街道中心卫生院"}
     ]
     detail = c.get(f"/health/checks/{check.pk}/").content.decode()
     assert "肺炎" in detail and "心绞痛" in detail and "住院史" in detail
 
 
-def test_a_stay_without_a_reason_is_refused_naming_table_row_and_column(client_for, fresh_elder):
+def test_a_stay_without_a_reason_is_refused_naming_table_row_and_column(client_for, fresh_elder, tables):
     elder = fresh_elder()
     r = client_for("doctor_sj").post(
-        f"/health/elders/{elder.pk}/checks/new/", _post(**TABLES | {"hospital_stays-0-reason": ""})
+        f"/health/elders/{elder.pk}/checks/new/", _post(**tables | {"hospital_stays-0-reason": ""})
     )
     body = r.content.decode()
     assert r.status_code == 200 and "住院治疗情况第1行：原因为必填项" in body
     assert not HealthCheck.objects.filter(elder=elder).exists()
 
 
-def test_discharge_before_admission_and_not_found_with_a_disease_are_refused(client_for, fresh_elder):
+def test_discharge_before_admission_and_not_found_with_a_disease_are_refused(
+    client_for, fresh_elder, today, tables
+):
     elder = fresh_elder()
     c = client_for("doctor_sj")
-    earlier = (TODAY.replace(day=1) - dt.timedelta(days=40)).strftime("%Y-%m")
+    earlier = (today.replace(day=1) - dt.timedelta(days=40)).strftime("%Y-%m")
     r = c.post(
-        f"/health/elders/{elder.pk}/checks/new/", _post(**TABLES | {"hospital_stays-0-discharged": earlier})
+        f"/health/elders/{elder.pk}/checks/new/", _post(**tables | {"hospital_stays-0-discharged": earlier})
     )
     assert r.status_code == 200 and "不能早于入院" in r.content.decode()
-    r = c.post(f"/health/elders/{elder.pk}/checks/new/", _post(**TABLES | {"mp_heart": ["1", "3"]}))
+    r = c.post(f"/health/elders/{elder.pk}/checks/new/", _post(**tables | {"mp_heart": ["1", "3"]}))
     assert r.status_code == 200 and "心脏疾病" in r.content.decode()
     assert not HealthCheck.objects.filter(elder=elder).exists()
 
@@ -120,25 +129,25 @@ def test_another_elders_assessment_cannot_be_linked(client_for, users, fresh_eld
     assert not HealthCheck.objects.filter(elder=elder).exists()
 
 
-def test_correcting_a_check_keeps_its_tables_editable(client_for, fresh_elder):
+def test_correcting_a_check_keeps_its_tables_editable(client_for, fresh_elder, tables):
     elder = fresh_elder()
     c = client_for("doctor_sj")
-    c.post(f"/health/elders/{elder.pk}/checks/new/", _post(**TABLES))
+    c.post(f"/health/elders/{elder.pk}/checks/new/", _post(**tables))
     check = HealthCheck.objects.get(elder=elder)
     page = c.get(f"/health/checks/{check.pk}/edit/").content.decode()
     assert "硝苯地平缓释片" in page and 'name="medications-1-name"' in page
     r = c.post(
         f"/health/checks/{check.pk}/edit/",
-        _post(**{k: v for k, v in TABLES.items() if not k.startswith("medications")}),
+        _post(**{k: v for k, v in tables.items() if not k.startswith("medications")}),
     )
     assert r.status_code == 302, r.content.decode()[:3000]
     check.refresh_from_db()
     assert check.medications == [] and check.hospital_stays[0]["reason"] == "肺炎"
 
 
-def test_check_pages_out_of_scope_are_404(client_for, fresh_elder):
+def test_check_pages_out_of_scope_are_404(client_for, fresh_elder, tables):
     elder = fresh_elder()
-    client_for("doctor_sj").post(f"/health/elders/{elder.pk}/checks/new/", _post(**TABLES))
+    client_for("doctor_sj").post(f"/health/elders/{elder.pk}/checks/new/", _post(**tables))
     check = HealthCheck.objects.get(elder=elder)
     tp = client_for("doctor_tp")
     assert tp.get(f"/health/checks/{check.pk}/edit/").status_code == 404

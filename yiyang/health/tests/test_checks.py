@@ -10,16 +10,18 @@ from yiyang.core.models import AuditEvent
 from yiyang.health import queries, rules, services
 from yiyang.health.models import HealthArchive, HealthCheck
 
-TODAY = dt.date.today()
-DAY = TODAY - dt.timedelta(days=40)
+
+@pytest.fixture
+def day(today):
+    return today - dt.timedelta(days=40)
 
 
-def test_complete_check_sets_four_parts_and_creates_the_archive(users, fresh_elder, check_data):
+def test_complete_check_sets_four_parts_and_creates_the_archive(users, fresh_elder, check_data, day):
     """Given doctor_sj and a 双江 elder, when a full check is saved, then it is complete, BMI is computed,
     the archive exists with a 17-digit number of the elder's village, and an audit row is written."""
     elder = fresh_elder()
-    check = services.record_health_check(elder, acting_user=users["doctor_sj"], data=check_data(DAY))
-    assert check.is_complete and check.part_auxiliary and check.year == DAY.year
+    check = services.record_health_check(elder, acting_user=users["doctor_sj"], data=check_data(day))
+    assert check.is_complete and check.part_auxiliary and check.year == day.year
     assert check.bmi == Decimal("23.4")
     archive = HealthArchive.objects.get(elder=elder)
     assert archive.number.startswith(elder.region_id) and len(archive.number) == 17
@@ -42,17 +44,17 @@ def test_archive_serials_count_up_per_village(users, fresh_elder, check_data):
     assert services.ensure_archive(first, acting_user=users["doctor_sj"]) == a
 
 
-def test_missing_auxiliary_test_leaves_the_check_incomplete(users, fresh_elder, check_data):
-    data = check_data(DAY)
+def test_missing_auxiliary_test_leaves_the_check_incomplete(users, fresh_elder, check_data, day):
+    data = check_data(day)
     del data["ldl"]
     check = services.record_health_check(fresh_elder(), acting_user=users["doctor_sj"], data=data)
     assert check.part_assessment and check.part_physical and check.part_guidance
     assert not check.part_auxiliary and not check.is_complete
 
 
-def test_systolic_30_is_refused_and_nothing_is_written(users, fresh_elder, check_data):
+def test_systolic_30_is_refused_and_nothing_is_written(users, fresh_elder, check_data, day):
     elder = fresh_elder()
-    data = check_data(DAY) | {"bp_left_systolic": 30, "bp_left_diastolic": 20}
+    data = check_data(day) | {"bp_left_systolic": 30, "bp_left_diastolic": 20}
     before = AuditEvent.objects.count()
     with pytest.raises(ServiceError) as exc:
         services.record_health_check(elder, acting_user=users["doctor_sj"], data=data)
@@ -61,9 +63,9 @@ def test_systolic_30_is_refused_and_nothing_is_written(users, fresh_elder, check
     assert AuditEvent.objects.count() == before
 
 
-def test_systolic_250_is_warned_and_kept_once_confirmed(users, fresh_elder, check_data):
+def test_systolic_250_is_warned_and_kept_once_confirmed(users, fresh_elder, check_data, day):
     elder = fresh_elder()
-    data = check_data(DAY) | {"bp_left_systolic": 250, "bp_left_diastolic": 100}
+    data = check_data(day) | {"bp_left_systolic": 250, "bp_left_diastolic": 100}
     with pytest.raises(ServiceError) as exc:
         services.record_health_check(elder, acting_user=users["doctor_sj"], data=data)
     assert exc.value.code == "CONFIRM_WARNINGS" and exc.value.as_list()[0]["field"] == "bp_left_systolic"
@@ -73,59 +75,59 @@ def test_systolic_250_is_warned_and_kept_once_confirmed(users, fresh_elder, chec
     assert check.warnings[0]["field"] == "bp_left_systolic"
 
 
-def test_no_symptoms_excludes_other_symptoms(users, fresh_elder, check_data):
+def test_no_symptoms_excludes_other_symptoms(users, fresh_elder, check_data, day):
     with pytest.raises(ServiceError) as exc:
         services.record_health_check(
-            fresh_elder(), acting_user=users["doctor_sj"], data=check_data(DAY) | {"symptoms": ["1", "2"]}
+            fresh_elder(), acting_user=users["doctor_sj"], data=check_data(day) | {"symptoms": ["1", "2"]}
         )
     assert exc.value.field == "symptoms"
 
 
-def test_never_smoker_has_no_smoking_details(users, fresh_elder, check_data):
-    data = check_data(DAY) | {"smoking_status": "1", "cigarettes_per_day": 10}
+def test_never_smoker_has_no_smoking_details(users, fresh_elder, check_data, day):
+    data = check_data(day) | {"smoking_status": "1", "cigarettes_per_day": 10}
     check = services.record_health_check(fresh_elder(), acting_user=users["doctor_sj"], data=data)
     assert check.cigarettes_per_day is None
 
 
-def test_check_date_in_the_future_is_refused(users, fresh_elder, check_data):
+def test_check_date_in_the_future_is_refused(users, fresh_elder, check_data, today):
     with pytest.raises(ServiceError) as exc:
         services.record_health_check(
-            fresh_elder(), acting_user=users["doctor_sj"], data=check_data(TODAY + dt.timedelta(days=1))
+            fresh_elder(), acting_user=users["doctor_sj"], data=check_data(today + dt.timedelta(days=1))
         )
     assert exc.value.code == "DATE_IN_FUTURE"
 
 
-def test_officer_cannot_record_a_check(users, fresh_elder, check_data):
+def test_officer_cannot_record_a_check(users, fresh_elder, check_data, day):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.record_health_check(fresh_elder(), acting_user=users["wjj"], data=check_data(DAY))
+        services.record_health_check(fresh_elder(), acting_user=users["wjj"], data=check_data(day))
 
 
-def test_overdue_notice_list_and_notice_in_time(users, fresh_elder, check_data):
+def test_overdue_notice_list_and_notice_in_time(users, fresh_elder, check_data, today, day):
     """HM-4: a check 40 days ago without notice is overdue; once notified within a month it counts."""
     elder = fresh_elder()
-    check = services.record_health_check(elder, acting_user=users["doctor_sj"], data=check_data(DAY))
-    overdue = queries.overdue_notices(queries.scope_checks(users["doctor_sj"]), TODAY)
+    check = services.record_health_check(elder, acting_user=users["doctor_sj"], data=check_data(day))
+    overdue = queries.overdue_notices(queries.scope_checks(users["doctor_sj"]), today)
     assert check in overdue
-    services.record_notice(check, acting_user=users["doctor_sj"], notice_date=DAY + dt.timedelta(days=20))
+    services.record_notice(check, acting_user=users["doctor_sj"], notice_date=day + dt.timedelta(days=20))
     check.refresh_from_db()
     assert rules.notified_in_time(check.check_date, check.notice_date)
-    assert check not in queries.overdue_notices(queries.scope_checks(users["doctor_sj"]), TODAY)
+    assert check not in queries.overdue_notices(queries.scope_checks(users["doctor_sj"]), today)
 
 
-def test_notice_before_the_check_is_refused(users, fresh_elder, check_data):
-    check = services.record_health_check(fresh_elder(), acting_user=users["doctor_sj"], data=check_data(DAY))
+def test_notice_before_the_check_is_refused(users, fresh_elder, check_data, day):
+    check = services.record_health_check(fresh_elder(), acting_user=users["doctor_sj"], data=check_data(day))
     with pytest.raises(ServiceError):
-        services.record_notice(check, acting_user=users["doctor_sj"], notice_date=DAY - dt.timedelta(days=1))
+        services.record_notice(check, acting_user=users["doctor_sj"], notice_date=day - dt.timedelta(days=1))
 
 
-def test_no_check_this_year_list_drops_the_elder_once_checked(users, fresh_elder, check_data):
+def test_no_check_this_year_list_drops_the_elder_once_checked(users, fresh_elder, check_data, today):
     elder = fresh_elder()
     elders = queries.health_elders(users["doctor_sj"])
-    assert queries.without_check(elders, TODAY.year).filter(pk=elder.pk).exists()
-    services.record_health_check(elder, acting_user=users["doctor_sj"], data=check_data(TODAY))
-    assert not queries.without_check(elders, TODAY.year).filter(pk=elder.pk).exists()
+    assert queries.without_check(elders, today.year).filter(pk=elder.pk).exists()
+    services.record_health_check(elder, acting_user=users["doctor_sj"], data=check_data(today))
+    assert not queries.without_check(elders, today.year).filter(pk=elder.pk).exists()
 
 
 def test_service_population_is_65_on_31_december(users, fresh_elder):
@@ -142,16 +144,16 @@ def test_service_population_is_65_on_31_december(users, fresh_elder):
     assert not queries.service_population(Elder.objects.filter(pk=elder.pk), year).exists()
 
 
-def test_check_counts_give_hm1_hm3_hm4(users, fresh_elder, check_data):
+def test_check_counts_give_hm1_hm3_hm4(users, fresh_elder, check_data, day):
     from yiyang.core.models import Elder
 
     a = fresh_elder()
     b = fresh_elder(exclude=(a.pk,))
     c = fresh_elder(exclude=(a.pk, b.pk))
-    year = DAY.year
-    full = services.record_health_check(a, acting_user=users["doctor_sj"], data=check_data(DAY))
-    services.record_notice(full, acting_user=users["doctor_sj"], notice_date=DAY + dt.timedelta(days=3))
-    partial = check_data(DAY)
+    year = day.year
+    full = services.record_health_check(a, acting_user=users["doctor_sj"], data=check_data(day))
+    services.record_notice(full, acting_user=users["doctor_sj"], notice_date=day + dt.timedelta(days=3))
+    partial = check_data(day)
     del partial["health_evaluation"]
     services.record_health_check(b, acting_user=users["doctor_sj"], data=partial)
     counts = queries.check_counts(Elder.objects.filter(pk__in=[a.pk, b.pk, c.pk]), year)

@@ -10,43 +10,41 @@ from yiyang.core.errors import ServiceError
 from yiyang.health import queries, services
 from yiyang.health.models import ChronicCase
 
-TODAY = dt.date.today()
-
 
 def visit(day, **kw):
     return {"visit_date": day, "method": "1", **kw}
 
 
 @pytest.fixture
-def htn_case(users, fresh_elder):
+def htn_case(users, fresh_elder, today):
     elder = fresh_elder()
     return services.enrol_case(
         elder,
         acting_user=users["doctor_sj"],
         disease="hypertension",
-        diagnosed_on=TODAY - dt.timedelta(days=400),
+        diagnosed_on=today - dt.timedelta(days=400),
         source="outpatient",
-        enrolled_on=TODAY - dt.timedelta(days=100),
+        enrolled_on=today - dt.timedelta(days=100),
     )
 
 
-def test_enrolment_is_once_per_disease(users, htn_case):
+def test_enrolment_is_once_per_disease(users, htn_case, today):
     with pytest.raises(ServiceError) as exc:
         services.enrol_case(
             htn_case.elder,
             acting_user=users["doctor_sj"],
             disease="hypertension",
-            diagnosed_on=TODAY,
+            diagnosed_on=today,
             source="outpatient",
         )
     assert exc.value.code == "CASE_ALREADY_OPEN" and exc.value.status == 409
     assert htn_case.icd10_code == "I10"
 
 
-def test_h2_then_h3_through_the_service_refers_on_the_second_uncontrolled_visit(users, htn_case):
+def test_h2_then_h3_through_the_service_refers_on_the_second_uncontrolled_visit(users, htn_case, today):
     """H2 → H3: a first uncontrolled visit books a recheck in 2 weeks; the recheck, still uncontrolled,
     refers; the case's next visit is the referral follow-up."""
-    first_day = TODAY - dt.timedelta(days=30)
+    first_day = today - dt.timedelta(days=30)
     first = services.record_followup(
         htn_case, acting_user=users["doctor_sj"], data=visit(first_day, systolic=160, diastolic=85)
     )
@@ -63,47 +61,47 @@ def test_h2_then_h3_through_the_service_refers_on_the_second_uncontrolled_visit(
     assert htn_case.next_visit_due == second.next_visit_date
 
 
-def test_urgent_referral_names_the_reason(users, htn_case):
+def test_urgent_referral_names_the_reason(users, htn_case, today):
     fu = services.record_followup(
-        htn_case, acting_user=users["doctor_sj"], data=visit(TODAY, systolic=185, diastolic=100)
+        htn_case, acting_user=users["doctor_sj"], data=visit(today, systolic=185, diastolic=100)
     )
     assert fu.action == "urgent_referral" and "185" in fu.referral_reason
 
 
-def test_hypertension_follow_up_needs_blood_pressure(users, htn_case):
+def test_hypertension_follow_up_needs_blood_pressure(users, htn_case, today):
     with pytest.raises(ServiceError) as exc:
-        services.record_followup(htn_case, acting_user=users["doctor_sj"], data=visit(TODAY))
+        services.record_followup(htn_case, acting_user=users["doctor_sj"], data=visit(today))
     assert exc.value.field == "systolic"
 
 
-def test_diabetes_follow_up_controlled_below_7(users, fresh_elder):
+def test_diabetes_follow_up_controlled_below_7(users, fresh_elder, today):
     case = services.enrol_case(
         fresh_elder(),
         acting_user=users["doctor_sj"],
         disease="diabetes",
-        diagnosed_on=TODAY,
+        diagnosed_on=today,
         source="screening",
     )
     fu = services.record_followup(
-        case, acting_user=users["doctor_sj"], data=visit(TODAY, fasting_glucose=Decimal("6.9"))
+        case, acting_user=users["doctor_sj"], data=visit(today, fasting_glucose=Decimal("6.9"))
     )
     assert fu.controlled and fu.classification == "1" and fu.rule == "E"
     assert case.icd10_code == "E11.9"
 
 
-def test_due_list_shows_overdue_and_this_week(users, htn_case):
+def test_due_list_shows_overdue_and_this_week(users, htn_case, today):
     cases = queries.scope_cases(users["doctor_sj"])
-    assert htn_case in queries.due_followups(cases, TODAY)  # enrolled 100 days ago, never visited
+    assert htn_case in queries.due_followups(cases, today)  # enrolled 100 days ago, never visited
     services.record_followup(
-        htn_case, acting_user=users["doctor_sj"], data=visit(TODAY, systolic=130, diastolic=80)
+        htn_case, acting_user=users["doctor_sj"], data=visit(today, systolic=130, diastolic=80)
     )
-    assert htn_case not in queries.due_followups(cases, TODAY + dt.timedelta(days=7))
+    assert htn_case not in queries.due_followups(cases, today + dt.timedelta(days=7))
 
 
-def test_chronic_rates_standard_management_and_control(users, fresh_elder):
+def test_chronic_rates_standard_management_and_control(users, fresh_elder, today):
     """HM-8 with two patients in a past year: A has 4 face-to-face visits, last controlled; B has 3
     visits (one by phone), last uncontrolled → 规范管理率 50 %, 控制率 50 %."""
-    year = TODAY.year - 1
+    year = today.year - 1
     a = fresh_elder()
     b = fresh_elder(exclude=(a.pk,))
     cases = []
@@ -136,11 +134,11 @@ def test_chronic_rates_standard_management_and_control(users, fresh_elder):
     assert rates["standard_rate"] == Decimal("50.00") and rates["control_rate"] == Decimal("50.00")
 
 
-def test_each_follow_up_stores_the_date_of_the_next_one_even_when_back_dated(users, htn_case):
+def test_each_follow_up_stores_the_date_of_the_next_one_even_when_back_dated(users, htn_case, today):
     """HM-8 reads "the last follow-up in a period" as the one whose next follow-up (superseded_on) is
     empty or after the period: recording 1 March, then 1 May, then a back-dated 1 April re-links them."""
     doctor = users["doctor_sj"]
-    year = TODAY.year - 1
+    year = today.year - 1
     htn_case.enrolled_on = dt.date(year, 1, 1)
     htn_case.save()
     mar, may, apr = (
@@ -158,7 +156,7 @@ def test_each_follow_up_stores_the_date_of_the_next_one_even_when_back_dated(use
     )
 
 
-def test_follow_up_links_migration_backfills_existing_rows(users, htn_case):
+def test_follow_up_links_migration_backfills_existing_rows(users, htn_case, today):
     import importlib
 
     from django.apps import apps as django_apps
@@ -166,7 +164,7 @@ def test_follow_up_links_migration_backfills_existing_rows(users, htn_case):
     from yiyang.health.models import ChronicFollowUp
 
     doctor = users["doctor_sj"]
-    days = [TODAY - dt.timedelta(days=n) for n in (30, 20, 20, 10)]
+    days = [today - dt.timedelta(days=n) for n in (30, 20, 20, 10)]
     made = [
         services.record_followup(htn_case, acting_user=doctor, data=visit(d, systolic=130, diastolic=80))
         for d in days

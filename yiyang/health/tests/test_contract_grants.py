@@ -62,7 +62,7 @@ def test_the_migration_writes_one_grant_per_contract(demo_db):
         )
     )
     AccessGrant.objects.filter(source_type=SOURCE).delete()
-    migration = importlib.import_module("yiyang.health.migrations.0005_contract_access_grants")
+    migration = importlib.import_module("yiyang.health.migrations.0006_contract_access_grants")
     migration.backfill(apps, None)
     after = sorted(
         AccessGrant.objects.filter(source_type=SOURCE).values_list(

@@ -6,12 +6,11 @@ from decimal import Decimal
 import pytest
 from django.http import Http404
 
+from yiyang.core import clock
 from yiyang.core.errors import ServiceError
 from yiyang.core.scoping import get_elder_for_user, scope_elders
 from yiyang.health import queries, rules, services
 from yiyang.health.models import Contract, ContractService
-
-TODAY = dt.date.today()
 
 
 def sign(users, team, elder, packages, start, **kw):
@@ -21,15 +20,15 @@ def sign(users, team, elder, packages, start, **kw):
         team=team,
         doctor=users["doctor_sj"],
         packages=[packages["ELDERLY"]],
-        signed_on=min(start, TODAY),
+        signed_on=min(start, clock.today()),
         start_date=start,
         **kw,
     )
 
 
-def test_contract_generates_the_services_its_packages_owe(users, sj_team, packages, fresh_elder):
+def test_contract_generates_the_services_its_packages_owe(users, sj_team, packages, fresh_elder, today):
     """老年人包: 年度健康体检 ×1, 中医 ×1, 健康评估与指导 ×2 → four services over one year."""
-    start = TODAY - dt.timedelta(days=10)
+    start = today - dt.timedelta(days=10)
     contract = sign(users, sj_team, fresh_elder(), packages, start)
     assert contract.end_date == rules.add_months(start, 12) - dt.timedelta(days=1)
     rows = list(ContractService.objects.filter(contract=contract).order_by("item_code", "sequence"))
@@ -44,58 +43,62 @@ def test_contract_generates_the_services_its_packages_owe(users, sj_team, packag
     assert guidance[1].window_start == guidance[0].due_date + dt.timedelta(days=1)
 
 
-def test_one_team_at_a_time(users, sj_team, packages, fresh_elder):
+def test_one_team_at_a_time(users, sj_team, packages, fresh_elder, today):
     elder = fresh_elder()
-    sign(users, sj_team, elder, packages, TODAY - dt.timedelta(days=10))
+    sign(users, sj_team, elder, packages, today - dt.timedelta(days=10))
     with pytest.raises(ServiceError) as exc:
-        sign(users, sj_team, elder, packages, TODAY)
+        sign(users, sj_team, elder, packages, today)
     assert exc.value.code == "CONTRACT_OVERLAP" and exc.value.status == 409
 
 
-def test_team_must_serve_the_elders_village(users, sj_team, packages, fresh_elder):
+def test_team_must_serve_the_elders_village(users, sj_team, packages, fresh_elder, today):
     tp_elder = fresh_elder("江口县太平镇卫生院")
     with pytest.raises(ServiceError) as exc:
-        sign(users, sj_team, tp_elder, packages, TODAY)
+        sign(users, sj_team, tp_elder, packages, today)
     assert exc.value.code == "ELDER_NOT_IN_TEAM_AREA"
 
 
-def test_contract_ending_on_the_reference_date_is_valid_that_day(users, sj_team, packages, fresh_elder):
+def test_contract_ending_on_the_reference_date_is_valid_that_day(
+    users, sj_team, packages, fresh_elder, today
+):
     """HM-6: both ends inclusive — valid on its end date, not the day after."""
-    start = TODAY - dt.timedelta(days=364)
-    contract = sign(users, sj_team, fresh_elder(), packages, start, end_date=TODAY)
-    assert Contract.objects.valid_on(TODAY).filter(pk=contract.pk).exists()
-    assert not Contract.objects.valid_on(TODAY + dt.timedelta(days=1)).filter(pk=contract.pk).exists()
+    start = today - dt.timedelta(days=364)
+    contract = sign(users, sj_team, fresh_elder(), packages, start, end_date=today)
+    assert Contract.objects.valid_on(today).filter(pk=contract.pk).exists()
+    assert not Contract.objects.valid_on(today + dt.timedelta(days=1)).filter(pk=contract.pk).exists()
     assert Contract.objects.valid_on(start).filter(pk=contract.pk).exists()
     assert not Contract.objects.valid_on(start - dt.timedelta(days=1)).filter(pk=contract.pk).exists()
 
 
-def test_ending_early_cancels_services_not_begun_and_needs_a_reason(users, sj_team, packages, fresh_elder):
-    contract = sign(users, sj_team, fresh_elder(), packages, TODAY - dt.timedelta(days=30))
+def test_ending_early_cancels_services_not_begun_and_needs_a_reason(
+    users, sj_team, packages, fresh_elder, today
+):
+    contract = sign(users, sj_team, fresh_elder(), packages, today - dt.timedelta(days=30))
     with pytest.raises(ServiceError) as exc:
-        services.end_contract(contract, acting_user=users["doctor_sj"], ended_on=TODAY, reason="")
+        services.end_contract(contract, acting_user=users["doctor_sj"], ended_on=today, reason="")
     assert exc.value.code == "REASON_REQUIRED"
-    services.end_contract(contract, acting_user=users["doctor_sj"], ended_on=TODAY, reason="迁往外地居住")
+    services.end_contract(contract, acting_user=users["doctor_sj"], ended_on=today, reason="迁往外地居住")
     contract.refresh_from_db()
-    assert contract.status == "ended" and contract.is_valid_on(TODAY)
-    assert not contract.is_valid_on(TODAY + dt.timedelta(days=1))
-    late = ContractService.objects.filter(contract=contract, window_start__gt=TODAY)
+    assert contract.status == "ended" and contract.is_valid_on(today)
+    assert not contract.is_valid_on(today + dt.timedelta(days=1))
+    late = ContractService.objects.filter(contract=contract, window_start__gt=today)
     assert late.exists() and all(s.cancelled for s in late)
 
 
-def test_renewal_starts_the_day_after_and_marks_the_old_one(users, sj_team, packages, fresh_elder):
-    old = sign(users, sj_team, fresh_elder(), packages, TODAY - dt.timedelta(days=350))
-    new = services.renew_contract(old, acting_user=users["doctor_sj"], signed_on=TODAY)
+def test_renewal_starts_the_day_after_and_marks_the_old_one(users, sj_team, packages, fresh_elder, today):
+    old = sign(users, sj_team, fresh_elder(), packages, today - dt.timedelta(days=350))
+    new = services.renew_contract(old, acting_user=users["doctor_sj"], signed_on=today)
     old.refresh_from_db()
     assert old.status == "renewed" and new.renewal_of == old
     assert new.start_date == old.end_date + dt.timedelta(days=1)
 
 
 def test_delivery_fulfils_the_earliest_open_service_and_counts_in_fulfilment(
-    users, sj_team, packages, fresh_elder
+    users, sj_team, packages, fresh_elder, today
 ):
     """履约: 2 of the services due by the end are delivered → 50 % on the end date."""
-    start = TODAY - dt.timedelta(days=364)
-    contract = sign(users, sj_team, fresh_elder(), packages, start, end_date=TODAY)
+    start = today - dt.timedelta(days=364)
+    contract = sign(users, sj_team, fresh_elder(), packages, start, end_date=today)
     services.record_delivery(
         contract,
         acting_user=users["doctor_sj"],
@@ -112,23 +115,23 @@ def test_delivery_fulfils_the_earliest_open_service_and_counts_in_fulfilment(
     )
     first = ContractService.objects.get(contract=contract, item_code="health_guidance", sequence=1)
     assert first.delivery.place == "home"
-    f = queries.contract_fulfilment(contract, TODAY)
+    f = queries.contract_fulfilment(contract, today)
     assert (f.due, f.delivered, f.rate) == (4, 2, Decimal("50.00"))
-    assert queries.team_fulfilment(sj_team, TODAY).delivered >= 2
+    assert queries.team_fulfilment(sj_team, today).delivered >= 2
     with pytest.raises(ServiceError):
         services.record_delivery(
-            contract, acting_user=users["doctor_sj"], item_code="nonsense", delivered_on=TODAY, place="home"
+            contract, acting_user=users["doctor_sj"], item_code="nonsense", delivered_on=today, place="home"
         )
 
 
-def test_expiring_list_within_30_days(users, sj_team, packages, fresh_elder):
+def test_expiring_list_within_30_days(users, sj_team, packages, fresh_elder, today):
     soon = sign(
         users,
         sj_team,
         fresh_elder(),
         packages,
-        TODAY - dt.timedelta(days=340),
-        end_date=TODAY + dt.timedelta(days=30),
+        today - dt.timedelta(days=340),
+        end_date=today + dt.timedelta(days=30),
     )
     later_elder = fresh_elder(exclude=(soon.elder_id,))
     later = sign(
@@ -136,14 +139,14 @@ def test_expiring_list_within_30_days(users, sj_team, packages, fresh_elder):
         sj_team,
         later_elder,
         packages,
-        TODAY - dt.timedelta(days=300),
-        end_date=TODAY + dt.timedelta(days=31),
+        today - dt.timedelta(days=300),
+        end_date=today + dt.timedelta(days=31),
     )
-    listed = set(queries.expiring(queries.scope_contracts(users["doctor_sj"]), TODAY))
+    listed = set(queries.expiring(queries.scope_contracts(users["doctor_sj"]), today))
     assert soon in listed and later not in listed
 
 
-def test_family_doctor_sees_exactly_the_teams_contracted_elders(users, sj_team, packages, fresh_elder):
+def test_family_doctor_sees_exactly_the_teams_contracted_elders(users, sj_team, packages, fresh_elder, today):
     """DESIGN §2: a team member's scope is the elders with a contract in force with the team."""
     from yiyang.accounts.models import User
 
@@ -151,13 +154,13 @@ def test_family_doctor_sees_exactly_the_teams_contracted_elders(users, sj_team, 
     contracted = fresh_elder()
     other = fresh_elder(exclude=(contracted.pk,))
     assert not scope_elders(member).filter(pk=contracted.pk).exists()
-    contract = sign(users, sj_team, contracted, packages, TODAY - dt.timedelta(days=5))
+    contract = sign(users, sj_team, contracted, packages, today - dt.timedelta(days=5))
     member._assignments_cache = None
     assert get_elder_for_user(member, contracted.pk) == contracted
     with pytest.raises(Http404):
         get_elder_for_user(member, other.pk)
     services.end_contract(
-        contract, acting_user=users["doctor_sj"], ended_on=TODAY - dt.timedelta(days=1), reason="本人申请解约"
+        contract, acting_user=users["doctor_sj"], ended_on=today - dt.timedelta(days=1), reason="本人申请解约"
     )
     assert not scope_elders(member).filter(pk=contracted.pk).exists()
 
@@ -180,11 +183,11 @@ def _contract_payload(team, doctor, elder):
         "team_id": team.pk,
         "doctor_id": doctor.pk,
         "packages": ["ELDERLY"],
-        "signed_on": TODAY.isoformat(),
+        "signed_on": clock.today().isoformat(),
     }
 
 
-def test_a_retired_team_takes_no_new_contract(api_for, users, sj_team, packages, fresh_elder):
+def test_a_retired_team_takes_no_new_contract(api_for, users, sj_team, packages, fresh_elder, today):
     """Given a team its administrator retired, when a doctor signs an elder with it through the API,
     then 422 names the team and no contract (nor service due) is written."""
     from yiyang.health.models import Contract
@@ -198,11 +201,13 @@ def test_a_retired_team_takes_no_new_contract(api_for, users, sj_team, packages,
     assert err["field"] == "team_id" and err["message"].startswith("家庭医生团队：")
     assert not Contract.objects.filter(elder=elder).exists()
     with pytest.raises(services.ServiceError):
-        sign(users, sj_team, elder, packages, TODAY)
+        sign(users, sj_team, elder, packages, today)
     assert not Contract.objects.filter(elder=elder).exists()
 
 
-def test_a_removed_member_cannot_be_the_contracted_doctor(api_for, users, sj_team, packages, fresh_elder):
+def test_a_removed_member_cannot_be_the_contracted_doctor(
+    api_for, users, sj_team, packages, fresh_elder, today
+):
     """Given jtys_test removed from the team, a contract naming them is refused (API and service)."""
     from yiyang.accounts.models import User
     from yiyang.health.models import Contract, TeamMember
@@ -220,7 +225,7 @@ def test_a_removed_member_cannot_be_the_contracted_doctor(api_for, users, sj_tea
             team=sj_team,
             doctor=member.user,
             packages=[packages["ELDERLY"]],
-            signed_on=TODAY,
+            signed_on=today,
         )
     assert exc.value.field == "doctor"
     assert not Contract.objects.filter(elder=elder).exists()

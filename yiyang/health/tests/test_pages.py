@@ -1,8 +1,6 @@
 """Health pages answer each role: 200 where in scope, 404 out of scope, 403 without permission;
 forms save through the services; the batch queue moves to the next elder; the export is audited."""
 
-import datetime as dt
-
 import pytest
 
 from yiyang.core.models import AuditEvent
@@ -10,8 +8,6 @@ from yiyang.health import services
 from yiyang.health.models import HealthCheck
 
 from .conftest import complete_check_data
-
-TODAY = dt.date.today()
 
 LIST_PAGES = [
     "/health/worklist/",
@@ -34,19 +30,19 @@ def test_list_pages_render_for_roles_with_health_view(client_for, username):
         assert r.status_code == 200, (url, r.status_code)
 
 
-def test_civil_officer_sees_no_health_records(client_for, users, fresh_elder):
+def test_civil_officer_sees_no_health_records(client_for, users, fresh_elder, today):
     """民政 has no health.view: no navigation entry, and an elder's archive is a 404."""
     elder = fresh_elder()
-    services.record_health_check(elder, acting_user=users["doctor_sj"], data=complete_check_data(TODAY))
+    services.record_health_check(elder, acting_user=users["doctor_sj"], data=complete_check_data(today))
     c = client_for("mzj")
     assert 'href="/health/worklist/"' not in c.get("/").content.decode()
     assert 'href="/health/worklist/"' in client_for("wjj").get("/").content.decode()
     assert c.get(f"/health/elders/{elder.pk}/").status_code == 404
 
 
-def test_archive_page_shows_the_record_and_charts_offline(client_for, users, fresh_elder):
+def test_archive_page_shows_the_record_and_charts_offline(client_for, users, fresh_elder, today):
     elder = fresh_elder()
-    services.record_health_check(elder, acting_user=users["doctor_sj"], data=complete_check_data(TODAY))
+    services.record_health_check(elder, acting_user=users["doctor_sj"], data=complete_check_data(today))
     body = client_for("doctor_sj").get(f"/health/elders/{elder.pk}/").content.decode()
     assert "vendor/echarts/echarts.min.js" in body and "yoy-data" in body
     assert "http://" not in body and "https://" not in body
@@ -55,11 +51,11 @@ def test_archive_page_shows_the_record_and_charts_offline(client_for, users, fre
     assert frag.status_code == 200 and "/health/checks/" in frag.content.decode()
 
 
-def test_check_form_saves_and_refuses_with_a_named_field(client_for, fresh_elder):
+def test_check_form_saves_and_refuses_with_a_named_field(client_for, fresh_elder, today):
     elder = fresh_elder()
     c = client_for("doctor_sj")
-    data = {k: (",".join(v) if isinstance(v, list) else v) for k, v in complete_check_data(TODAY).items()}
-    post = {k: v for k, v in data.items() if not isinstance(complete_check_data(TODAY)[k], list)}
+    data = {k: (",".join(v) if isinstance(v, list) else v) for k, v in complete_check_data(today).items()}
+    post = {k: v for k, v in data.items() if not isinstance(complete_check_data(today)[k], list)}
     post["symptoms"] = ["1"]
     post["guidance"] = ["2"]
     bad = c.post(
@@ -72,13 +68,13 @@ def test_check_form_saves_and_refuses_with_a_named_field(client_for, fresh_elder
     assert check.is_complete
 
 
-def test_batch_queue_moves_to_the_next_elder(client_for, fresh_elder):
+def test_batch_queue_moves_to_the_next_elder(client_for, fresh_elder, today):
     first = fresh_elder()
     village = first.region_id
     c = client_for("doctor_sj")
     page = c.get("/health/checks/batch/", {"village": village}).content.decode()
     assert first.name in page
-    post = {k: v for k, v in complete_check_data(TODAY).items() if not isinstance(v, list)}
+    post = {k: v for k, v in complete_check_data(today).items() if not isinstance(v, list)}
     post |= {"symptoms": ["1"], "guidance": ["2"]}
     queue_first = c.get("/health/checks/batch/", {"village": village}).context["queue"][0]
     r = c.post(f"/health/elders/{queue_first.pk}/checks/new/?queue={village}", post)
@@ -86,27 +82,27 @@ def test_batch_queue_moves_to_the_next_elder(client_for, fresh_elder):
     assert str(queue_first.pk) not in r["Location"].split("?")[0]
 
 
-def test_export_is_audited_per_elder(client_for, users, fresh_elder):
+def test_export_is_audited_per_elder(client_for, users, fresh_elder, today):
     """Every exported elder gets an export audit row (core.services.record_export)."""
     elder = fresh_elder()
-    r = client_for("wjj").get("/health/checks/export.xlsx", {"year": TODAY.year, "village": elder.region_id})
+    r = client_for("wjj").get("/health/checks/export.xlsx", {"year": today.year, "village": elder.region_id})
     assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
     assert AuditEvent.objects.filter(action="export", object_id=str(elder.pk), username="wjj").exists()
     assert client_for("doctor_sj").get("/health/checks/export.xlsx").status_code == 403
 
 
-def test_followup_and_contract_pages(client_for, users, sj_team, packages, fresh_elder):
+def test_followup_and_contract_pages(client_for, users, sj_team, packages, fresh_elder, today):
     elder = fresh_elder()
     c = client_for("doctor_sj")
     r = c.post(
         f"/health/elders/{elder.pk}/cases/new/",
-        {"disease": "hypertension", "diagnosed_on": TODAY.isoformat(), "source": "outpatient"},
+        {"disease": "hypertension", "diagnosed_on": today.isoformat(), "source": "outpatient"},
     )
     assert r.status_code == 302
     case = elder.chronic_cases.get()
     r = c.post(
         f"/health/cases/{case.pk}/followups/new/",
-        {"visit_date": TODAY.isoformat(), "method": "1", "systolic": "130", "diastolic": "80"},
+        {"visit_date": today.isoformat(), "method": "1", "systolic": "130", "diastolic": "80"},
     )
     assert r.status_code == 302 and case.followups.get().rule == "E"
     r = c.post(
@@ -115,7 +111,7 @@ def test_followup_and_contract_pages(client_for, users, sj_team, packages, fresh
             "team": sj_team.pk,
             "doctor": users["doctor_sj"].pk,
             "packages": [packages["ELDERLY"].pk],
-            "signed_on": TODAY.isoformat(),
+            "signed_on": today.isoformat(),
             "signer": "self",
         },
     )
@@ -128,16 +124,16 @@ def test_followup_and_contract_pages(client_for, users, sj_team, packages, fresh
         {
             "action": "deliver",
             "item_code": "health_guidance",
-            "delivered_on": TODAY.isoformat(),
+            "delivered_on": today.isoformat(),
             "place": "home",
         },
     )
     assert r.status_code == 302 and contract.deliveries.count() == 1
 
 
-def test_tcm_page_records_identification_and_guidance(client_for, fresh_elder):
+def test_tcm_page_records_identification_and_guidance(client_for, fresh_elder, today):
     elder = fresh_elder()
-    post = {f"q{i}": "1" for i in range(1, 34)} | {"q1": "5", "service_date": TODAY.isoformat()}
+    post = {f"q{i}": "1" for i in range(1, 34)} | {"q1": "5", "service_date": today.isoformat()}
     c = client_for("doctor_sj")
     r = c.post(f"/health/elders/{elder.pk}/tcm/new/", post)
     assert r.status_code == 200 and "平和质" in r.content.decode()  # guidance missing: refused, named

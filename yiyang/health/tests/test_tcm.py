@@ -1,15 +1,11 @@
 """中医药健康管理: tcm33 scored by the assessments engine, guidance required per constitution judged."""
 
-import datetime as dt
-
 import pytest
 
 from yiyang.assessments.models import AssessmentResponse
 from yiyang.core.errors import ServiceError
 from yiyang.health import services
 from yiyang.health.models import TcmRecord
-
-TODAY = dt.date.today()
 
 
 def answers(**overrides):
@@ -20,27 +16,27 @@ def answers(**overrides):
     return items
 
 
-def test_t1_balanced_constitution_with_guidance(users, fresh_elder):
+def test_t1_balanced_constitution_with_guidance(users, fresh_elder, today):
     """T1: 平和质 是; guidance recorded for it; the response is a final tcm33 assessment."""
     record = services.record_tcm(
         fresh_elder(),
         acting_user=users["doctor_sj"],
         answers=answers(),
         guidance={"balanced": ["1", "4"]},
-        service_date=TODAY,
+        service_date=today,
     )
     assert record.constitutions["balanced"] == "yes" and record.primary_constitution == "balanced"
     assert record.guidance == {"balanced": ["1", "4"]} and record.is_complete
     assert record.response.instrument_code == "tcm33" and record.response.is_final
 
 
-def test_t2_qi_deficiency_needs_its_own_guidance_and_nothing_is_written_without(users, fresh_elder):
+def test_t2_qi_deficiency_needs_its_own_guidance_and_nothing_is_written_without(users, fresh_elder, today):
     """T2: 气虚质 是 (11) → primary 气虚; missing guidance for it is refused, no response stored."""
     elder = fresh_elder()
     t2 = answers(q1=3, q2=3, q3=3, q4=3, q14=2)
     with pytest.raises(ServiceError) as exc:
         services.record_tcm(
-            elder, acting_user=users["doctor_sj"], answers=t2, guidance={}, service_date=TODAY
+            elder, acting_user=users["doctor_sj"], answers=t2, guidance={}, service_date=today
         )
     assert exc.value.code == "TCM_GUIDANCE_MISSING" and exc.value.field == "guidance.qi_deficiency"
     assert not AssessmentResponse.objects.filter(elder=elder).exists()
@@ -49,12 +45,12 @@ def test_t2_qi_deficiency_needs_its_own_guidance_and_nothing_is_written_without(
         acting_user=users["doctor_sj"],
         answers=t2,
         guidance={"qi_deficiency": ["2"]},
-        service_date=TODAY,
+        service_date=today,
     )
     assert record.primary_constitution == "qi_deficiency" and record.constitutions["balanced"] == "no"
 
 
-def test_t3_tendency_and_basically_both_need_guidance(users, fresh_elder):
+def test_t3_tendency_and_basically_both_need_guidance(users, fresh_elder, today):
     """T3: 气虚 倾向是 (9), 平和 基本是 → guidance for both."""
     t3 = answers(q1=4, q2=2, q3=3, q4=2, q14=2)
     with pytest.raises(ServiceError):
@@ -63,14 +59,14 @@ def test_t3_tendency_and_basically_both_need_guidance(users, fresh_elder):
             acting_user=users["doctor_sj"],
             answers=t3,
             guidance={"qi_deficiency": ["1"]},
-            service_date=TODAY,
+            service_date=today,
         )
     record = services.record_tcm(
         fresh_elder(),
         acting_user=users["doctor_sj"],
         answers=t3,
         guidance={"qi_deficiency": ["1"], "balanced": ["3"]},
-        service_date=TODAY,
+        service_date=today,
     )
     assert record.constitutions == record.constitutions | {
         "qi_deficiency": "tendency",

@@ -1,13 +1,11 @@
-"""What every health page shares: the permission guard, service refusals onto a form, today."""
+"""What every health page shares: the permission guard and service refusals onto a form."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from django.utils import timezone
 
 from yiyang.core.errors import ServiceError
 from yiyang.core.scoping import has_perm
@@ -22,10 +20,6 @@ def _to_form(form: Any, exc: ServiceError) -> None:
     for err in exc.as_list():
         field = err.get("field", "")
         form.add_error(field if field in form.fields else None, err["message"])
-
-
-def _today() -> dt.date:
-    return timezone.localdate()
 
 
 def _service_errors(form: Any, exc: ServiceError) -> None:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from yiyang.core import exports
+from yiyang.core import clock, exports
 from yiyang.core import services as core_services
 from yiyang.core.access import scoped
 from yiyang.core.errors import ServiceError
@@ -24,7 +24,7 @@ from yiyang.core.scoping import has_perm, region_scope_prefixes
 from .. import fields, formdata, queries, rules, services
 from ..forms import CHECK_SECTIONS, ROW_FORMS, CheckListForm, HealthCheckForm, NoticeForm
 from ..models import HealthCheck
-from ._common import _need, _to_form, _today
+from ._common import _need, _to_form
 
 
 @scoped
@@ -36,7 +36,7 @@ def check_create(request: HttpRequest, pk: int) -> HttpResponse:
     elder = queries.get_health_elder(request.user, pk)
     queue = request.GET.get("queue", "")
     form = HealthCheckForm(
-        request.POST or None, initial={"check_date": _today()}, selfcare=queries.selfcare_choices(elder)
+        request.POST or None, initial={"check_date": clock.today()}, selfcare=queries.selfcare_choices(elder)
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -113,7 +113,7 @@ def _url(name: str, *args: Any) -> str:
 
 def _queue(request: HttpRequest, village: str) -> Any:
     elders = queries.health_elders(request.user).filter(region_id=village)
-    return queries.without_check(elders, _today().year).order_by("name", "pk")
+    return queries.without_check(elders, clock.today().year).order_by("name", "pk")
 
 
 @scoped
@@ -223,7 +223,7 @@ def _display(check: HealthCheck, name: str) -> Any:
 
 def _check_lists(request: HttpRequest) -> tuple[CheckListForm, dict[str, Any]]:
     params = request.GET.copy()
-    params.setdefault("year", str(_today().year))
+    params.setdefault("year", str(clock.today().year))
     form = CheckListForm(params, prefixes=region_scope_prefixes(request.user))
     if not form.is_valid():
         return form, {"overdue": [], "unchecked": [], "by_village": []}
@@ -236,7 +236,7 @@ def _check_lists(request: HttpRequest) -> tuple[CheckListForm, dict[str, Any]]:
     unchecked = queries.without_check(elders, year).select_related("region").order_by("region_id", "name")
     return form, {
         "year": year,
-        "overdue": list(queries.overdue_notices(checks, _today()).order_by("check_date")[:500]),
+        "overdue": list(queries.overdue_notices(checks, clock.today()).order_by("check_date")[:500]),
         "unchecked": unchecked,
         "by_village": queries.counts_by_village(unchecked),
         "counts": queries.check_counts(elders, year),

@@ -10,19 +10,20 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from yiyang.core import clock
 from yiyang.core.access import scoped
 from yiyang.core.errors import ServiceError
 
 from .. import queries, services
 from ..forms import CaseForm, FollowUpForm
-from ._common import _need, _to_form, _today
+from ._common import _need, _to_form
 
 
 @scoped
 @login_required
 def followups(request: HttpRequest) -> HttpResponse:
     """Follow-ups due this week and overdue, with HM-8 rates of this year."""
-    today = _today()
+    today = clock.today()
     cases = queries.scope_cases(request.user)
     due = queries.due_followups(cases, today + dt.timedelta(days=7))
     year = today.year
@@ -68,7 +69,7 @@ def followup_create(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, "health.change")
     case = queries.get_case(request.user, pk)
     form = FollowUpForm(
-        request.POST or None, disease=case.disease, initial={"visit_date": _today(), "method": "1"}
+        request.POST or None, disease=case.disease, initial={"visit_date": clock.today(), "method": "1"}
     )
     if request.method == "POST" and form.is_valid():
         try:

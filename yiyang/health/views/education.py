@@ -9,20 +9,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from yiyang.core import clock
 from yiyang.core.access import scoped
 from yiyang.core.errors import ServiceError
 from yiyang.core.scoping import has_perm, region_scope_prefixes
 
 from .. import queries, services
 from ..forms import EducationForm
-from ._common import _need, _to_form, _today
+from ._common import _need, _to_form
 
 
 @scoped
 @login_required
 def education(request: HttpRequest) -> HttpResponse:
     prefixes = region_scope_prefixes(request.user)
-    form = EducationForm(request.POST or None, prefixes=prefixes, initial={"held_on": _today()})
+    form = EducationForm(request.POST or None, prefixes=prefixes, initial={"held_on": clock.today()})
     if request.method == "POST":
         _need(request, "health.change")
         if form.is_valid():

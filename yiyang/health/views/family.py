@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from yiyang.core import clock
 from yiyang.core import services as core_services
 from yiyang.core.access import scoped
 from yiyang.core.errors import ServiceError
@@ -21,14 +22,14 @@ from yiyang.core.scoping import has_perm
 from .. import queries, services
 from ..forms import ContractForm, DeliveryForm, EndContractForm, TeamForm, TeamMemberForm
 from ..models import ServicePackageItem, TeamMember
-from ._common import _need, _service_errors, _to_form, _today
+from ._common import _need, _service_errors, _to_form
 
 
 @scoped
 @login_required
 def contracts(request: HttpRequest) -> HttpResponse:
     """Contracts expiring within 30 days, and the teams with their 履约."""
-    today = _today()
+    today = clock.today()
     scoped_contracts = queries.scope_contracts(request.user)
     teams = [(t, queries.team_fulfilment(t, today)) for t in queries.scope_teams(request.user)]
     return render(
@@ -48,7 +49,7 @@ def contracts(request: HttpRequest) -> HttpResponse:
 def contract_create(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, "contract.change")
     elder = queries.get_health_elder(request.user, pk)
-    form = ContractForm(request.POST or None, user=request.user, initial={"signed_on": _today()})
+    form = ContractForm(request.POST or None, user=request.user, initial={"signed_on": clock.today()})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         member = TeamMember.objects.filter(team=d["team"], user_id=d["doctor"], is_active=True).first()
@@ -87,7 +88,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
     items = list(
         ServicePackageItem.objects.filter(package__contracts=contract).values_list("code", "name").distinct()
     )
-    delivery_form = DeliveryForm(request.POST or None, items=items, initial={"delivered_on": _today()})
+    delivery_form = DeliveryForm(request.POST or None, items=items, initial={"delivered_on": clock.today()})
     end_form = EndContractForm(prefix="end")
     if request.method == "POST":
         _need(request, "contract.change")
@@ -104,14 +105,14 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, _("Contract ended."))
                     return redirect("health:contract-detail", contract.pk)
             if action == "renew":
-                new = services.renew_contract(contract, acting_user=request.user, signed_on=_today())
+                new = services.renew_contract(contract, acting_user=request.user, signed_on=clock.today())
                 messages.success(request, _("Contract renewed."))
                 return redirect("health:contract-detail", new.pk)
         except ServiceError as exc:
             messages.error(request, exc.message)
     else:
         core_services.record_view(contract.elder, acting_user=request.user)
-    today = _today()
+    today = clock.today()
     return render(
         request,
         "health/contract_detail.html",
@@ -133,7 +134,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def worklist(request: HttpRequest) -> HttpResponse:
     """A family doctor's week: due follow-ups, checks, contract services, expiring contracts."""
-    today = _today()
+    today = clock.today()
     start = today - dt.timedelta(days=today.weekday())
     end = start + dt.timedelta(days=6)
     data = queries.work_list(request.user, start, end)
@@ -190,7 +191,7 @@ def _team_context(request: HttpRequest, team: Any, **extra: Any) -> dict[str, An
         "members": team.members.select_related("user").order_by("-is_active", "user__display_name"),
         "villages": team.villages.order_by("code"),
         "can_manage": can_manage,
-        "fulfilment": queries.team_fulfilment(team, _today()),
+        "fulfilment": queries.team_fulfilment(team, clock.today()),
         **extra,
     }
 

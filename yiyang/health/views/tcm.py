@@ -10,12 +10,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from yiyang.assessments.registry import get_instrument
+from yiyang.core import clock
 from yiyang.core.access import scoped
 from yiyang.core.errors import ServiceError
 
 from .. import formdata, queries, services
 from ..forms import TcmForm
-from ._common import _need, _today
+from ._common import _need
 
 
 @scoped
@@ -25,7 +26,7 @@ def tcm_create(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, "health.change")
     elder = queries.get_health_elder(request.user, pk)
     form = TcmForm(
-        request.POST or None, instrument=get_instrument("tcm33"), initial={"service_date": _today()}
+        request.POST or None, instrument=get_instrument("tcm33"), initial={"service_date": clock.today()}
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -148,11 +148,48 @@ def test_targets_page_lists_the_plan_targets(client_for, demo_db):
     assert "HM-1" in html and "72" in html and "实施方案" in html
 
 
-def test_first_look_at_a_county_period_computes_it(client_for, demo_db):
-    """Nobody meets an empty dashboard: the first visit to a county's period computes it."""
-    from yiyang.monitoring.models import IndicatorValue
+def test_first_look_at_a_county_period_queues_it_and_shows_computing(
+    client_for, demo_db, django_capture_on_commit_callbacks
+):
+    """Pages never compute: the first visit to a county's period shows 计算中 and leaves one mark for
+    the drain; a second visitor adds nothing; after the drain the page shows the values."""
+    from yiyang.core.actors import system_user
+    from yiyang.monitoring.models import ComputeRun, IndicatorValue, RecomputeMark
 
     assert not IndicatorValue.objects.filter(period="2026").exists()
-    html = client_for("mzj").get("/monitoring/", {"period": "2026"}).content.decode()
+    first = client_for("mzj").get("/monitoring/", {"period": "2026"})
+    second = client_for("wjj").get("/monitoring/", {"region": SJ_TOWN, "period": "2026"})
+    assert first.status_code == second.status_code == 200
+    assert "计算中" in first.content.decode() and "计算中" in second.content.decode()
+    assert not IndicatorValue.objects.filter(period="2026").exists()
+    marks = RecomputeMark.objects.filter(period="2026", source="*")
+    assert list(marks.values_list("region_code", flat=True)) == ["520621000000"]
+    with django_capture_on_commit_callbacks(execute=True):
+        [run] = services.drain(acting_user=system_user())
+    assert ComputeRun.objects.filter(region_id="520621000000", reason="missing").count() == 1
+    run.refresh_from_db()
+    assert run.status == "done"
     assert IndicatorValue.objects.filter(region_id="520621000000", period="2026", indicator_code="IR-9")
-    assert "每百名老人养老床位" in html
+    html = client_for("mzj").get("/monitoring/", {"period": "2026"}).content.decode()
+    assert "每百名老人养老床位" in html and "计算中" not in html
+
+
+def test_the_value_page_of_a_missing_value_shows_computing(client_for, demo_db):
+    from yiyang.monitoring.models import RecomputeMark
+
+    res = client_for("wjj").get("/monitoring/values/POP-65/", {"region": SJ_TOWN, "period": "2025Q3"})
+    assert res.status_code == 200 and "计算中" in res.content.decode()
+    assert RecomputeMark.objects.filter(region_code="520621000000", period="2025Q3", source="*").exists()
+
+
+def test_a_province_page_does_not_queue_a_province_recompute(client_for, demo_db):
+    """A province is minutes of work: its page waits for someone to press recompute."""
+    from yiyang.accounts.models import RoleAssignment, User
+    from yiyang.monitoring.models import RecomputeMark
+
+    officer = User.objects.create_user("province_officer")
+    RoleAssignment.objects.create(user=officer, role="health_officer", region_id="520000000000")
+    c = client_for("province_officer")
+    html = c.get("/monitoring/", {"region": "520000000000", "period": "2026"}).content.decode()
+    assert "计算中" not in html and "未计算" in html
+    assert not RecomputeMark.objects.filter(source="*").exists()

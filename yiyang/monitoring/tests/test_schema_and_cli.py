@@ -249,3 +249,41 @@ def test_count_related_counts_matching_related_rows_with_a_minimum(county):
     b_only = {"type": "count_related", "relation": "children", "where": [ends]}
     assert matching(b_only | {"at_least": 2}) == {"乙镇"}
     assert matching(b_only | {"at_least": 3}) == set()
+
+
+def test_cli_drain_turns_the_outbox_into_runs_as_the_system_actor(county, django_capture_on_commit_callbacks):
+    """`indicators drain --json` (a cron job, or by hand): one run per county and materialised period,
+    computed at once with eager Celery, requested by the system actor."""
+    import datetime as dt
+
+    from yiyang.core.actors import system_user
+    from yiyang.monitoring import services
+    from yiyang.monitoring.models import ComputeRun, IndicatorValue, RecomputeMark
+
+    services.compute_now(COUNTY, "2026")
+    RecomputeMark.objects.all().delete()
+    make_elder(county["village_a"], dt.date(1950, 1, 1))
+    with django_capture_on_commit_callbacks(execute=True):  # the command's commit, inside the test's
+        data = json.loads(_run("drain", "--json"))
+    assert [(r["region"], r["periods"], r["reason"]) for r in data] == [(COUNTY, ["2026"], "change")]
+    run = ComputeRun.objects.get(pk=data[0]["run"])
+    assert run.requested_by == system_user() and run.status == "done"
+    assert IndicatorValue.objects.get(indicator_code="POP-65", region_id=COUNTY, period="2026").numerator == 1
+    assert not RecomputeMark.objects.exists()
+    assert "0" in _run("drain")  # nothing left: no run
+
+
+def test_cli_load_targets_is_audited_as_the_system_actor(demo_db, tmp_path):
+    from yiyang.core.models import AuditEvent
+    from yiyang.monitoring.models import Target
+
+    path = tmp_path / "targets.yaml"
+    path.write_text(
+        "targets:\n  - {indicator: HM-1, region: '520621', period: '2027', op: '>=', value: 75}\n",
+        encoding="utf-8",
+    )
+    assert "1" in _run("load-targets", str(path))
+    target = Target.objects.get(indicator_code="HM-1", region_code="520621000000", period="2027")
+    assert target.updated_by.username == "system"
+    event = AuditEvent.objects.filter(object_type="monitoring.target", object_repr="targets.yaml").get()
+    assert event.username == "system" and event.changes == {"targets": [None, 1]}

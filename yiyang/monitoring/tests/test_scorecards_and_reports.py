@@ -66,9 +66,44 @@ def test_indicator_points_follow_the_bands_on_the_cut_off(value, points):
 
 @pytest.fixture
 def assessment(users):  # type: ignore[no-untyped-def]
+    services.compute_now(COUNTY, "2026")
     return scorecards.start_assessment(
         acting_user=users["wjj"], scorecard_code=CARD, region=Region.objects.get(code=COUNTY), period="2026"
     )
+
+
+def test_indicator_items_wait_for_values_being_computed_and_submitting_waits_too(
+    users, client_for, django_capture_on_commit_callbacks
+):
+    """Starting a scorecard never computes in the request: items whose values are missing wait (no
+    points, not zero), the values are asked of the drain, and submitting is refused until they are
+    there; the page picks them up once the drain has computed them."""
+    from yiyang.core.actors import system_user
+    from yiyang.monitoring.models import RecomputeMark
+
+    wjj = users["wjj"]
+    a = scorecards.start_assessment(
+        acting_user=wjj, scorecard_code=CARD, region=Region.objects.get(code=COUNTY), period="2025"
+    )
+    e2 = a.items.get(item_code="E2")
+    assert e2.self_points is None and e2.indicator_value is None
+    assert not IndicatorValue.objects.filter(period="2025").exists()
+    assert RecomputeMark.objects.filter(region_code=COUNTY, period="2025", source="*").exists()
+    assert "计算中" in client_for("wjj").get(f"/monitoring/scorecards/{a.pk}/").content.decode()
+    for i in scorecards.get_scorecard(CARD).items:
+        if i.scoring.type == "evidence":
+            scorecards.self_assess_item(a, acting_user=wjj, item_code=i.code, points=1)
+    with pytest.raises(ServiceError) as exc:
+        scorecards.submit(a, acting_user=wjj)
+    assert exc.value.code == "VALUES_PENDING" and "E2" in exc.value.message
+    with django_capture_on_commit_callbacks(execute=True):
+        services.drain(acting_user=system_user())
+    html = client_for("wjj").get(f"/monitoring/scorecards/{a.pk}/").content.decode()
+    assert "计算中" not in html
+    ir3 = IndicatorValue.objects.get(indicator_code="IR-3", region_id=COUNTY, period="2025")
+    assert a.items.get(item_code="E2").indicator_value == ir3.value
+    scorecards.submit(a, acting_user=wjj)
+    assert a.status == "submitted"
 
 
 def test_starting_scores_indicator_items_from_materialised_values(assessment):

@@ -2,7 +2,10 @@
 indicator for the region (and the regions below it), stores the values and prints them: with ``--json``
 a list of ``{"code", "name", "numerator", "denominator", "value", "target", "status"}`` (DESIGN §6).
 
-``indicators list`` shows the definitions; ``indicators load-targets <file.yaml>`` loads targets.
+``indicators list`` shows the definitions; ``indicators load-targets <file.yaml>`` loads targets;
+``indicators drain [--json]`` drains the recompute outbox once, as the system actor: the marks writes
+left become one run per county and period, computed at once with eager Celery (the embedded demo),
+else sent to the workers (production drains on Celery beat; this is for a cron job or by hand).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ class Command(BaseCommand):
         compute.add_argument("--json", action="store_true", help="print JSON")
         compute.add_argument("--only", default="", help="comma-separated indicator codes")
         sub.add_parser("list", help="list indicator definitions")
+        drain = sub.add_parser("drain", help="turn recompute marks into runs (one per county, period)")
+        drain.add_argument("--json", action="store_true", help="print JSON")
         load = sub.add_parser("load-targets", help="load targets from a YAML file")
         load.add_argument("file")
 
@@ -41,11 +46,17 @@ class Command(BaseCommand):
                 state = "无数据源" if problem else "ok"
                 self.stdout.write(f"{ind.code}\t{ind.version}\t{ind.unit}\t{state}\t{ind.name}")
             return
+        if action == "drain":
+            self._drain(options["json"])
+            return
         if action == "load-targets":
             path = Path(options["file"])
             if not path.exists():
                 raise CommandError(f"文件不存在：{path}")
-            self.stdout.write(f"已载入目标值 {load_targets_file(path)} 条")
+            from yiyang.core.actors import system_user
+
+            count = load_targets_file(path, acting_user=system_user())
+            self.stdout.write(f"已载入目标值 {count} 条")
             return
         try:
             code = engine.normalise_region(options["region"])
@@ -76,3 +87,31 @@ class Command(BaseCommand):
                 f"{c['code']:<7}{shown!s:>10} {unit:<6}{c['numerator']}/{c['denominator']}\t"
                 f"{c['status']}\t{c['name']}"
             )
+
+    def _drain(self, as_json: bool) -> None:
+        from yiyang.core.actors import system_user
+        from yiyang.monitoring.models import ComputeRun
+        from yiyang.monitoring.services import drain
+
+        ids = [r.pk for r in drain(acting_user=system_user())]
+        runs = list(ComputeRun.objects.filter(pk__in=ids).order_by("pk"))
+        out = [
+            {
+                "run": r.pk,
+                "region": r.region_id,
+                "periods": r.periods.get("periods", []),
+                "indicators": r.periods.get("indicators", []),
+                "reason": r.reason,
+                "status": r.status,
+            }
+            for r in runs
+        ]
+        if as_json:
+            self.stdout.write(json.dumps(out, ensure_ascii=False, indent=1))
+            return
+        for r in out:
+            self.stdout.write(
+                f"{r['run']}\t{r['region']}\t{','.join(r['periods'])}\t{r['status']}\t"
+                f"{r['reason']}\t{' '.join(r['indicators'])}"
+            )
+        self.stdout.write(f"已处理重算标记，生成重算任务 {len(out)} 个")

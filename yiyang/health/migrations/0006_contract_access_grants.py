@@ -41,8 +41,8 @@ def remove(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0005_careteam_accessgrant"),
-        ("health", "0004_familydoctorteam_proxy"),
+        ("core", "0007_careteam_accessgrant"),
+        ("health", "0005_familydoctorteam_proxy"),
     ]
 
     operations = [migrations.RunPython(backfill, remove)]

@@ -7,8 +7,8 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0005_careteam_accessgrant"),
-        ("health", "0003_followup_superseded_on"),
+        ("core", "0007_careteam_accessgrant"),
+        ("health", "0004_defaults_from_clock"),
     ]
 
     operations = [

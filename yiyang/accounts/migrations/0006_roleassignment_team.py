@@ -12,8 +12,8 @@ from yiyang.core.migration_operations import AddFieldIfMissing
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0003_roleassignment_team"),
-        ("core", "0005_careteam_accessgrant"),
+        ("accounts", "0005_defaults_from_clock"),
+        ("core", "0007_careteam_accessgrant"),
     ]
 
     operations = [

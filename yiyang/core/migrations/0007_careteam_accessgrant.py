@@ -1,7 +1,7 @@
 """Care teams move into the registry, and access grants (DESIGN §2: scope is data).
 
 ``CareTeam`` is the model health called ``FamilyDoctorTeam``; it keeps that table and its villages
-table (health 0004 turns the health model into a proxy of this one). On a database migrated before
+table (health 0005 turns the health model into a proxy of this one). On a database migrated before
 the move the tables are there and only the new ``kind`` column is added; on a fresh one this
 migration or health 0001, whichever runs first, makes them (``yiyang.core.migration_operations``), so
 the registry's migrations never depend on health's.
@@ -16,7 +16,7 @@ from yiyang.core.migration_operations import CreateModelIfMissing
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0004_search_statistics"),
+        ("core", "0006_defaults_from_clock"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,40 @@
+"""Model defaults read yiyang's clock (``yiyang.core.clock.now``) instead of ``django.utils.timezone.now``.
+
+The default is applied in Python, never by the database, so only the migration state changes.
+A plain AlterField would make SQLite rebuild each table, which drops the append-only triggers of
+the audit table (core migration 0002) and copies every indicator value for nothing.
+"""
+
+import yiyang.core.clock
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("core", "0005_state_transition"),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="auditevent",
+                    name="at",
+                    field=models.DateTimeField(
+                        db_index=True, default=yiyang.core.clock.now, verbose_name="time"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="elderstatuschange",
+                    name="changed_at",
+                    field=models.DateTimeField(default=yiyang.core.clock.now),
+                ),
+                migrations.AlterField(
+                    model_name="statetransition",
+                    name="at",
+                    field=models.DateTimeField(default=yiyang.core.clock.now, verbose_name="time"),
+                ),
+            ],
+            database_operations=[],
+        ),
+    ]

@@ -1,0 +1,1 @@
+"""Test helpers every app's tests may import (never imported by application code)."""
