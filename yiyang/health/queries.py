@@ -1,8 +1,9 @@
 """Reading health records, always through the elder scope (:mod:`yiyang.core.scoping`).
 
 A record is visible exactly when its elder is and the user holds ``health.view``; out of scope and
-missing are both 404. Lists, indicator counts, the timeline and the work list live here so pages,
-the API and the monitoring engine compute them the same way.
+missing are both 404. Lists, the timeline and the work list live here so pages and the API read them
+the same way. Indicator values (HM-1…HM-9) are not computed here: the monitoring engine computes each
+indicator once, and health pages show its values through monitoring's fragment, included by URL.
 """
 
 from __future__ import annotations
@@ -217,25 +218,6 @@ def counts_by_village(elders: QuerySet[Elder]) -> list[dict[str, Any]]:
     return list(elders.values("region_id", "region__name").annotate(n=Count("pk")).order_by("region_id"))
 
 
-def check_counts(elders: QuerySet[Elder], year: int) -> dict[str, int]:
-    """HM-1 / HM-3 / HM-4 numerators and denominators for a set of (scoped) elders."""
-    population = service_population(elders, year)
-    checks = HealthCheck.objects.filter(elder__in=population, year=year)
-    with_archive = Q(elder__health_archive__isnull=False)
-    complete = checks.filter(with_archive, is_complete=True).values("elder_id").distinct().count()
-    checked = checks.values("elder_id").distinct().count()
-    notified = sum(
-        1 for c, n in checks.values_list("check_date", "notice_date") if rules.notified_in_time(c, n)
-    )
-    return {
-        "population": population.count(),
-        "checked": checked,
-        "managed": complete,
-        "checks": checks.count(),
-        "notified_in_time": notified,
-    }
-
-
 # --------------------------------------------------------------------------------------------------
 # Chronic disease
 # --------------------------------------------------------------------------------------------------
@@ -244,44 +226,6 @@ def check_counts(elders: QuerySet[Elder], year: int) -> dict[str, int]:
 def due_followups(cases: QuerySet[ChronicCase], until: dt.date) -> QuerySet[ChronicCase]:
     """Open cases whose next visit is due on or before ``until`` (overdue ones included)."""
     return cases.filter(closed_on__isnull=True, next_visit_due__lte=until).order_by("next_visit_due", "pk")
-
-
-def managed_in_year(cases: QuerySet[ChronicCase], year: int) -> QuerySet[ChronicCase]:
-    """年内已管理的患者: cases open at some time during ``year``."""
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    return cases.filter(enrolled_on__lte=end).filter(Q(closed_on__isnull=True) | Q(closed_on__gte=start))
-
-
-def chronic_rates(cases: QuerySet[ChronicCase], disease: str, year: int) -> dict[str, Any]:
-    """HM-8: 规范管理率 and 控制率 (blood pressure / fasting glucose) for ``disease`` in ``year``.
-
-    规范管理 = at least STANDARD_MANAGEMENT_MIN_VISITS face-to-face follow-ups in the year (local
-    default; the standard's "按照规范要求" is NOT FOUND). 控制 = the last follow-up of the year was
-    达标 (``ChronicFollowUp.controlled``); a patient with no follow-up counts as not controlled.
-    """
-    managed = managed_in_year(cases.filter(disease=disease), year)
-    ids = list(managed.values_list("pk", flat=True))
-    visits = ChronicFollowUp.objects.filter(case_id__in=ids, visit_date__year=year)
-    face = (
-        visits.filter(method__in=formdata.FACE_TO_FACE)
-        .values("case_id")
-        .annotate(n=Count("pk"))
-        .filter(n__gte=rules.table("STANDARD_MANAGEMENT_MIN_VISITS"))
-        .count()
-    )
-    last: dict[int, bool] = {}
-    for case_id, controlled in visits.order_by("case_id", "visit_date", "pk").values_list(
-        "case_id", "controlled"
-    ):
-        last[case_id] = controlled
-    controlled_n = sum(1 for v in last.values() if v)
-    return {
-        "managed": len(ids),
-        "standard": face,
-        "controlled": controlled_n,
-        "standard_rate": rules.rate(face, len(ids)),
-        "control_rate": rules.rate(controlled_n, len(ids)),
-    }
 
 
 # --------------------------------------------------------------------------------------------------

@@ -195,8 +195,8 @@ DECISION_TABLE = [
 ]
 #: Row E: "预约下一次随访时间" with no interval stated; ≤3 months follows from ≥4 visits a year [D].
 ROUTINE_INTERVAL_MONTHS = 3
-#: "按照规范要求" is NOT FOUND: [local] default = at least 4 face-to-face follow-ups in the year (§2.2 [S2]).
-STANDARD_MANAGEMENT_MIN_VISITS = 4
+# 规范管理 ("按照规范要求" is NOT FOUND; [local] default: at least 4 face-to-face follow-ups in the year,
+# §2.2 [S2]) is counted by the indicator engine only: monitoring/indicators/HM-8A.yaml and HM-8C.yaml.
 #: Contract period "原则上一年" vs "不少于一年" [!]: the default length offered, not enforced.
 CONTRACT_MONTHS = 12
 #: How many days ahead the expiring-contracts list looks [local].

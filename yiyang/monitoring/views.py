@@ -608,3 +608,61 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
     return FileResponse(
         report.file.open("rb"), as_attachment=True, filename=report.file.name.rsplit("/", 1)[-1]
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Fragments other apps include by URL
+# --------------------------------------------------------------------------------------------------
+
+#: at most this many indicators in one fragment (a page shows a handful, never the whole registry)
+FRAGMENT_MAX_CODES = 12
+
+
+def _fragment_codes(request: HttpRequest) -> list[str]:
+    """The ``codes`` asked for, in the order given; an unknown code (or none, or too many) is a 404."""
+    codes = list(dict.fromkeys(c.strip() for c in request.GET.get("codes", "").split(",") if c.strip()))
+    known = {i.code for i in all_indicators()}
+    if not codes or len(codes) > FRAGMENT_MAX_CODES or any(c not in known for c in codes):
+        raise Http404
+    return codes
+
+
+def _fragment_region_period(request: HttpRequest) -> tuple[Region, Period]:
+    """The region (the user's own area when none is given, as on the dashboard) and the period; a
+    region outside the user's scope and a malformed period are 404s, with no message left behind."""
+    code = request.GET.get("region", "")
+    region = region_for_user(request.user, code) if code else home_region(request.user)
+    if region is None:
+        raise Http404
+    try:
+        period = parse_period(request.GET.get("period") or str(clock.today().year))
+    except PeriodError:
+        raise Http404 from None
+    return region, period
+
+
+@scoped
+@login_required
+def indicator_fragment(request: HttpRequest) -> HttpResponse:
+    """A few indicators' values for one region and period, as a small table another app's page
+    includes by URL (htmx ``hx-get``): the health pages show HM-1/3/4 and HM-8 this way, so there is
+    one computation per indicator and health imports nothing from monitoring.
+
+    Scoped as every value here: a region outside the user's area is a 404, and indicators the role
+    may not see are left out (a role that sees none of them gets an empty fragment, so the including
+    page simply shows nothing). Only materialised values are read; the request never computes —
+    missing values are asked of the next drain (``values.queue_missing``) and shown as 计算中."""
+    region, period = _fragment_region_period(request)
+    codes = _fragment_codes(request)
+    visible = {i.code: i for i in visible_indicators(request.user)}
+    inds = [visible[c] for c in codes if c in visible]
+    rows = rows_for(region.code, period, inds) if inds else []
+    pending = queue_missing(region, period, rows)
+    ctx = {
+        "region": region,
+        "period": period,
+        "rows": [_display(r) for r in rows],
+        "pending": pending,
+        "computed_at": computed_at(rows),
+    }
+    return render(request, "monitoring/partials/indicators.html", ctx)

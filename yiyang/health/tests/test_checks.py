@@ -142,19 +142,3 @@ def test_service_population_is_65_on_31_december(users, fresh_elder):
     assert pop.exists()
     Elder.objects.filter(pk=elder.pk).update(birth_date=dt.date(year - 64, 1, 1))
     assert not queries.service_population(Elder.objects.filter(pk=elder.pk), year).exists()
-
-
-def test_check_counts_give_hm1_hm3_hm4(users, fresh_elder, check_data, day):
-    from yiyang.core.models import Elder
-
-    a = fresh_elder()
-    b = fresh_elder(exclude=(a.pk,))
-    c = fresh_elder(exclude=(a.pk, b.pk))
-    year = day.year
-    full = services.record_health_check(a, acting_user=users["doctor_sj"], data=check_data(day))
-    services.record_notice(full, acting_user=users["doctor_sj"], notice_date=day + dt.timedelta(days=3))
-    partial = check_data(day)
-    del partial["health_evaluation"]
-    services.record_health_check(b, acting_user=users["doctor_sj"], data=partial)
-    counts = queries.check_counts(Elder.objects.filter(pk__in=[a.pk, b.pk, c.pk]), year)
-    assert counts == {"population": 3, "checked": 2, "managed": 1, "checks": 2, "notified_in_time": 1}

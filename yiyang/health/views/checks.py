@@ -24,7 +24,10 @@ from yiyang.core.scoping import has_perm, region_scope_prefixes
 from .. import fields, formdata, queries, rules, services
 from ..forms import CHECK_SECTIONS, ROW_FORMS, CheckListForm, HealthCheckForm, NoticeForm
 from ..models import HealthCheck
-from ._common import _need, _to_form
+from ._common import _need, _to_form, indicator_query
+
+#: the indicators the check lists page shows (the engine's values, through monitoring's fragment)
+CHECK_INDICATORS = ["HM-1", "HM-3", "HM-4"]
 
 
 @scoped
@@ -239,7 +242,11 @@ def _check_lists(request: HttpRequest) -> tuple[CheckListForm, dict[str, Any]]:
         "overdue": list(queries.overdue_notices(checks, clock.today()).order_by("check_date")[:500]),
         "unchecked": unchecked,
         "by_village": queries.counts_by_village(unchecked),
-        "counts": queries.check_counts(elders, year),
+        # HM-1/3/4 as the engine computed them, for the area shown (a village, a township, else the
+        # user's own area)
+        "indicators": indicator_query(
+            CHECK_INDICATORS, year, form.cleaned_data.get("village") or form.cleaned_data.get("township")
+        ),
     }
 
 
@@ -261,7 +268,6 @@ def check_lists(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "can_export": has_perm(request.user, "elder.export"),
-            "rate": rules.rate,
         },
     )
 

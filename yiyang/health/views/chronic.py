@@ -16,32 +16,23 @@ from yiyang.core.errors import ServiceError
 
 from .. import queries, services
 from ..forms import CaseForm, FollowUpForm
-from ._common import _need, _to_form
+from ._common import _need, _to_form, indicator_query
+
+#: HM-8: 规范管理率 and 控制率 of hypertension (A, B) and type 2 diabetes (C, D)
+CHRONIC_INDICATORS = ["HM-8A", "HM-8B", "HM-8C", "HM-8D"]
 
 
 @scoped
 @login_required
 def followups(request: HttpRequest) -> HttpResponse:
-    """Follow-ups due this week and overdue, with HM-8 rates of this year."""
+    """Follow-ups due this week and overdue, with this year's HM-8 values as the engine computed them."""
     today = clock.today()
     cases = queries.scope_cases(request.user)
     due = queries.due_followups(cases, today + dt.timedelta(days=7))
-    year = today.year
     return render(
         request,
         "health/followups.html",
-        {
-            "due": due[:300],
-            "today": today,
-            "rates": [
-                (label, queries.chronic_rates(cases, disease, year))
-                for disease, label in (
-                    ("hypertension", _("Hypertension")),
-                    ("diabetes", _("Type 2 diabetes")),
-                )
-            ],
-            "year": year,
-        },
+        {"due": due[:300], "today": today, "indicators": indicator_query(CHRONIC_INDICATORS, today.year)},
     )
 
 

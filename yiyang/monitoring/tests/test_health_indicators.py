@@ -401,15 +401,12 @@ def test_hm8b_control_reads_the_last_follow_up_of_the_period(county, centre, doc
     assert compute("HM-8D").value is None
 
 
-def test_hm8_agrees_with_the_health_apps_chronic_rates(county, centre, doctor):
+def test_hm8c_and_hm8d_count_diabetes_cases_by_face_to_face_visits_and_the_last_one(county, centre, doctor):
     """Six diabetes cases with 0…5 visits in 2026, the first by phone when the count is odd; with
     an odd count only the last visit is controlled, with an even count every visit but the last.
-    Standard = the cases with 4 and 5 visits (2); controlled = those with 1, 3 and 5 visits (3)."""
-    from yiyang.health import queries
-    from yiyang.health.models import ChronicCase
-
+    Standard = the cases with 4 and 5 visits (2); controlled = those with 1, 3 and 5 visits (3).
+    (The health pages show these values; health computes no rate of its own.)"""
     v = county["village_a"]
-    made = []
     for n in range(6):
         case = chronic(make_elder(v, OLD), centre, doctor, "diabetes", D(2025, 3, 1))
         visits = [
@@ -417,8 +414,6 @@ def test_hm8_agrees_with_the_health_apps_chronic_rates(county, centre, doctor):
             for k in range(n)
         ]
         followups(case, doctor, visits)
-        made.append(case.pk)
-    rates = queries.chronic_rates(ChronicCase.objects.filter(pk__in=made), "diabetes", 2026)
     c, d = compute("HM-8C"), compute("HM-8D")
-    assert (c.numerator, c.denominator) == (rates["standard"], rates["managed"]) == (2, 6)
-    assert (d.numerator, d.denominator) == (rates["controlled"], rates["managed"]) == (3, 6)
+    assert (c.numerator, c.denominator) == (2, 6)
+    assert (d.numerator, d.denominator) == (3, 6)

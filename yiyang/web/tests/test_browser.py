@@ -3,8 +3,10 @@
 What a page-client test cannot show: that the search box really searches as one types (htmx swaps
 #results without reloading the page), that the 查看 control reveals the full ID number in place and
 the reveal then shows up on 谁查看过, that a clinician of another township gets the 404 page without
-the elder's name, that the register form puts the Chinese ID error next to the ID field, and that
-the list and detail pages fit a laptop and a tablet screen without sideways scrolling.
+the elder's name, that the register form puts the Chinese ID error next to the ID field, that the
+health-check page really loads the indicator engine's values from monitoring's fragment (and says
+计算中 where none are computed yet), and that the list and detail pages fit a laptop and a tablet
+screen without sideways scrolling.
 
 Chromium: /usr/bin/chromium (``apt-get install -y chromium fonts-noto-cjk``); never ``playwright
 install``. With CI=true a missing browser fails the tests instead of skipping them.
@@ -345,6 +347,45 @@ def test_register_form_rejects_wrong_check_digit_next_to_the_id_field(
     assert page.locator("#id_name").input_value() == "柏秀兰"
     assert Elder.objects.count() == elders_before
     assert not Elder.objects.filter(name="柏秀兰").exists()
+
+
+def test_health_check_page_loads_the_engines_values_in_place(chromium: Chromium, live_server: Any) -> None:
+    """The health-check page computes no rate: htmx loads HM-1/3/4 of the doctor's area from
+    monitoring's fragment, the numbers are the materialised ones, and each links to its detail page.
+    A year nobody has computed says 计算中 instead of a number."""
+    from yiyang.core import clock
+    from yiyang.monitoring import services
+    from yiyang.monitoring.models import IndicatorValue
+
+    county, year = "520621000000", str(clock.today().year)
+    services.compute_now(county, year, ["HM-1", "HM-3", "HM-4"])
+    base = live_server.url
+    page = chromium.page()
+    _log_in(page, base, "doctor_sj")
+
+    page.goto(f"{base}/health/checks/")
+    table = page.locator(".indicator-values")
+    table.locator("tr[data-code='HM-4']").wait_for()
+    assert table.get_attribute("data-region") == county and table.get_attribute("data-period") == year
+    for code in ("HM-1", "HM-3", "HM-4"):
+        v = IndicatorValue.objects.get(indicator_code=code, region_id=county, period=year)
+        cells = table.locator(f"tr[data-code='{code}'] td").all_inner_texts()
+        assert [c.strip() for c in cells[1:3]] == [
+            f"{v.numerator.normalize():f}",
+            f"{v.denominator.normalize():f}",
+        ]
+    assert page.locator(".indicator-include").count() == 0, "the placeholder is swapped for the values"
+    table.locator("tr[data-code='HM-1'] a").click()
+    page.wait_for_url(
+        re.compile(rf"{re.escape(base)}/monitoring/values/HM-1/\?region={county}&period={year}$")
+    )
+    assert "65岁及以上老年人健康管理率" in page.get_by_role("heading", level=1).inner_text()
+
+    page.goto(f"{base}/health/checks/?year=2021")
+    pending = page.locator(".indicator-values [role='status']")
+    pending.wait_for()
+    assert pending.inner_text().startswith("计算中")
+    assert page.locator(".indicator-values tr[data-code='HM-1'] td").nth(3).inner_text().strip() == "计算中"
 
 
 @pytest.mark.parametrize("viewport", [LAPTOP, TABLET], ids=["1366x768", "768x1024"])
