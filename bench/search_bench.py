@@ -136,6 +136,13 @@ def bench_users(more: bool) -> list[tuple[str, str, object]]:
             get(username="jtys_sj"),
         ),
     ]
+    for username in ("doctor_sj", "jtys_sj"):
+        if not RoleAssignment.objects.filter(user__username=username, role="family_doctor").exists():
+            # A data set made before issue 9: its health benchmark deleted the demo's team roles.
+            raise SystemExit(
+                f"{username} has lost the demo's family-doctor role in this data set: rebuild it with "
+                "`bench/generate_elders.py --reset`"
+            )
     if more:
         users.append(
             (
