@@ -15,7 +15,9 @@ What it builds, all with the project's own code where the project has it:
 * N elders (default 1,000,000): names, ID numbers, birth dates and phones from ``demo``'s generators,
   ID numbers encrypted with ``crypto.encrypt`` and indexed with ``search.id_number_index``, name keys
   from ``search.search_keys_for``; loaded with COPY into core_elder, core_eldersearchkey and
-  core_eldercategory, secondary indexes built after the load, then VACUUM ANALYZE.
+  core_eldercategory, secondary indexes built after the load, then VACUUM ANALYZE;
+* family-doctor contracts in force for ~90 % of the demo teams' residents aged 65+, each with its
+  access grant, so the demo logins see what they see in the demo (``sign_demo_team_contracts``).
 
 Re-running is cheap: every step is skipped when its rows are there; elders are regenerated (after a
 TRUNCATE) only when their number differs from ``--elders``.
@@ -419,6 +421,78 @@ def load_elders(n: int, seed: int) -> bool:
     return True
 
 
+#: share of a demo township's residents aged 65+ who have a family-doctor contract in force (the demo
+#: county's own loader draws 0.5–0.97 per township; 双江 0.88 + 0.08)
+CONTRACT_COVERAGE = 0.9
+
+
+def sign_demo_team_contracts(seed: int) -> int:
+    """Family-doctor contracts, in force today, for the elders of the demo county's teams, each with the
+    access grant signing writes — so the demo logins have their real role set *and* their team's
+    elders (doctor_sj is a clinician of 双江街道中心卫生院 and leads its team; jtys_sj is a member).
+
+    About ``CONTRACT_COVERAGE`` of each team's residents aged 65+ are contracted; the packages and the
+    one-year period are those ``health.services.sign_contract`` would set. Skipped when the demo teams
+    have contracts already; the services due are not generated (no benchmark here reads them).
+    """
+    from django.db import transaction
+
+    from yiyang.core.actors import system_user
+    from yiyang.core.models import RESIDENT_STATUSES, AccessGrant, Elder, ElderStatus
+    from yiyang.health import rules, services
+    from yiyang.health.demo import contract_grant
+    from yiyang.health.models import Contract, FamilyDoctorTeam
+
+    teams = list(FamilyDoctorTeam.objects.filter(institution__region__code__startswith=DEMO_COUNTY))
+    if not teams or Contract.objects.filter(team__in=teams).exists():
+        return 0
+    packages = {p.code: p for p in services.sync_packages(acting_user=system_user())}
+    rng = random.Random(seed + 65)
+    today = dt.date.today()
+    contracts: list[Contract] = []
+    with transaction.atomic():
+        for team in teams:
+            villages = list(team.villages.values_list("code", flat=True))
+            elders = (
+                Elder.objects.filter(
+                    region_id__in=villages,
+                    status=ElderStatus.ACTIVE,
+                    residence_status__in=RESIDENT_STATUSES,
+                    birth_date__lte=rules.latest_birth_date_for_service(today.year),
+                )
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            for elder_id in elders:
+                if rng.random() >= CONTRACT_COVERAGE:
+                    continue
+                start = today - dt.timedelta(days=rng.randint(2, 330))
+                contracts.append(
+                    Contract(
+                        elder_id=elder_id,
+                        team=team,
+                        doctor_id=team.leader_id,
+                        signed_on=start,
+                        start_date=start,
+                        end_date=rules.add_months(start, 12) - dt.timedelta(days=1),
+                        created_by_id=team.leader_id,
+                    )
+                )
+        Contract.objects.bulk_create(contracts, batch_size=5000)
+        through = Contract.packages.through
+        through.objects.bulk_create(
+            [
+                through(contract_id=c.pk, servicepackage_id=packages[code].pk)
+                for c in contracts
+                for code in ("BASIC", "ELDERLY")
+            ],
+            batch_size=5000,
+        )
+        AccessGrant.objects.bulk_create([contract_grant(c) for c in contracts], batch_size=5000)
+    log(f"{len(contracts):,} contracts of the demo county's family-doctor teams, with their access grants")
+    return len(contracts)
+
+
 def analyze() -> None:
     """Fresh planner statistics for every table (the regions and institutions made above too).
 
@@ -462,7 +536,9 @@ def main(argv: list[str] | None = None) -> int:
     load_reference_data()
     synthesise_regions(args.seed)
     loaded = load_elders(args.elders, args.seed)
-    analyze()
+    signed = sign_demo_team_contracts(args.seed)
+    if loaded or signed:
+        analyze()
     sizes = describe()
     for name, info in sizes.items():
         log(f"{name}: ~{info['rows']:,} rows, {info['bytes'] / 2**20:,.0f} MiB with indexes")

@@ -8,8 +8,10 @@ skipped when the heavy elders' records are there, rebuilt with ``--reset-data`` 
 were regenerated), made with the app's own constructors and rules and written with COPY in one
 transaction (about 2.5 minutes):
 
-* a family-doctor team for every township health centre of 贵州 (a leader each; the 双江 team's leader
-  ``bench_fd_3`` holds the family-doctor role) and the service packages of ``health/data/packages.yaml``;
+* a family-doctor team for every township health centre of 贵州 (the demo county's own teams as the
+  demo loads them — 双江's led by ``doctor_sj`` with ``jtys_sj`` — and one led by a ``bench_fd_<id>``
+  user elsewhere) and the service packages of ``health/data/packages.yaml``; every contract below is
+  written with the access grant ``sign_contract`` writes;
 * ``--heavy`` elders (default 3) of 双江街道, aged 82 or more, with ``--records`` timeline entries each
   (default 1,000) over 15 years: a contract a year with the BASIC, ELDERLY, CHRONIC and DISABLED
   packages, its services due (``services.service_rows``) and about 95 % of them delivered; 60 health
@@ -22,10 +24,10 @@ transaction (about 2.5 minutes):
   contracts with their services due and some deliveries, education attendance — and an archive each.
 
 What is timed, as the county health officer ``wjj``, the township doctor ``doctor_sj`` (双江街道中心
-卫生院) and the 双江 family doctor ``bench_fd_3``, through Django's test client: the archive page
-(session login), the timeline fragment htmx loads (first page; filtered by kind and year), and
-``GET /api/v1/elders/{id}/timeline`` (bearer token; first page, filtered, and page 20, the last one,
-which reads the whole history). Requests rotate over the heavy elders; all cases and the baseline (a
+卫生院, also leader of its team) and the 双江 family doctor ``jtys_sj``, through Django's test client:
+the archive page (session login), the timeline fragment htmx loads (first page; filtered by kind and
+year), and ``GET /api/v1/elders/{id}/timeline`` (bearer token; first page, filtered, and page 20, the
+last one, which reads the whole history). Requests rotate over the heavy elders; all cases and the baseline (a
 bare primary-key ``SELECT`` on ``core_elder``, same connection) are interleaved. Figures go to
 ``docs/benchmarks.md`` (between the ``bench:health-archive`` markers), raw timings to
 ``bench/out/health_archive.json``.
@@ -166,12 +168,14 @@ class Maker:
 
     def flush(self) -> None:
         from yiyang.assessments.models import AssessmentResponse
+        from yiyang.core.models import AccessGrant
         from yiyang.health import models as m
 
         order = [
             m.ChronicCase, m.ChronicFollowUp, m.HealthCheck, AssessmentResponse, m.TcmRecord, m.Contract,
-            m.Contract.packages.through, m.ContractService, m.ServiceDelivery, m.EducationActivity,
-            m.EducationActivity.attendees.through, m.Diagnosis, m.Medication, m.HealthArchive,
+            AccessGrant, m.Contract.packages.through, m.ContractService, m.ServiceDelivery,
+            m.EducationActivity, m.EducationActivity.attendees.through, m.Diagnosis, m.Medication,
+            m.HealthArchive,
         ]  # fmt: skip
         for model in order:
             self.w.copy(model, self.rows.pop(model, []))
@@ -340,6 +344,7 @@ class Maker:
         """A one-year contract, its services due (``services.service_rows``) and the share ``deliver``
         of those already due delivered; returns (contract, deliveries)."""
         from yiyang.health import rules, services
+        from yiyang.health.demo import contract_grant
         from yiyang.health.models import Contract, ContractService, ContractStatus, ServiceDelivery
 
         end = rules.add_months(start, 12) - dt.timedelta(days=1)
@@ -359,6 +364,7 @@ class Maker:
         if renewal_of is not None:
             renewal_of.status = ContractStatus.RENEWED
         self.add(c)
+        self.add(contract_grant(c))  # as sign_contract writes it: the team sees the elder for the period
         through = Contract.packages.through
         for code in packages:
             self.add(through(contract_id=c.pk, servicepackage_id=self.package_ids[code]))
@@ -432,12 +438,14 @@ class Maker:
 
 
 def ensure_teams() -> dict[int, object]:
-    """A family-doctor team for every township health centre of 贵州 (institution id → team)."""
+    """A family-doctor team for every township health centre of 贵州 (institution id → team): the demo
+    county's own teams as the demo loaded them (双江's led by doctor_sj with jtys_sj, both holding the
+    family-doctor role), and one more per centre elsewhere, led by a ``bench_fd_<centre id>`` user."""
     from django.contrib.auth.hashers import make_password
 
-    from yiyang.accounts.models import RoleAssignment, User
+    from yiyang.accounts.models import User
     from yiyang.core.actors import system_user
-    from yiyang.core.models import Institution, InstitutionKind, Region
+    from yiyang.core.models import Institution, InstitutionKind, Region, TeamKind
     from yiyang.health import services
     from yiyang.health.models import FamilyDoctorTeam, TeamMember
 
@@ -451,6 +459,8 @@ def ensure_teams() -> dict[int, object]:
         .select_related("region")
         .order_by("pk")
     )
+    by_institution = {t.institution_id: t for t in FamilyDoctorTeam.objects.order_by("pk")}
+    missing = [c for c in centres if c.pk not in by_institution]
     users = User.objects.bulk_create(
         [
             User(
@@ -458,14 +468,16 @@ def ensure_teams() -> dict[int, object]:
                 display_name=f"{c.name[:30]} 团队长",
                 password=make_password(None),
             )
-            for c in centres
+            for c in missing
         ],
         batch_size=2000,
     )
     teams = FamilyDoctorTeam.objects.bulk_create(
         [
-            FamilyDoctorTeam(name=f"{c.region.name}家庭医生团队", institution=c, leader=u)
-            for c, u in zip(centres, users, strict=True)
+            FamilyDoctorTeam(
+                kind=TeamKind.FAMILY_DOCTOR, name=f"{c.region.name}家庭医生团队", institution=c, leader=u
+            )
+            for c, u in zip(missing, users, strict=True)
         ],
         batch_size=2000,
     )
@@ -476,20 +488,19 @@ def ensure_teams() -> dict[int, object]:
     through = FamilyDoctorTeam.villages.through
     through.objects.bulk_create(
         [
-            through(familydoctorteam_id=t.pk, region_id=v)
-            for t, c in zip(teams, centres, strict=True)
+            through(team_id=t.pk, region_id=v)
+            for t, c in zip(teams, missing, strict=True)
             for v in villages.get(c.region_id[:9], [])
         ],
         batch_size=5000,
     )
-    by_institution = {t.institution_id: t for t in teams}
-    sj = by_institution[HEAVY_INSTITUTION]
-    RoleAssignment.objects.create(user_id=sj.leader_id, role="family_doctor", team=sj)
-    log(f"{len(teams):,} family-doctor teams with their leaders and villages")
+    by_institution |= {t.institution_id: t for t in teams}
+    log(f"{len(by_institution):,} family-doctor teams ({len(teams):,} made here, with leaders and villages)")
     return by_institution  # type: ignore[return-value]
 
 
 def pick_heavy(n: int, rng: random.Random, today: dt.date) -> list[int]:
+    """``n`` residents of 双江 aged 82+ without a contract yet (their history brings its own)."""
     from yiyang.core.models import RESIDENT_STATUSES, Elder, ElderStatus
 
     ids = sorted(
@@ -498,6 +509,7 @@ def pick_heavy(n: int, rng: random.Random, today: dt.date) -> list[int]:
             status=ElderStatus.ACTIVE,
             residence_status__in=RESIDENT_STATUSES,
             birth_date__lte=rules_add_years(today, -82),
+            family_contracts__isnull=True,
         ).values_list("pk", flat=True)
     )
     return rng.sample(ids, n)
@@ -646,40 +658,48 @@ HEALTH_TABLES = (
     "health_educationactivity_attendees", "health_diagnosis", "health_medication", "health_healtharchive",
     "health_familydoctorteam", "health_familydoctorteam_villages", "health_teammember",
 )  # fmt: skip
+TEAM_TABLES = ("health_familydoctorteam", "health_familydoctorteam_villages", "health_teammember")
 
 
 def reset_data() -> None:
+    """Remove the health records and the teams made here; the demo county's teams and their members'
+    roles stay as the demo loaded them. The demo teams' contracts go too (with every contract's grant)
+    and are signed again by ``generate_elders.sign_demo_team_contracts``."""
     from django.db import connection
 
-    from yiyang.accounts.models import RoleAssignment, User
+    from yiyang.accounts.models import User
+    from yiyang.core.models import AccessGrant
+    from yiyang.health.models import FamilyDoctorTeam
 
-    # Not TRUNCATE … CASCADE: it would empty accounts_roleassignment (team roles point at teams).
-    RoleAssignment.objects.filter(team__isnull=False).delete()
-    tables = [t for t in HEALTH_TABLES if t != "health_familydoctorteam"]
+    tables = [t for t in HEALTH_TABLES if t not in TEAM_TABLES]
     with connection.cursor() as cur:
         cur.execute(f"TRUNCATE {', '.join(tables)}, assessments_reassessmenttrigger RESTART IDENTITY")
-        cur.execute("DELETE FROM health_familydoctorteam")
+    AccessGrant.objects.filter(source_type="health.contract").delete()
+    FamilyDoctorTeam.objects.filter(leader__username__startswith="bench_fd_").delete()
     User.objects.filter(username__startswith="bench_fd_").delete()
     log("health data removed")
 
 
 def ensure_data(records: int, heavy: int, n_background: int, seed: int, reset: bool) -> None:
     from django.db import connection, transaction
+    from generate_elders import sign_demo_team_contracts
 
     from yiyang.core.models import Elder
-    from yiyang.health.models import FamilyDoctorTeam
+    from yiyang.health.models import Contract, FamilyDoctorTeam, HealthCheck
 
     if not Elder.objects.exists():
         raise SystemExit("yiyang_bench has no elders: run bench/generate_elders.py (or make bench) first")
     if reset:
         reset_data()
-    if FamilyDoctorTeam.objects.exists():
-        if heavy_elders():
-            log("health data already loaded: nothing to do (use --reset-data to rebuild it)")
-            return
+    if heavy_elders():
+        log("health data already loaded: nothing to do (use --reset-data to rebuild it)")
+        return
+    made_here = FamilyDoctorTeam.objects.filter(leader__username__startswith="bench_fd_")
+    if HealthCheck.objects.exists() or made_here.exists():
         # Regenerating the elders (generate_elders.py) empties every table that points at them.
-        log("teams without the heavy elders' records (elders regenerated?): rebuilding")
+        log("health records without the heavy elders' (elders regenerated?): rebuilding")
         reset_data()
+    sign_demo_team_contracts(seed)  # the demo teams' contracts, if a reset removed them
     t0 = time.perf_counter()
     rng = random.Random(seed)
     today = dt.date.today()
@@ -699,12 +719,13 @@ def ensure_data(records: int, heavy: int, n_background: int, seed: int, reset: b
                 made = heavy_history(mk, elder, sj, records)
                 log(f"elder {elder.pk}: {sum(made.values()):,} timeline entries {dict(made)}")
             mk.flush()
-            made = background(mk, teams, n_background, set(heavy_ids))
+            contracted = set(Contract.objects.values_list("elder_id", flat=True))  # one contract at a time
+            made = background(mk, teams, n_background, set(heavy_ids) | contracted)
             log(f"background: {dict(made)}")
             w.finish()
             cur.execute("SET LOCAL session_replication_role = origin")
     with connection.cursor() as cur:
-        for table in HEALTH_TABLES:
+        for table in (*HEALTH_TABLES, "core_accessgrant"):
             cur.execute(f"ANALYZE {table}")
     log(f"health data loaded: {dict(w.counts)} ({time.perf_counter() - t0:.0f} s)")
 
@@ -722,13 +743,14 @@ def bench_users() -> list[tuple[str, str, object]]:
         ("county officer", "`wjj`, health officer, scope 江口县 (520621)", get(username="wjj")),
         (
             "township doctor",
-            "`doctor_sj`, clinician at 双江街道中心卫生院 (scope: the elders it manages or houses)",
+            "`doctor_sj`, clinician at 双江街道中心卫生院 and leader of its family-doctor team (scope: the "
+            "elders the centre manages or houses and those granted to the team)",
             get(username="doctor_sj"),
         ),
         (
             "family doctor",
-            "`bench_fd_3`, leader of the 双江 family-doctor team (scope: elders with a contract in force)",
-            get(username=f"bench_fd_{HEAVY_INSTITUTION}"),
+            "`jtys_sj`, member of the 双江 family-doctor team (scope: the elders granted to the team)",
+            get(username="jtys_sj"),
         ),
     ]
 

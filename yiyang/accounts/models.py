@@ -69,7 +69,7 @@ class RoleAssignment(models.Model):
         verbose_name=_("institution"),
     )
     team = models.ForeignKey(
-        "health.FamilyDoctorTeam",
+        "core.CareTeam",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -85,6 +85,11 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         target = self.region or self.institution or self.team or ""
         return f"{self.get_role_display()} {target}".strip()
+
+    @property
+    def reach(self) -> str:
+        """Which elders the role reaches from its binding (:class:`yiyang.core.reach.Reach`)."""
+        return ROLE_SPECS[self.role].reach
 
     def clean(self) -> None:
         if self.user_id and is_system(self.user):

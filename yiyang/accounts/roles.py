@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.reach import Reach
+
 
 class Role(models.TextChoices):
     HEALTH_OFFICER = "health_officer", _("Health commission officer")
@@ -32,6 +34,8 @@ class Binding(models.TextChoices):
 class RoleSpec:
     binding: str
     permissions: frozenset[str]
+    #: which elders the role reaches from its binding (read by core.scoping)
+    reach: Reach
 
 
 ROLE_SPECS: dict[str, RoleSpec] = {
@@ -48,11 +52,13 @@ ROLE_SPECS: dict[str, RoleSpec] = {
                 "health.view",
             }
         ),
+        Reach.REGION,
     ),
     # 民政: eldercare institutions of the region and their residents.
     Role.CIVIL_OFFICER: RoleSpec(
         Binding.REGION,
         frozenset({"elder.view", "elder.reveal", "elder.export", "institution.view", "audit.view_elder"}),
+        Reach.REGION_ELDERCARE,
     ),
     # Institution admin: their institution's elders and the institution's own record.
     Role.INSTITUTION_ADMIN: RoleSpec(
@@ -70,6 +76,7 @@ ROLE_SPECS: dict[str, RoleSpec] = {
                 "team.manage",
             }
         ),
+        Reach.INSTITUTION,
     ),
     # Doctor, nurse or carer: the elders their institution serves.
     Role.CLINICIAN: RoleSpec(
@@ -88,8 +95,9 @@ ROLE_SPECS: dict[str, RoleSpec] = {
                 "assessment.fill",
             }
         ),
+        Reach.INSTITUTION,
     ),
-    # Family-doctor team member: the elders with a contract in force with their team (core.scoping).
+    # Family-doctor team member: the elders granted to their team (a contract in force writes the grant).
     Role.FAMILY_DOCTOR: RoleSpec(
         Binding.TEAM,
         frozenset(
@@ -102,6 +110,7 @@ ROLE_SPECS: dict[str, RoleSpec] = {
                 "assessment.fill",
             }
         ),
+        Reach.TEAM,
     ),
     # Accounts and reference data; no health data unless also given a scoped role.
     Role.SYSADMIN: RoleSpec(
@@ -109,6 +118,7 @@ ROLE_SPECS: dict[str, RoleSpec] = {
         frozenset(
             {"institution.view", "institution.add", "institution.change", "audit.view_all", "user.manage"}
         ),
+        Reach.REFERENCE,
     ),
 }
 
@@ -132,4 +142,6 @@ MONITORING_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CLINICIAN: frozenset({"monitoring.view", "indicator.view"}),
 }
 for _role, _perms in MONITORING_PERMISSIONS.items():
-    ROLE_SPECS[_role] = RoleSpec(ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms)
+    ROLE_SPECS[_role] = RoleSpec(
+        ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
+    )

@@ -1,5 +1,9 @@
 """The demo county: 贵州省铜仁市江口县 (520621), with its real townships and villages, the institutions
-its 2022 demonstration-county plan names, synthetic elders and the demo logins.
+its 2022 demonstration-county plan names and synthetic elders.
+
+:func:`load_demo` runs every app's own demo loader (``AppConfig.demo_loader``) in ``INSTALLED_APPS``
+order — this module's :func:`load_registry_demo` first, then the accounts' logins, then the domain
+apps' records — so the registry imports no other app.
 
 Everything is generated from a fixed seed so two runs give the same county. Elders are synthetic:
 valid GB 11643 numbers with 江口县 address codes (520621, and 522221, the county's code before the
@@ -11,9 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
+from collections.abc import Callable
 
+from django.apps import apps
 from django.db import transaction
+from django.utils.module_loading import import_string
 from stdnum.cn import uscc
 
 from . import clock, crypto
@@ -51,27 +57,6 @@ AGE_BANDS = [(60, 0.27), (65, 0.25), (70, 0.19), (75, 0.13), (80, 0.09), (85, 0.
 RELATIONS = ["儿子", "女儿", "配偶", "儿媳", "孙子", "侄子"]
 ETHNICITIES = ["土家族"] * 5 + ["汉族"] * 3 + ["苗族", "侗族"]
 
-
-@dataclass(frozen=True)
-class DemoUser:
-    username: str
-    display_name: str
-    role: str
-    region: str | None = None
-    institution: str | None = None
-    is_staff: bool = False
-
-
-DEMO_USERS = [
-    DemoUser("wjj", "县卫生健康局 王局", "health_officer", region=COUNTY),
-    DemoUser("mzj", "县民政局 李科长", "civil_officer", region=COUNTY),
-    # The city commission reviews the county's 示范县 self-assessment (four eyes).
-    DemoUser("swjw", "铜仁市卫生健康局 审核员", "health_officer", region="520600000000"),
-    DemoUser("doctor_sj", "双江街道中心卫生院 杨医生", "clinician", institution="江口县双江街道中心卫生院"),
-    DemoUser("doctor_tp", "太平镇卫生院 田医生", "clinician", institution="江口县太平镇卫生院"),
-    DemoUser("yly_admin", "江口县社会福利院 院长", "institution_admin", institution="江口县社会福利院"),
-    DemoUser("sysadmin", "系统管理员", "sysadmin", is_staff=True),
-]
 
 # The township health centre of each township (the plan names 双江, 凯德 and 太平 explicitly).
 TOWNSHIP_CENTRES = {
@@ -254,16 +239,34 @@ def synthetic_phone(rng: random.Random) -> str:
     return rng.choice(["138", "139", "151", "182", "187", "198"]) + f"{rng.randint(0, 99_999_999):08d}"
 
 
+def demo_loaders() -> list[tuple[str, Callable[..., dict[str, int]]]]:
+    """``(app label, loader)`` for every installed app whose ``AppConfig`` names a ``demo_loader``
+    (a dotted path), in ``INSTALLED_APPS`` order: each app loads its own demo data on what the apps
+    before it loaded, and the registry imports none of them."""
+    loaders = []
+    for config in apps.get_app_configs():
+        path = getattr(config, "demo_loader", None)
+        if path:
+            loaders.append((config.label, import_string(path)))
+    return loaders
+
+
 @transaction.atomic
 def load_demo(*, elders: int = 6000, seed: int = 20221, today: dt.date | None = None) -> dict[str, int]:
-    """Load the demo county into an empty registry (regions are added if missing)."""
-    from yiyang.accounts.models import RoleAssignment, User
-
-    rng = random.Random(seed)
+    """Load the demo county: every app's demo loader in ``INSTALLED_APPS`` order, in one transaction.
+    Returns the counts the loaders report (institutions, elders, users, then each app's own)."""
     today = today or clock.today()
+    counts: dict[str, int] = {}
+    for _label, loader in demo_loaders():
+        counts.update(loader(elders=elders, seed=seed, today=today))
+    return counts
+
+
+def load_registry_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
+    """The registry's part: regions, the county's institutions and ``elders`` synthetic elders."""
+    rng = random.Random(seed)
     load_regions()
     institutions = _institutions(rng)
-    by_name = {i.name: i for i in institutions}
     centres = {i.region_id: i for i in institutions if i.kind == InstitutionKind.TOWNSHIP_HEALTH_CENTRE}
     homes = [
         i for i in institutions if i.kind in (InstitutionKind.ELDERCARE_HOME, InstitutionKind.INTEGRATED_CARE)
@@ -271,21 +274,6 @@ def load_demo(*, elders: int = 6000, seed: int = 20221, today: dt.date | None = 
     villages = list(Region.objects.filter(code__startswith="520621", level="village").order_by("code"))
     # Town seats (街道) are more populous than mountain villages.
     weights = [3.0 if v.code[6:9] in ("001", "002") else 1.0 for v in villages]
-
-    for spec in DEMO_USERS:
-        user = User.objects.create_user(
-            spec.username,
-            password=DEMO_PASSWORD,
-            display_name=spec.display_name,
-            is_staff=spec.is_staff,
-            is_superuser=spec.is_staff,
-        )
-        RoleAssignment.objects.create(
-            user=user,
-            role=spec.role,
-            region_id=spec.region,
-            institution=by_name[spec.institution] if spec.institution else None,
-        )
 
     seen: set[str] = set()
     batch: list[Elder] = []
@@ -385,7 +373,4 @@ def load_demo(*, elders: int = 6000, seed: int = 20221, today: dt.date | None = 
         ],
         batch_size=5000,
     )
-    from yiyang.health.demo import load_health_demo  # the health app's year of records, on this registry
-
-    health = load_health_demo(seed=seed, today=today)
-    return {"institutions": len(institutions), "elders": len(batch), "users": len(DEMO_USERS), **health}
+    return {"institutions": len(institutions), "elders": len(batch)}

@@ -11,6 +11,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from . import clock
@@ -428,6 +429,158 @@ class ElderStatusChange(models.Model):
 
     class Meta:
         ordering = ["-changed_at"]
+
+
+class TeamKind(models.TextChoices):
+    """What a care team does. 巡诊 (rounds), 家庭病床 (family sickbed) and nursing teams come next."""
+
+    FAMILY_DOCTOR = "family_doctor", _("Family doctor team")
+
+
+class CareTeam(models.Model):
+    """A team of one institution's staff who serve elders together (家庭医生团队 today).
+
+    The team lives in the registry so that roles (``accounts.RoleAssignment.team``) and access grants
+    can point at it without the registry or the user app knowing any domain app. Which elders a team
+    serves is not stored here: the relationship that opens an elder to the team (a family-doctor
+    contract, later a sickbed or a round) writes an :class:`AccessGrant`. Team-specific behaviour
+    (members' roles in the team, service packages, contracts) stays in the domain app.
+    """
+
+    kind = models.CharField(_("team kind"), max_length=16, choices=TeamKind.choices)
+    name = models.CharField(_("name"), max_length=60)
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="care_teams", verbose_name=_("institution")
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("team leader")
+    )
+    villages = models.ManyToManyField(
+        Region,
+        through="CareTeamVillage",
+        blank=True,
+        related_name="care_teams",
+        verbose_name=_("villages served"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        # The table the model had in health before it moved here (core 0005 keeps it).
+        db_table = "health_familydoctorteam"
+        verbose_name = _("care team")
+        verbose_name_plural = _("care teams")
+        ordering = ["institution_id", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CareTeamVillage(models.Model):
+    """A village a team serves (the table and columns Django made for health's many-to-many)."""
+
+    team = models.ForeignKey(CareTeam, on_delete=models.CASCADE, db_column="familydoctorteam_id")
+    region = models.ForeignKey(Region, on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "health_familydoctorteam_villages"
+        unique_together = [("team", "region")]
+
+
+class AccessGrantQuerySet(models.QuerySet):
+    def active_on(self, day: dt.date) -> AccessGrantQuerySet:
+        """Grants in force on ``day``: ``valid_from <= day <= valid_to`` (both ends inclusive; no end
+        means open-ended)."""
+        return self.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
+class AccessGrant(models.Model):
+    """Who may see which elder, from when to when, and why (DESIGN §2: scope is data).
+
+    Exactly one grantee: a user, a care team or an institution. ``valid_from`` and ``valid_to`` are
+    both inclusive (the same convention as contracts: a contract ending today still counts today);
+    ``valid_to`` empty means until further notice. The source names the record whose relationship
+    opened the elder, as ``<app>.<model>`` plus its primary key (``health.contract`` / ``123``), so
+    the service that ends the relationship can end exactly its grants. Only the services of the
+    source record write grants, in their own transaction, through :mod:`yiyang.core.grants`;
+    :mod:`yiyang.core.scoping` reads them.
+    """
+
+    elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="access_grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="access_grants",
+        db_index=False,  # the (user, elder) index below serves
+    )
+    team = models.ForeignKey(
+        CareTeam,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="access_grants",
+        db_index=False,
+    )
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="access_grants",
+        db_index=False,
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to (inclusive)"), null=True, blank=True)
+    source_type = models.CharField(_("source record type"), max_length=40)
+    source_id = models.CharField(_("source record id"), max_length=40)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = AccessGrantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access grant")
+        verbose_name_plural = _("access grants")
+        # Each scope branch is one index range: grantee first, then the elder, then the validity dates,
+        # so the scope sub-query can answer from the index alone.
+        indexes = [
+            models.Index(fields=["team", "elder", "valid_from", "valid_to"], name="core_grant_team"),
+            models.Index(fields=["user", "elder", "valid_from", "valid_to"], name="core_grant_user"),
+            models.Index(fields=["institution", "elder", "valid_from", "valid_to"], name="core_grant_inst"),
+            models.Index(fields=["source_type", "source_id"], name="core_grant_source"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, team__isnull=True, institution__isnull=True)
+                | Q(user__isnull=True, team__isnull=False, institution__isnull=True)
+                | Q(user__isnull=True, team__isnull=True, institution__isnull=False),
+                name="core_grant_one_grantee",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="core_grant_window",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        grantee = (
+            f"user {self.user_id}"
+            if self.user_id
+            else f"team {self.team_id}"
+            if self.team_id
+            else f"institution {self.institution_id}"
+        )
+        return f"{grantee} → elder {self.elder_id} {self.valid_from}–{self.valid_to or ''} ({self.source})"
+
+    @property
+    def source(self) -> str:
+        """``health.contract:123``."""
+        return f"{self.source_type}:{self.source_id}"
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
 class AuditAction(models.TextChoices):

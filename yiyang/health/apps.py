@@ -6,3 +6,5 @@ class HealthConfig(AppConfig):
     name = "yiyang.health"
     label = "health"
     verbose_name = _("Health management")
+    #: run by ``manage.py load_demo`` in INSTALLED_APPS order (yiyang.core.demo.load_demo)
+    demo_loader = "yiyang.health.demo.load_health_demo"

@@ -1,13 +1,14 @@
 """A realistic year of health management for the demo county, with coverage varying by township.
 
-Called at the end of :func:`yiyang.core.demo.load_demo`. Everything is generated from the seed and
-``today``: one family-doctor team per township health centre (双江's led by doctor_sj, with the demo
-login ``jtys_sj`` as a member, and ``admin_sj``, the centre's administrator who manages its teams),
-the service packages of ``data/packages.yaml``, and for residents
-aged 65+ yearly checks (this year and the two before, for the year-on-year charts), result notices,
-TCM identifications, hypertension/diabetes registries with follow-ups decided by the rules, contracts
-with their services due and delivered, and education activities. Rows are bulk-created (no audit
-rows: demo data is not an action of a user), so 6,000 elders load in seconds.
+Run by :func:`yiyang.core.demo.load_demo` after the registry's and the accounts' loaders.
+Everything is generated from the seed and ``today``: one family-doctor team per township health
+centre (双江's led by doctor_sj, with the demo login ``jtys_sj`` as a member, and ``admin_sj``, the
+centre's administrator who manages its teams), the service packages of ``data/packages.yaml``, and
+for residents aged 65+ yearly checks (this year and the two before, for the year-on-year charts),
+result notices, TCM identifications, hypertension/diabetes registries with follow-ups decided by the
+rules, contracts with their services due and delivered and the access grants they write, and
+education activities. Rows are bulk-created (no audit rows: demo data is not an action of a user),
+so 6,000 elders load in seconds.
 """
 
 from __future__ import annotations
@@ -27,7 +28,16 @@ from yiyang.assessments.services import content_hash
 from yiyang.core import clock
 from yiyang.core.actors import system_user
 from yiyang.core.demo import DEMO_PASSWORD
-from yiyang.core.models import RESIDENT_STATUSES, Elder, ElderStatus, Institution, InstitutionKind, Region
+from yiyang.core.grants import new_grant
+from yiyang.core.models import (
+    RESIDENT_STATUSES,
+    AccessGrant,
+    Elder,
+    ElderStatus,
+    Institution,
+    InstitutionKind,
+    Region,
+)
 
 from . import icd, rules, services
 from .models import (
@@ -120,6 +130,17 @@ def _check_values(
     return values
 
 
+def contract_grant(contract: Contract) -> AccessGrant:
+    """The grant a contract writes (unsaved): its team sees the elder over the contract's period."""
+    return new_grant(
+        contract,
+        elder_id=contract.elder_id,
+        team_id=contract.team_id,
+        valid_from=contract.start_date,
+        valid_to=contract.effective_end,
+    )
+
+
 def _tcm_patterns(rng: random.Random) -> list[dict]:
     instrument = get_instrument("tcm33")
     patterns = []
@@ -143,8 +164,9 @@ def _tcm_patterns(rng: random.Random) -> list[dict]:
 
 
 @transaction.atomic
-def load_health_demo(*, seed: int = 20221, today: dt.date | None = None) -> dict[str, int]:
-    """Load the health-management demo onto a county loaded by core.demo (skipped if teams exist)."""
+def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | None = None) -> dict[str, int]:
+    """Load the health-management demo onto the county the registry's loader made (skipped if teams
+    exist). ``elders`` is not used: the records are for the elders already there."""
     if FamilyDoctorTeam.objects.exists():
         return {}
     rng = random.Random(seed * 31 + 5)
@@ -408,6 +430,8 @@ def load_health_demo(*, seed: int = 20221, today: dt.date | None = None) -> dict
         contracts.append((c, codes))
         archived.add(e.pk)
     Contract.objects.bulk_create([c for c, _ in contracts], batch_size=1000)
+    # Each contract opens its elder to its team, as sign_contract's grant does.
+    AccessGrant.objects.bulk_create([contract_grant(c) for c, _ in contracts], batch_size=5000)
     through = Contract.packages.through
     through.objects.bulk_create(
         [

@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from yiyang.core.migration_operations import CreateModelIfMissing
+
 
 class Migration(migrations.Migration):
 
@@ -192,7 +194,9 @@ class Migration(migrations.Migration):
                 'ordering': ['-held_on', '-id'],
             },
         ),
-        migrations.CreateModel(
+        # Since core 0007 the table may already be there (core.CareTeam owns it now): see
+        # yiyang.core.migration_operations.
+        CreateModelIfMissing(
             name='FamilyDoctorTeam',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),

@@ -9,39 +9,39 @@ that date (HM-6). 履约 (HM-7) compares the services due by a day with those de
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.models import CareTeam, TeamKind
 
-class FamilyDoctorTeam(models.Model):
-    """家庭医生团队: a leader and members from one institution, serving some villages."""
 
-    name = models.CharField(_("name"), max_length=60)
-    institution = models.ForeignKey(
-        "core.Institution",
-        on_delete=models.PROTECT,
-        related_name="family_doctor_teams",
-        verbose_name=_("institution"),
-    )
-    leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("team leader")
-    )
-    villages = models.ManyToManyField(
-        "core.Region", blank=True, related_name="family_doctor_teams", verbose_name=_("villages served")
-    )
-    is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+class FamilyDoctorTeamManager(models.Manager):
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(kind=TeamKind.FAMILY_DOCTOR)
+
+
+class FamilyDoctorTeam(CareTeam):
+    """家庭医生团队: a leader and members from one institution, serving some villages.
+
+    The row is a registry care team (:class:`yiyang.core.models.CareTeam`) of kind ``family_doctor``;
+    this proxy keeps the family-doctor behaviour here (members' roles, contracts, fulfilment) and the
+    name the health pages, services and audit rows (``health.familydoctorteam``) have always used.
+    """
+
+    objects = FamilyDoctorTeamManager()
 
     class Meta:
+        proxy = True
         verbose_name = _("family doctor team")
         verbose_name_plural = _("family doctor teams")
-        ordering = ["institution_id", "name"]
 
-    def __str__(self) -> str:
-        return self.name
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.kind = TeamKind.FAMILY_DOCTOR
+        super().save(*args, **kwargs)
 
 
 class MemberRole(models.TextChoices):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yiyang.accounts.roles import Role
-from yiyang.core import audit
+from yiyang.core import audit, grants
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Elder, Institution, InstitutionKind
 from yiyang.core.scoping import has_perm, require_perm
@@ -410,6 +410,8 @@ def sign_contract(
     )
     contract.packages.set(packages)
     services_due = generate_services(contract)
+    # The contract opens the elder's record to the team for its period (DESIGN §2: scope is data).
+    grants.grant(contract, elder=elder, team=team, valid_from=start, valid_to=end)
     audit.record(
         "create",
         user=acting_user,
@@ -471,6 +473,12 @@ def _cancel_services(t: Transition) -> None:
     t.changes["cancelled"] = [None, cancelled]
 
 
+def _after_end(t: Transition) -> None:
+    """Services not yet begun are cancelled; the team's access grant ends on the last day in force."""
+    _cancel_services(t)
+    grants.end_grants(t.obj, last_day=t.obj.ended_on)
+
+
 #: 履约中 → 已解约 (end, with a reason and the last day in force) or 已续约 (renew: a new contract).
 #: 已到期 is reached by no move yet (validity is by dates, ``Contract.objects.valid_on``); an expired
 #: contract can still be renewed.
@@ -489,7 +497,7 @@ CONTRACT = StateMachine(
             requires={"ended_on": gettext_lazy("Ended on")},
             check=_check_end,
             before_save=_end,
-            after_save=_cancel_services,
+            after_save=_after_end,
         ),
         "renew": Rules(requires={"signed_on": gettext_lazy("Signed on")}, after_save=_renew),
     },

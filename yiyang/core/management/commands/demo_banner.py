@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from yiyang.accounts.models import User
 from yiyang.core.demo import DEMO_PASSWORD
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
             f"  Demo logins (password / 密码: {DEMO_PASSWORD}):",
         ]
         # Every demo login, including those other apps' demo loaders add (e.g. a family doctor).
-        users = list(User.objects.filter(is_active=True).order_by("pk")[:40])
+        users = list(get_user_model().objects.filter(is_active=True).order_by("pk")[:40])
         leaders = [u for u in users if u.username.startswith("fd_")]
         lines += [f"    {u.username:<10} {u.display_name}" for u in users if u not in leaders]
         if leaders:
