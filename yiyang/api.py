@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from yiyang.accounts.models import ApiToken
@@ -36,12 +37,53 @@ class BearerToken(HttpBearer):
         return row.user
 
 
+class NulCharacterError(ValueError):
+    """A JSON body holds a NUL character (``\\u0000``) at ``field``."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+def _find_nul(value: object, path: str = "") -> str | None:
+    if isinstance(value, str):
+        return (path or "__all__") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _find_nul(key, path) or _find_nul(item, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _find_nul(item, f"{path}.{i}" if path else str(i))
+            if found:
+                return found
+    return None
+
+
+class JsonParser(Parser):
+    """The default JSON parser, refusing a NUL character anywhere in the body.
+
+    PostgreSQL text cannot hold NUL, so a string carrying one would pass every schema and then fail the
+    write with a 500. Django's form fields refuse it already (``ProhibitNullCharactersValidator``); this
+    does the same for every API body at once, instead of a pattern on each schema field.
+    """
+
+    def parse_body(self, request: HttpRequest) -> dict:
+        data = super().parse_body(request)
+        field = _find_nul(data)
+        if field is not None:
+            raise NulCharacterError(field)
+        return data
+
+
 api = NinjaAPI(
     title="yiyang 医养结合服务平台 API",
     version="1",
     urls_namespace="api",
     auth=[BearerToken(), SessionAuth()],
     docs_url="/docs",
+    parser=JsonParser(),
 )
 
 PYDANTIC_MESSAGES = {
@@ -107,6 +149,11 @@ def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
+        if isinstance(exc.__cause__, NulCharacterError):
+            field = exc.__cause__.field
+            message = _("%(field)s: contains a null character, which cannot be saved.") % {"field": field}
+            body = {"detail": message, "errors": [{"field": field, "code": "INVALID", "message": message}]}
+            return api.create_response(request, body, status=422)
         message = _("The request body could not be read: send valid JSON.")
         body = {
             "detail": message,

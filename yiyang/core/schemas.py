@@ -172,8 +172,7 @@ class TransitionIn(Schema):
     action's own arguments."""
 
     action: str = Field(min_length=1, max_length=32)
-    #: no NUL character: PostgreSQL text cannot hold one, so it would fail the write (a 500), not the request
-    reason: str = Field("", max_length=200, pattern=r"^[^\x00]*$")
+    reason: str = Field("", max_length=200)
 
 
 class TransitionRowOut(Schema):

@@ -44,7 +44,7 @@ def test_a_nul_byte_in_the_reason_is_422_on_reason_not_a_500(api_for, sj_elder, 
     )
     assert r.status_code == 422
     assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [("reason", "INVALID")]
-    assert r.json()["errors"][0]["message"] == "reason：格式不正确。"
+    assert r.json()["errors"][0]["message"] == "reason：含有空字符，无法保存。"
     assert Elder.objects.get(pk=sj_elder.pk).status == "active" and not history_of(sj_elder).exists()
 
 
@@ -55,6 +55,24 @@ def test_a_nul_byte_in_the_reason_is_refused_on_every_machine(api_for, draft_res
     ):
         r = api_for(who).post(path, {"action": "finalise", "reason": "\x00"})
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason", path
+
+
+def test_a_nul_character_anywhere_in_any_api_body_is_422_naming_the_field(api_for, sj_elder, today):
+    """Not only the transitions: every API body goes through one parser that refuses NUL (PostgreSQL
+    text cannot hold it, so a schema that let it through would fail the write with a 500)."""
+    api = api_for("doctor_sj")
+    reveal = api.post(f"/api/v1/elders/{sj_elder.pk}/reveal", {"field": "phone", "reason": "核对\x00"})
+    assert reveal.status_code == 422 and reveal.json()["errors"][0]["field"] == "reason"
+    status = api.post(
+        f"/api/v1/elders/{sj_elder.pk}/status",
+        {"to_status": "moved_out", "effective_date": today.isoformat(), "reason": "\x00"},
+    )
+    assert status.status_code == 422 and status.json()["errors"][0]["field"] == "reason"
+    nested = api.post(
+        f"/api/v1/elders/{sj_elder.pk}/assessments", {"instrument": "barthel", "items": {"1\x00": 10}}
+    )
+    assert nested.status_code == 422 and nested.json()["errors"][0]["field"] == "items"
+    assert Elder.objects.get(pk=sj_elder.pk).status == "active"
 
 
 @pytest.mark.parametrize("pk", [2**63, 2**63 - 1, 2**64, 10**30, 0])
