@@ -24,6 +24,7 @@ from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from yiyang.core import clock
+from yiyang.core.signals import records_changed
 
 from . import outbox, schema
 from .periods import periods_containing
@@ -186,7 +187,13 @@ def _on_m2m(sender: Any, instance: models.Model, action: str, **kwargs: Any) -> 
         note_change(instance)
 
 
+def _on_bulk(sender: Any, instances: Iterable[models.Model], **kwargs: Any) -> None:
+    if sender in watched():
+        note_bulk(instances)
+
+
 def connect() -> None:
+    records_changed.connect(_on_bulk, dispatch_uid="monitoring_records_changed", weak=False)
     for model in watched():
         uid = f"monitoring_{model._meta.label_lower}"
         post_save.connect(_on_save, sender=model, dispatch_uid=f"{uid}_save", weak=False)

@@ -19,6 +19,7 @@ from yiyang.core import audit, grants
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Elder, Institution, InstitutionKind
 from yiyang.core.scoping import has_perm, require_perm
+from yiyang.core.signals import records_changed
 from yiyang.core.transitions import Rules, StateMachine, Transition, TransitionNotAllowed
 
 from .. import error_codes, rules
@@ -317,7 +318,9 @@ def generate_services(contract: Contract) -> list[ContractService]:
     items = list(
         ServicePackageItem.objects.filter(package__in=contract.packages.all()).order_by("package_id", "code")
     )
-    return ContractService.objects.bulk_create(service_rows(contract, items))
+    rows = ContractService.objects.bulk_create(service_rows(contract, items))
+    records_changed.send(sender=ContractService, instances=rows)
+    return rows
 
 
 def _overlapping(
@@ -467,9 +470,13 @@ def _end(t: Transition) -> None:
 
 def _cancel_services(t: Transition) -> None:
     """Services not yet begun when the contract ends are cancelled."""
-    cancelled = ContractService.objects.filter(
-        contract=t.obj, window_start__gt=t.obj.ended_on, delivery__isnull=True
-    ).update(cancelled=True)
+    rows = list(
+        ContractService.objects.filter(contract=t.obj, window_start__gt=t.obj.ended_on, delivery__isnull=True)
+    )
+    cancelled = ContractService.objects.filter(pk__in=[r.pk for r in rows]).update(cancelled=True)
+    for row in rows:
+        row.cancelled = True
+    records_changed.send(sender=ContractService, instances=rows)
     t.changes["cancelled"] = [None, cancelled]
 
 

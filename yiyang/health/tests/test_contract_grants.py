@@ -8,13 +8,22 @@ import importlib
 import pytest
 from django.apps import apps
 
+from yiyang.core import clock
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import AccessGrant
 from yiyang.core.scoping import scope_elders
 from yiyang.health import services
 from yiyang.health.models import Contract
 
-TODAY = dt.date.today()
+#: Beijing's today when the module loads; every test runs with the clock frozen on it.
+TODAY = clock.today()
+
+
+@pytest.fixture(autouse=True)
+def _clock_on_today(freeze_clock):  # type: ignore[no-untyped-def]
+    freeze_clock(TODAY)
+
+
 SOURCE = "health.contract"
 
 
@@ -139,3 +148,19 @@ def test_a_team_member_sees_the_elder_while_the_contract_is_in_force(users, sj_t
         contract, acting_user=users["doctor_sj"], ended_on=TODAY - dt.timedelta(days=1), reason="本人申请解约"
     )
     assert not scope_elders(member).filter(pk=elder.pk).exists()
+
+
+def test_bulk_written_contract_services_leave_their_recompute_marks(users, sj_team, packages, fresh_elder):
+    """Contract services are bulk-created when a contract is signed and bulk-cancelled when it ends
+    early, so no ``post_save`` fires; HM-7 reads them all the same, so each write leaves its
+    ``health.contractservice`` mark in monitoring's outbox (through ``core.signals.records_changed``)."""
+    from yiyang.monitoring.models import RecomputeMark
+
+    marks = RecomputeMark.objects.filter(source="health.contractservice")
+    marks.delete()
+    contract = sign(users, sj_team, fresh_elder(), packages, TODAY - dt.timedelta(days=30))
+    assert contract.services_due.exists() and marks.exists()
+    marks.delete()
+    services.end_contract(contract, acting_user=users["doctor_sj"], ended_on=TODAY, reason="迁往外地居住")
+    assert contract.services_due.filter(cancelled=True).exists()
+    assert marks.exists()
