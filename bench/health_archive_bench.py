@@ -793,9 +793,9 @@ def entry_years(elder_id: int) -> list[int]:
 
 
 def draw_filters(rng: random.Random, years: list[int]) -> dict[str, object]:
-    from yiyang.health.queries import TIMELINE_KINDS
+    from yiyang.health.queries import timeline_kinds
 
-    kinds = rng.sample(TIMELINE_KINDS, rng.randint(1, 3))
+    kinds = rng.sample([k for k, _label in timeline_kinds()], rng.randint(1, 3))
     params: dict[str, object] = {"kind": kinds}
     if rng.random() < 0.5:
         params["year"] = rng.choice(years)
@@ -943,7 +943,7 @@ def run(runs: int, warmup: int, seed: int, do_explain: bool) -> dict:  # type: i
         }
         for (label, case), r in results.items()
     ]
-    from yiyang.health.queries import TIMELINE_KINDS
+    from yiyang.health.queries import timeline_kinds
 
     return {
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -952,7 +952,7 @@ def run(runs: int, warmup: int, seed: int, do_explain: bool) -> dict:  # type: i
         "dataset": dataset(),
         "heavy_elders": elders,
         "entries_per_elder": {e: timeline_size(e) for e in elders},
-        "kinds": list(TIMELINE_KINDS),
+        "kinds": [k for k, _label in timeline_kinds()],
         "users": [(label, desc) for label, desc, _u in users],
         "runs": runs,
         "warmup": warmup,

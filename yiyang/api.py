@@ -166,6 +166,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _mount() -> None:
     from yiyang.accounts.api import router as accounts_router
     from yiyang.assessments.api import router as assessments_router
+    from yiyang.care.api import router as care_router
     from yiyang.core.api import router as core_router
     from yiyang.health.api import router as health_router
     from yiyang.monitoring.api import router as monitoring_router
@@ -176,6 +177,7 @@ def _mount() -> None:
     api.add_router("", assessments_router)
     api.add_router("", health_router)
     api.add_router("", monitoring_router)
+    api.add_router("", care_router)
 
 
 _mount()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("health/", include("yiyang.health.urls")),
     path("", include("yiyang.assessments.urls")),
     path("monitoring/", include("yiyang.monitoring.urls")),
+    path("care/", include("yiyang.care.urls")),
     path("accounts/", include("yiyang.accounts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -33,6 +33,9 @@ DEMO_USERS = [
     DemoUser("doctor_sj", "双江街道中心卫生院 杨医生", "clinician", institution="江口县双江街道中心卫生院"),
     DemoUser("doctor_tp", "太平镇卫生院 田医生", "clinician", institution="江口县太平镇卫生院"),
     DemoUser("yly_admin", "江口县社会福利院 院长", "institution_admin", institution="江口县社会福利院"),
+    # Batch 2: the hospital doctor who receives referrals and does rounds, and a township nurse.
+    DemoUser("doctor_rmyy", "江口县人民医院 张医生", "clinician", institution="江口县人民医院"),
+    DemoUser("nurse_sj", "双江街道中心卫生院 吴护士", "clinician", institution="江口县双江街道中心卫生院"),
     DemoUser("sysadmin", "系统管理员", "sysadmin", is_staff=True),
 ]
 

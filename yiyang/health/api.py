@@ -303,10 +303,11 @@ def elder_timeline(
     page: Annotated[int, Field(ge=1, le=1000)] = 1,
 ) -> dict:
     """Everything recorded about the elder, newest first; ``kind`` is a comma-separated subset of
-    check, assessment, followup, tcm, contract, service, education, diagnosis."""
+    check, assessment, followup, tcm, contract, service, education, diagnosis, and the kinds other apps
+    register (rounds, home visits, referrals, stays…)."""
     elder = queries.get_health_elder(request.user, elder_id)
     kinds = [k for k in kind.split(",") if k] or None
-    if kinds and not set(kinds) <= set(queries.TIMELINE_KINDS):
+    if kinds and not set(kinds) <= {k for k, _label in queries.timeline_kinds()}:
         raise ServiceError("INVALID", _("kind: unknown record type."), field="kind")
     if page < 1 or page > 1000:
         raise Http404

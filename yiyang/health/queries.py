@@ -9,11 +9,13 @@ indicator once, and health pages show its values through monitoring's fragment, 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -287,7 +289,7 @@ def open_services(contracts: QuerySet[Contract], start: dt.date, end: dt.date) -
 # Timeline and charts
 # --------------------------------------------------------------------------------------------------
 
-TIMELINE_KINDS = ("check", "assessment", "followup", "tcm", "contract", "service", "education", "diagnosis")
+_OWN_KINDS = ("check", "assessment", "followup", "tcm", "contract", "service", "education", "diagnosis")
 KIND_LABELS = {
     "check": gettext_lazy("Health check"),
     "assessment": gettext_lazy("Assessment"),
@@ -307,6 +309,38 @@ class Entry:
     title: str
     summary: str
     pk: int
+    #: where the entry opens; sources registered by other apps set it, health's own are linked by kind
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class TimelineSource:
+    """Records another app keeps about an elder, shown on the archive timeline (rounds, referrals, stays…).
+
+    Health cannot import the apps built on it (core/tests/test_layering.py), so they register here from
+    their ``AppConfig.ready()``. ``entries(elder, year, limit)`` returns at most ``limit`` entries of an
+    already scoped elder, newest first, dated in ``year`` when one is given.
+    """
+
+    kind: str
+    label: Promise
+    entries: Callable[[Elder, int | None, int], list[Entry]]
+
+
+_EXTRA_SOURCES: dict[str, TimelineSource] = {}
+
+
+def register_timeline_source(source: TimelineSource) -> None:
+    """Add (or replace, by ``kind``) a timeline source of another app."""
+    if source.kind in _OWN_KINDS:
+        raise ValueError(f"timeline kind {source.kind!r} belongs to health")
+    _EXTRA_SOURCES[source.kind] = source
+
+
+def timeline_kinds() -> list[tuple[str, Promise]]:
+    """Every kind the timeline shows, with its label: health's own first, then registered ones."""
+    own = [(k, KIND_LABELS[k]) for k in _OWN_KINDS]
+    return own + [(s.kind, s.label) for s in _EXTRA_SOURCES.values()]
 
 
 def _label(options: list[tuple[str, str]], code: str) -> str:
@@ -325,7 +359,8 @@ def timeline(
     Each source is read newest first and cut at ``page * size + 1`` rows, so a page costs one small
     indexed query per source however long the history is.
     """
-    wanted = [k for k in (kinds or TIMELINE_KINDS) if k in TIMELINE_KINDS]
+    known = [k for k, _label in timeline_kinds()]
+    wanted = [k for k in (kinds or known) if k in known]
     limit = page * size + 1
     entries: list[Entry] = []
 
@@ -414,6 +449,9 @@ def timeline(
             "pk", "day", "icd10_code", "name"
         ):
             entries.append(Entry(day, "diagnosis", str(KIND_LABELS["diagnosis"]), f"{code} {name}", pk))
+    for source in _EXTRA_SOURCES.values():
+        if source.kind in wanted:
+            entries.extend(source.entries(elder, year, limit)[:limit])
     entries.sort(key=lambda e: (e.day, e.pk), reverse=True)
     start = (page - 1) * size
     return entries[start : start + size], len(entries) > start + size

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "yiyang.assessments",
     "yiyang.health",
     "yiyang.monitoring",
+    "yiyang.care",
 ]
 
 MIDDLEWARE = [

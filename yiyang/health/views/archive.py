@@ -42,7 +42,7 @@ def archive(request: HttpRequest, pk: int) -> HttpResponse:
         "chart": queries.yearly_results(elder),
         "entries": entries,
         "more": more,
-        "kinds": [(k, queries.KIND_LABELS[k]) for k in queries.TIMELINE_KINDS],
+        "kinds": queries.timeline_kinds(),
         "can_change": has_perm(request.user, "health.change"),
         "diagnosis_form": DiagnosisForm(),
         "basic": _basic_summary(parts.archive),
@@ -86,7 +86,8 @@ def _basic_summary(archive_row: HealthArchive | None) -> list[tuple[Any, str]]:
 def timeline(request: HttpRequest, pk: int) -> HttpResponse:
     """The timeline fragment (htmx): filter by kind and year, page by page."""
     elder = queries.get_health_elder(request.user, pk)
-    kinds = [k for k in request.GET.getlist("kind") if k in queries.TIMELINE_KINDS] or None
+    known = {k for k, _label in queries.timeline_kinds()}
+    kinds = [k for k in request.GET.getlist("kind") if k in known] or None
     try:
         year = int(request.GET.get("year") or 0) or None
         page = max(1, min(int(request.GET.get("page") or 1), 1000))

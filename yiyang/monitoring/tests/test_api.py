@@ -41,7 +41,7 @@ def test_values_for_the_county_with_target_and_traffic_light(api_for, computed):
     assert (ir3["numerator"], ir3["denominator"], ir3["target"], ir3["target_op"]) == (5, 11, 60, ">=")
     # 45 % misses the target and lies below 90 % of it (54 %): red; 7 of 11 are needed, 2 more
     assert (ir3["status"], ir3["light"], ir3["shortfall"]) == ("not_met", "red", 2)
-    assert rows["IR-5"]["status"] == "no_source"  # needs care.Agreement, an app not installed
+    assert rows["IR-5"]["status"] == "no_source"  # needs care.InHouseClinic, not built yet
     assert rows["HM-2"]["status"] == "not_computed"  # not in this recompute
 
 

@@ -1,0 +1,15 @@
+"""Who may read which care record. Records that belong to an institution rather than an elder
+(agreements, in-house clinics) are scoped here, in the pattern of :mod:`yiyang.monitoring.access`:
+``scope_<records>(user)`` filters in the database, ``get_<record>_for_user(user, pk)`` answers 404 for
+out of scope and missing alike. Records about an elder are read through
+:func:`yiyang.core.scoping.scope_elders` or through the functions here that build on it.
+
+Every model listed in :data:`SCOPED_MODELS` may only be queried in this module and in services
+(``yiyang/core/tests/test_scope_guard.py``).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Model
+
+SCOPED_MODELS: tuple[type[Model], ...] = ()

@@ -1,0 +1,11 @@
+"""Care endpoints under /api/v1/: agreements, rounds, home visits, referrals, stays, sickbeds, orders.
+
+Each aggregate keeps its handlers in ``api_<aggregate>.py`` on its own router; this module mounts them,
+so the project's API mounts one router for the app.
+"""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["care"])

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CareConfig(AppConfig):
+    name = "yiyang.care"
+    label = "care"
+    verbose_name = _("Medical and eldercare linkage")
+    #: run by ``manage.py load_demo`` in INSTALLED_APPS order (yiyang.core.demo.load_demo)
+    demo_loader = "yiyang.care.demo.load_care_demo"
+
+    def ready(self) -> None:
+        from . import timeline
+
+        timeline.register()

@@ -1,0 +1,20 @@
+"""The demo county's linkage and care records (agreements, rounds, visits, referrals, stays…).
+
+Run by :func:`yiyang.core.demo.load_demo` after the health demo, so elders, institutions, teams and
+logins exist. Each aggregate adds its loader to :data:`LOADERS`; they run in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+#: ``loader(elders=…, seed=…, today=…) -> {label: count}``, run in order
+LOADERS: list[Callable[..., dict[str, int]]] = []
+
+
+def load_care_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for loader in LOADERS:
+        counts.update(loader(elders=elders, seed=seed, today=today))
+    return counts

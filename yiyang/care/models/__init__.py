@@ -1,0 +1,8 @@
+"""Care models, one module per aggregate; import every model here so Django finds it."""
+
+from .agreements import (  # noqa: F401
+    Agreement,
+    AgreementService,
+    AgreementStatus,
+    RoundFrequency,
+)

@@ -1,0 +1,16 @@
+"""The care records an elder's archive timeline shows (registered with health from ``CareConfig.ready``).
+
+Each aggregate adds its source to :data:`SOURCES`; :func:`register` hands them all to health.
+"""
+
+from __future__ import annotations
+
+from yiyang.health.queries import TimelineSource, register_timeline_source
+
+#: one source per kind of care record (rounds, home visits, referrals, stays…)
+SOURCES: list[TimelineSource] = []
+
+
+def register() -> None:
+    for source in SOURCES:
+        register_timeline_source(source)
