@@ -10,6 +10,7 @@ class CareConfig(AppConfig):
     demo_loader = "yiyang.care.demo.load_care_demo"
 
     def ready(self) -> None:
-        from . import timeline
+        from . import signals, timeline
 
         timeline.register()
+        signals.connect()

@@ -6,3 +6,6 @@ from .agreements import (  # noqa: F401
     AgreementStatus,
     RoundFrequency,
 )
+from .clinics import ClinicKind, InHouseClinic  # noqa: F401
+from .home_visits import HomeVisit, HomeVisitBasis, HomeVisitService  # noqa: F401
+from .rounds import PlannedRound, Round, RoundFinding  # noqa: F401

@@ -44,6 +44,13 @@ ROUND_INTERVAL_DAYS = {
     RoundFrequency.MONTHLY: 30,
     RoundFrequency.QUARTERLY: 91,
 }
+#: days a round may come after its planned day and still be on time (later is late; none is missed)
+ROUND_TOLERANCE_DAYS = {
+    RoundFrequency.WEEKLY: 2,
+    RoundFrequency.FORTNIGHTLY: 3,
+    RoundFrequency.MONTHLY: 7,
+    RoundFrequency.QUARTERLY: 14,
+}
 
 
 class AgreementStatus(models.TextChoices):
@@ -103,7 +110,7 @@ class Agreement(models.Model):
         related_name="+",
         verbose_name=_("responsible nurse"),
     )
-    signed_on = models.DateField(_("signed on"))
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
     document = models.FileField(_("signed document"), upload_to=agreement_document_path, blank=True)
@@ -119,6 +126,7 @@ class Agreement(models.Model):
         verbose_name=_("renews"),
     )
     terminated_on = models.DateField(_("terminated on"), null=True, blank=True)
+    end_reason = models.CharField(_("reason for termination"), max_length=200, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -145,6 +153,13 @@ class Agreement(models.Model):
 
     def covers(self, service: str) -> bool:
         return service in (self.services or [])
+
+    @property
+    def effective_end(self) -> dt.date:
+        """The last day in force: ``terminated_on`` for a terminated agreement, else ``end_date``."""
+        if self.status == AgreementStatus.TERMINATED and self.terminated_on:
+            return self.terminated_on
+        return self.end_date
 
     def is_in_force_on(self, day: dt.date) -> bool:
         """In force: signed into force (active, or renewed/terminated after that day) and ``day`` in its
