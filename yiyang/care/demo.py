@@ -18,3 +18,12 @@ def load_care_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
     for loader in LOADERS:
         counts.update(loader(elders=elders, seed=seed, today=today))
     return counts
+
+
+def _load_agreements(**kwargs: object) -> dict[str, int]:
+    from .demo_agreements import load_agreements_demo
+
+    return load_agreements_demo(**kwargs)  # type: ignore[arg-type]
+
+
+LOADERS.append(_load_agreements)
