@@ -67,7 +67,14 @@ def _staff_user(pk: int | None, field: str) -> Any:
         return None
     user = get_user_model().objects.filter(pk=pk, is_active=True).first()
     if user is None:
-        raise ServiceError("INVALID", _("%(field)s: no such user.") % {"field": field}, field=field)
+        labels = {
+            "responsible_doctor_id": _("Responsible doctor"),
+            "responsible_nurse_id": _("Responsible nurse"),
+            "staff_ids": _("Staff"),
+        }
+        raise ServiceError(
+            "INVALID", _("%(field)s: no such user.") % {"field": labels.get(field, field)}, field=field
+        )
     return user
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yiyang.core import clock
 from yiyang.core.models import Institution
@@ -54,11 +55,12 @@ ROUND_TOLERANCE_DAYS = {
 
 
 class AgreementStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    ACTIVE = "active", _("In force")
-    EXPIRED = "expired", _("Expired")
-    RENEWED = "renewed", _("Renewed")
-    TERMINATED = "terminated", _("Terminated")
+    # a context of their own: other records' "In force" or "Renewed" read differently in Chinese
+    DRAFT = "draft", pgettext_lazy("agreement", "Draft")
+    ACTIVE = "active", pgettext_lazy("agreement", "In force")
+    EXPIRED = "expired", pgettext_lazy("agreement", "Expired")
+    RENEWED = "renewed", pgettext_lazy("agreement", "Renewed")
+    TERMINATED = "terminated", pgettext_lazy("agreement", "Terminated")
 
 
 def agreement_document_path(instance: Agreement, filename: str) -> str:

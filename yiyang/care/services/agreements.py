@@ -29,7 +29,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from yiyang.accounts.roles import Role
 from yiyang.core import audit, clock, grants
@@ -435,10 +435,10 @@ AGREEMENT = StateMachine(
     },
     states=AgreementStatus,
     actions={
-        "sign": gettext_lazy("Sign"),
-        "renew": gettext_lazy("Renew"),
-        "terminate": gettext_lazy("Terminate"),
-        "expire": gettext_lazy("Expire"),
+        "sign": pgettext_lazy("agreement", "Sign"),
+        "renew": pgettext_lazy("agreement", "Renew"),
+        "terminate": pgettext_lazy("agreement", "Terminate"),
+        "expire": pgettext_lazy("agreement", "Expire"),
     },
     rules={
         "sign": Rules(check=_check_sign, before_save=_sign, after_save=_after_sign, may=_may),
