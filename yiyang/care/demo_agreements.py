@@ -5,7 +5,7 @@ homes with a green channel and two-way referral; township health centres doing r
 their township. Most homes are covered, not all, so the coverage view has gaps to show:
 
 - 县社会福利院 (in-house clinic) — 县人民医院: green channel, referral, remote consultation, monthly rounds;
-- 太平镇敬老院 — 太平镇卫生院 (fortnightly rounds), and — 县人民医院 (green channel, referral);
+- 太平镇敬老院 — 太平镇卫生院 (fortnightly rounds; doctor_tp2 and nurse_tp), and — 县人民医院 (green channel, referral);
 - 闵孝镇敬老院 — 闵孝镇卫生院: renewed last year, the renewal ends within 60 days (a warning);
 - 桃映镇敬老院 — 县中医医院: monthly rounds, ends within 30 days (an urgent warning);
 - 德旺乡敬老院 — 德旺乡卫生院: terminated two months ago (a gap: neither clinic nor agreement);
@@ -73,6 +73,8 @@ EXTRA_STAFF = [
     ("nurse_rmyy", "江口县人民医院 陈护士", "江口县人民医院"),
     ("doctor_mx", "闵孝镇卫生院 龙医生", "江口县闵孝镇卫生院"),
     ("nurse_tp", "太平镇卫生院 王护士", "江口县太平镇卫生院"),
+    # the 太平 home's round doctor is not doctor_tp, whose scope stays her centre's own elders
+    ("doctor_tp2", "太平镇卫生院 罗医生", "江口县太平镇卫生院"),
     ("doctor_dw", "德旺乡卫生院 吴医生", "江口县德旺乡卫生院"),
     ("doctor_kd", "凯德街道中心卫生院 杨医生", "江口县凯德街道中心卫生院"),
 ]
@@ -132,7 +134,7 @@ def load_agreements_demo(*, elders: int, seed: int, today: dt.date) -> dict[str,
         dict(
             home=home("江口县太平"),
             med=centre("太平"),
-            doctor="doctor_tp",
+            doctor="doctor_tp2",
             nurse="nurse_tp",
             services=["rounds", "health_management", "medication_guidance"],
             freq="fortnightly",
