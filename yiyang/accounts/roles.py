@@ -151,8 +151,8 @@ for _role, _perms in MONITORING_PERMISSIONS.items():
 #: service checks the user administers one of the two); clinicians record rounds and home visits.
 #: Officers read agreements of their region; 卫健 registers in-house clinics, as the home does.
 AGREEMENT_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.HEALTH_OFFICER: frozenset({"agreement.view", "clinic.manage"}),
-    Role.CIVIL_OFFICER: frozenset({"agreement.view"}),
+    Role.HEALTH_OFFICER: frozenset({"agreement.view", "agreement.coverage", "clinic.manage"}),
+    Role.CIVIL_OFFICER: frozenset({"agreement.view", "agreement.coverage"}),
     Role.INSTITUTION_ADMIN: frozenset({"agreement.view", "agreement.manage", "clinic.manage"}),
     Role.CLINICIAN: frozenset({"agreement.view", "round.record", "homevisit.record"}),
     Role.FAMILY_DOCTOR: frozenset({"homevisit.record"}),

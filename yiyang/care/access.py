@@ -158,3 +158,37 @@ def residents_for_round(user: AnyUser, agreement: Agreement) -> QuerySet:
     return scope_elders(user).filter(
         residence_institution_id=agreement.eldercare_institution_id, status="active"
     )
+
+
+def clinicians_of(institution_ids: list[int]) -> QuerySet:
+    """Users holding a clinician role at these institutions (staff to pick on forms)."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            role_assignments__role="clinician",
+            role_assignments__institution_id__in=institution_ids,
+        )
+        .distinct()
+        .order_by("display_name", "username")
+    )
+
+
+def eldercare_homes(user: AnyUser) -> QuerySet:
+    """Eldercare institutions whose medical services the user may look at: the region's for officers,
+    their own for a home's staff (reference data shows them the county's; their care records do not)."""
+    from yiyang.core.models import ELDERCARE_KINDS
+    from yiyang.core.scoping import scope_institutions
+
+    qs = scope_institutions(user).filter(kind__in=ELDERCARE_KINDS, is_active=True)
+    if not has_perm(user, "agreement.coverage"):
+        qs = qs.filter(pk__in=own_institution_ids(user))
+    return qs.order_by("region_id", "name")
+
+
+def own_institution_ids(user: AnyUser) -> list[int]:
+    if not user.is_authenticated:
+        return []
+    return [a.institution_id for a in user.active_assignments if a.institution_id]

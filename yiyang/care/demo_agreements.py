@@ -5,7 +5,8 @@ homes with a green channel and two-way referral; township health centres doing r
 their township. Most homes are covered, not all, so the coverage view has gaps to show:
 
 - 县社会福利院 (in-house clinic) — 县人民医院: green channel, referral, remote consultation, monthly rounds;
-- 太平镇敬老院 — 太平镇卫生院 (fortnightly rounds; doctor_tp2 and nurse_tp), and — 县人民医院 (green channel, referral);
+- 太平镇敬老院 — 太平镇卫生院 (fortnightly rounds; doctor_tp2 and nurse_tp), and — 县人民医院 (green
+  channel, referral);
 - 闵孝镇敬老院 — 闵孝镇卫生院: renewed last year, the renewal ends within 60 days (a warning);
 - 桃映镇敬老院 — 县中医医院: monthly rounds, ends within 30 days (an urgent warning);
 - 德旺乡敬老院 — 德旺乡卫生院: terminated two months ago (a gap: neither clinic nor agreement);

@@ -17,6 +17,10 @@ NAV = [
     ("assessments:due-list", _("Reassessments due"), "elder.view"),
     ("health:worklist", _("Health management"), "health.view"),
     ("monitoring:dashboard", _("Monitoring"), "monitoring.view"),
+    ("care:home-medical", _("Medical services"), "clinic.manage"),
+    ("care:agreement-list", _("Medical–eldercare agreements"), "agreement.view"),
+    ("care:homevisit-list", _("Home visits"), "homevisit.record"),
+    ("care:coverage", _("Linkage coverage"), "agreement.coverage"),
     ("core:institution-list", _("Institutions"), "institution.view"),
     ("core:region-tree", _("Regions"), None),
 ]

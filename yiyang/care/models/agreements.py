@@ -153,6 +153,11 @@ class Agreement(models.Model):
     def __str__(self) -> str:
         return f"{self.eldercare_institution} — {self.medical_institution}"
 
+    @property
+    def services_display(self) -> str:
+        labels = dict(AgreementService.choices)
+        return "、".join(str(labels.get(c, c)) for c in self.services or [])
+
     def covers(self, service: str) -> bool:
         return service in (self.services or [])
 

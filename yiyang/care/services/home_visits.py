@@ -90,7 +90,8 @@ def record_home_visit(
         raise _error(
             "basis",
             _(
-                "Basis: the elder is not recorded as disabled or semi-disabled; record the visit as on application."
+                "Basis: the elder is not recorded as disabled or semi-disabled; "
+                "record the visit as on application."
             ),
         )
     if basis == HomeVisitBasis.CONTRACTED:
