@@ -274,7 +274,8 @@ def load_agreements_demo(*, elders: int, seed: int, today: dt.date) -> dict[str,
     for e in Elder.objects.filter(residence_institution__isnull=False, status=ElderStatus.ACTIVE).only(
         "pk", "residence_institution_id"
     ):
-        residents.setdefault(e.residence_institution_id, []).append(e.pk)
+        if e.residence_institution_id is not None:
+            residents.setdefault(e.residence_institution_id, []).append(e.pk)
     planned_rows: list[PlannedRound] = []
     for a in made:
         if a.status != AgreementStatus.DRAFT:
@@ -300,13 +301,15 @@ def load_agreements_demo(*, elders: int, seed: int, today: dt.date) -> dict[str,
             day = planned.due_date - days(days=rng.randint(0, 3))
         if day > today or day > (a.terminated_on or a.end_date):
             continue
+        doctor = a.responsible_doctor
+        assert doctor is not None
         record = Round.objects.create(
             agreement=a,
             visited_on=day,
             summary=f"例行巡诊，查看入住老人{min(4, len(residents.get(a.eldercare_institution_id, [])))}名。",
-            recorded_by=a.responsible_doctor,
+            recorded_by=doctor,
         )
-        record.staff.set([u for u in (a.responsible_doctor, a.responsible_nurse) if u])
+        record.staff.set([u for u in (a.responsible_doctor, a.responsible_nurse) if u is not None])
         planned.round = record
         planned.save(update_fields=["round"])
         rounds += 1
@@ -314,10 +317,10 @@ def load_agreements_demo(*, elders: int, seed: int, today: dt.date) -> dict[str,
             residents.get(a.eldercare_institution_id, []),
             min(3, len(residents.get(a.eldercare_institution_id, []))),
         )
-        rows = []
+        found: list[RoundFinding] = []
         for elder_id in seen:
             text, advice, rx = rng.choice(FINDINGS)
-            rows.append(
+            found.append(
                 RoundFinding(
                     round=record,
                     elder_id=elder_id,
@@ -327,15 +330,15 @@ def load_agreements_demo(*, elders: int, seed: int, today: dt.date) -> dict[str,
                     follow_up_on=day + days(days=7) if rx else None,
                 )
             )
-        RoundFinding.objects.bulk_create(rows)
-        findings += len(rows)
+        RoundFinding.objects.bulk_create(found)
+        findings += len(found)
 
     # grants: each signed agreement's residents to its responsible doctor and nurse
     new_grants = []
     for a in made:
         if a.status == AgreementStatus.DRAFT:
             continue
-        last = a.terminated_on if a.status == AgreementStatus.TERMINATED else a.end_date
+        last = a.effective_end
         for elder_id in residents.get(a.eldercare_institution_id, []):
             for user in (a.responsible_doctor, a.responsible_nurse):
                 if user is not None:
@@ -371,8 +374,9 @@ def load_agreements_demo(*, elders: int, seed: int, today: dt.date) -> dict[str,
         ).values_list("elder_id", flat=True)
     )
     visits = 0
-    for inst, pair in teams:
-        if inst is None or None in pair:
+    for inst, maybe in teams:
+        pair = [u for u in maybe if u is not None]
+        if inst is None or len(pair) < 2:
             continue
         candidates = Elder.objects.filter(
             managing_institution=inst, residence_institution__isnull=True, status=ElderStatus.ACTIVE

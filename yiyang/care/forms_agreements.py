@@ -18,8 +18,12 @@ class UserChoice(forms.ModelChoiceField):
 
 
 class AgreementForm(forms.Form):
-    eldercare_institution = forms.ModelChoiceField(queryset=None, label=_("Eldercare institution"))
-    medical_institution = forms.ModelChoiceField(queryset=None, label=_("Medical institution"))
+    eldercare_institution: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, label=_("Eldercare institution")
+    )
+    medical_institution: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, label=_("Medical institution")
+    )
     number = forms.CharField(label=_("Agreement no."), max_length=40, required=False)
     services = forms.MultipleChoiceField(
         label=_("Services covered"), choices=AgreementService.choices, widget=forms.CheckboxSelectMultiple
@@ -42,10 +46,10 @@ class AgreementForm(forms.Form):
 
     def __init__(self, *args: Any, homes: Any, medical: Any, clinicians: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["eldercare_institution"].queryset = homes
-        self.fields["medical_institution"].queryset = medical
-        self.fields["responsible_doctor"].queryset = clinicians
-        self.fields["responsible_nurse"].queryset = clinicians
+        self.fields["eldercare_institution"].queryset = homes  # type: ignore[attr-defined]
+        self.fields["medical_institution"].queryset = medical  # type: ignore[attr-defined]
+        self.fields["responsible_doctor"].queryset = clinicians  # type: ignore[attr-defined]
+        self.fields["responsible_nurse"].queryset = clinicians  # type: ignore[attr-defined]
 
 
 class DocumentForm(forms.Form):
@@ -71,7 +75,7 @@ class ClinicForm(forms.Form):
 
 class RoundForm(forms.Form):
     visited_on = forms.DateField(label=_("Visited on"), widget=DATE)
-    staff = forms.ModelMultipleChoiceField(
+    staff: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         queryset=None, label=_("Staff who came"), widget=forms.CheckboxSelectMultiple, required=False
     )
     other_staff = forms.CharField(label=_("Other staff"), max_length=120, required=False)
@@ -79,17 +83,17 @@ class RoundForm(forms.Form):
 
     def __init__(self, *args: Any, clinicians: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = clinicians
+        self.fields["staff"].queryset = clinicians  # type: ignore[attr-defined]
 
 
 class HomeVisitForm(forms.Form):
-    elder = forms.ModelChoiceField(queryset=None, label=_("Elder"))
+    elder: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, label=_("Elder"))
     basis = forms.ChoiceField(label=_("Basis"), choices=HomeVisitBasis.choices)
     visited_on = forms.DateField(label=_("Visited on"), widget=DATE)
     services = forms.MultipleChoiceField(
         label=_("Services"), choices=HomeVisitService.choices, widget=forms.CheckboxSelectMultiple
     )
-    staff = forms.ModelMultipleChoiceField(
+    staff: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         queryset=None, label=_("Staff (at least two)"), widget=forms.CheckboxSelectMultiple
     )
     family_present = forms.CharField(label=_("Family member present"), max_length=40)
@@ -104,5 +108,5 @@ class HomeVisitForm(forms.Form):
 
     def __init__(self, *args: Any, elders: Any, clinicians: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["elder"].queryset = elders
-        self.fields["staff"].queryset = clinicians
+        self.fields["elder"].queryset = elders  # type: ignore[attr-defined]
+        self.fields["staff"].queryset = clinicians  # type: ignore[attr-defined]

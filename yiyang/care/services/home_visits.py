@@ -43,7 +43,7 @@ def provider_of(user: User) -> Institution | None:
         if a.role == Role.CLINICIAN and a.institution is not None:
             return a.institution
     for a in user.active_assignments:
-        if a.role == Role.FAMILY_DOCTOR and a.team_id:
+        if a.role == Role.FAMILY_DOCTOR and a.team is not None:
             return a.team.institution
     return None
 

@@ -23,7 +23,7 @@ from yiyang.core.errors import ServiceError
 from yiyang.core.models import Elder, ElderStatus
 from yiyang.core.scoping import elder_in_scope, require_perm
 
-from ..models import Agreement, AgreementService, PlannedRound, Round, RoundFinding
+from ..models import Agreement, AgreementService, PlannedRound, Round, RoundFinding, RoundFrequency
 from ..models.agreements import ROUND_INTERVAL_DAYS, ROUND_TOLERANCE_DAYS
 
 if TYPE_CHECKING:
@@ -42,6 +42,11 @@ STATUS_LABELS = {
 }
 
 
+def _interval(frequency: str) -> int:
+    """Days between two rounds of the frequency (a month when none is set)."""
+    return ROUND_INTERVAL_DAYS[RoundFrequency(frequency)] if frequency in RoundFrequency.values else 30
+
+
 def _error(field: str, message: str, status: int = 422) -> ServiceError:
     return ServiceError(INVALID, message, field=field, status=status)
 
@@ -50,9 +55,10 @@ def schedule(agreement: Agreement) -> list[PlannedRound]:
     """The planned rounds of the agreement's period (unsaved): one per window of the frequency."""
     if AgreementService.ROUNDS not in (agreement.services or []) or not agreement.round_frequency:
         return []
-    interval = ROUND_INTERVAL_DAYS[agreement.round_frequency]
-    tolerance = ROUND_TOLERANCE_DAYS[agreement.round_frequency]
-    rows = []
+    frequency = RoundFrequency(agreement.round_frequency)
+    interval = ROUND_INTERVAL_DAYS[frequency]
+    tolerance = ROUND_TOLERANCE_DAYS[frequency]
+    rows: list[PlannedRound] = []
     due = agreement.start_date + dt.timedelta(days=interval - 1)
     while due <= agreement.end_date:
         rows.append(
@@ -83,13 +89,13 @@ def cancel_rounds_after(agreement: Agreement, last_day: dt.date) -> int:
 
 def status_of(planned: PlannedRound, today: dt.date | None = None) -> str:
     today = today or clock.today()
-    if planned.round_id:
+    if planned.round is not None:
         return "late" if planned.round.visited_on > planned.on_time_until else "done"
     if planned.cancelled:
         return "cancelled"
     if today > planned.on_time_until:
         return "missed"
-    interval = ROUND_INTERVAL_DAYS.get(planned.agreement.round_frequency, 30)
+    interval = _interval(planned.agreement.round_frequency)
     if today > planned.due_date - dt.timedelta(days=interval):
         return "due"
     return "planned"
@@ -121,7 +127,7 @@ def _planned_for(agreement: Agreement, day: dt.date) -> PlannedRound | None:
     """The open planned round a round on ``day`` fulfils: the one whose window (the ``interval`` days
     up to its planned day, plus the tolerance) holds the day, else the oldest open one at most one
     window overdue (a late round)."""
-    interval = ROUND_INTERVAL_DAYS.get(agreement.round_frequency, 30)
+    interval = _interval(agreement.round_frequency)
     open_rows = PlannedRound.objects.select_for_update().filter(
         agreement=agreement, round__isnull=True, cancelled=False
     )

@@ -18,7 +18,7 @@ PDF = b"%PDF-1.7\n%demo\n"
 def _agreement(home_name: str, medical_name: str, **extra) -> Agreement:  # type: ignore[no-untyped-def]
     return Agreement.objects.filter(
         eldercare_institution__name=home_name, medical_institution__name=medical_name, **extra
-    ).first()
+    ).get()
 
 
 def test_a_home_sees_its_agreements_and_a_hospital_its_own(api_for):

@@ -4,7 +4,7 @@ record read through :mod:`yiyang.care.access` or core scoping."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -36,12 +36,20 @@ from ..services import clinics as clinic_services
 from ..services import home_visits as visit_services
 from ..services import rounds as round_services
 
+if TYPE_CHECKING:
+    from yiyang.accounts.models import User
+
 MISSED_WINDOW_DAYS = 180
 
 
 def _need(request: HttpRequest, perm: str) -> None:
     if not has_perm(request.user, perm):
         raise PermissionDenied
+
+
+def _user(request: HttpRequest) -> User:
+    """The logged-in user (every view here is ``login_required``)."""
+    return cast("User", request.user)
 
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -119,7 +127,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
         )
         try:
             agreement = agreement_services.create_agreement(
-                acting_user=request.user,
+                acting_user=_user(request),
                 eldercare_institution=data["eldercare_institution"],
                 medical_institution=data["medical_institution"],
                 terms=terms,
@@ -150,19 +158,19 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 document_form = DocumentForm(request.POST, request.FILES)
                 if document_form.is_valid():
                     agreement_services.attach_document(
-                        agreement, acting_user=request.user, upload=document_form.cleaned_data["document"]
+                        agreement, acting_user=_user(request), upload=document_form.cleaned_data["document"]
                     )
                     messages.success(request, _("Signed document uploaded."))
                     return redirect("care:agreement-detail", agreement.pk)
             elif action == "sign":
-                agreement_services.AGREEMENT.apply(agreement, "sign", acting_user=request.user)
+                agreement_services.AGREEMENT.apply(agreement, "sign", acting_user=_user(request))
                 messages.success(request, _("The agreement is signed and in force."))
                 return redirect("care:agreement-detail", agreement.pk)
             elif action == "renew":
                 renew_form = RenewForm(request.POST)
                 if renew_form.is_valid():
                     t = agreement_services.AGREEMENT.apply(
-                        agreement, "renew", acting_user=request.user, **renew_form.cleaned_data
+                        agreement, "renew", acting_user=_user(request), **renew_form.cleaned_data
                     )
                     messages.success(
                         request, _("Renewed: the successor agreement is in force from its start.")
@@ -175,7 +183,7 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     agreement_services.AGREEMENT.apply(
                         agreement,
                         "terminate",
-                        acting_user=request.user,
+                        acting_user=_user(request),
                         reason=data["reason"],
                         terminated_on=data["terminated_on"],
                     )
@@ -220,7 +228,7 @@ def agreement_document(request: HttpRequest, pk: int) -> FileResponse:
         handle = agreement.document.open("rb")
     except (FileNotFoundError, OSError):
         raise Http404 from None
-    audit.record("export", user=request.user, obj=agreement, reason=_("Signed agreement document"))
+    audit.record("export", user=_user(request), obj=agreement, reason=_("Signed agreement document"))
     return FileResponse(
         handle, filename=f"agreement-{agreement.pk}.{agreement.document.name.rsplit('.', 1)[-1]}"
     )
@@ -281,7 +289,7 @@ def round_create(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 round_services.record_round(
                     agreement,
-                    acting_user=request.user,
+                    acting_user=_user(request),
                     visited_on=form.cleaned_data["visited_on"],
                     staff=list(form.cleaned_data["staff"]),
                     other_staff=form.cleaned_data["other_staff"],
@@ -331,11 +339,11 @@ def home_medical(request: HttpRequest) -> HttpResponse:
     if home is not None:
         clinic_form = ClinicForm(request.POST or None, initial={"valid_from": today})
         can_clinic = has_perm(request.user, "clinic.manage") and clinic_services.may_manage(
-            request.user, home
+            _user(request), home
         )
         if request.method == "POST" and can_clinic and clinic_form.is_valid():
             try:
-                clinic_services.register_clinic(home, acting_user=request.user, **clinic_form.cleaned_data)
+                clinic_services.register_clinic(home, acting_user=_user(request), **clinic_form.cleaned_data)
             except ServiceError as exc:
                 _errors(clinic_form, exc)
             else:
@@ -436,7 +444,7 @@ def homevisit_create(request: HttpRequest) -> HttpResponse:
         .distinct()
         .order_by("name")
     )
-    provider = visit_services.provider_of(request.user)
+    provider = visit_services.provider_of(_user(request))
     form = HomeVisitForm(
         request.POST or None,
         elders=elders,
@@ -448,7 +456,7 @@ def homevisit_create(request: HttpRequest) -> HttpResponse:
         elder = data.pop("elder")
         data["staff"] = list(data["staff"])
         try:
-            visit_services.record_home_visit(elder, acting_user=request.user, **data)
+            visit_services.record_home_visit(elder, acting_user=_user(request), **data)
         except ServiceError as exc:
             _errors(form, exc)
         else:
