@@ -67,7 +67,7 @@ class TerminateForm(forms.Form):
 
 class ClinicForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=ClinicKind.choices)
-    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    name = forms.CharField(label=_("Clinic name"), max_length=100, required=False)
     licence_no = forms.CharField(label=_("Licence or filing no."), max_length=40)
     valid_from = forms.DateField(label=_("Valid from"), widget=DATE)
     valid_to = forms.DateField(label=_("Valid to"), widget=DATE, required=False)
