@@ -2,8 +2,8 @@
 
 The schedule splits the agreement's period into windows of the frequency's length; each window's
 round is planned on its last day and is on time up to ``ROUND_TOLERANCE_DAYS`` later. A round
-recorded fills the planned round whose window it falls in (or the oldest one still open, at most one
-window late: a late round); a planned round whose on-time day has passed without a round is missed.
+recorded soon after a missed one makes up for it (a late round); otherwise it fills the planned round
+whose window it falls in. A planned round whose on-time day has passed without a round is missed.
 """
 
 from __future__ import annotations
@@ -124,9 +124,9 @@ def next_round(planned: QuerySet[PlannedRound], today: dt.date | None = None) ->
 
 
 def _planned_for(agreement: Agreement, day: dt.date) -> PlannedRound | None:
-    """The open planned round a round on ``day`` fulfils: the one whose window (the ``interval`` days
-    up to its planned day, plus the tolerance) holds the day, else the oldest open one at most one
-    window overdue (a late round)."""
+    """The open planned round a round on ``day`` fulfils: the oldest open one at most one window overdue
+    (a late round) while the day is in the first half of the next window, else the one whose window
+    (the ``interval`` days up to its planned day, plus the tolerance) holds the day."""
     interval = _interval(agreement.round_frequency)
     open_rows = PlannedRound.objects.select_for_update().filter(
         agreement=agreement, round__isnull=True, cancelled=False
@@ -141,6 +141,9 @@ def _planned_for(agreement: Agreement, day: dt.date) -> PlannedRound | None:
         .order_by("due_date")
         .first()
     )
+    # a round soon after a missed one makes up for it (late); nearer the next planned day it is that one
+    if overdue is not None and (current is None or day < current.due_date - dt.timedelta(days=interval // 2)):
+        return overdue
     return current or overdue
 
 
