@@ -131,6 +131,13 @@ def visible_findings(user: AnyUser, round_ids: list[int]) -> QuerySet[RoundFindi
     )
 
 
+def scope_findings(user: AnyUser) -> QuerySet[RoundFinding]:
+    """Round findings under the agreements the user may read, about elders the user may see."""
+    return RoundFinding.objects.filter(
+        round__agreement__in=scope_agreements(user).values("pk"), elder__in=scope_elders(user).values("pk")
+    ).select_related("elder", "round__agreement__eldercare_institution")
+
+
 def findings_of_elder(elder_id: int) -> QuerySet[RoundFinding]:
     """Round findings of an already scoped elder (the archive timeline)."""
     return RoundFinding.objects.filter(elder_id=elder_id).select_related(

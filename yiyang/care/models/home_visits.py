@@ -66,3 +66,8 @@ class HomeVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.elder} {self.visited_on}"
+
+    @property
+    def services_display(self) -> str:
+        labels = dict(HomeVisitService.choices)
+        return "、".join(str(labels.get(c, c)) for c in self.services or [])

@@ -33,6 +33,7 @@ def test_the_homes_medical_services_page(client_for):
 def test_the_agreements_list_renders_for_each_role(client_for, username):
     html = _html(client_for(username).get("/care/agreements/"))
     assert "<h1>医养签约" in html and "协议编号" in html
+    assert "未按计划巡诊" in html  # the missed and late rounds of the agreements in scope
 
 
 def test_the_coverage_view_lists_homes_with_neither_clinic_nor_agreement(client_for):
@@ -132,4 +133,5 @@ def test_a_home_visit_is_recorded_on_the_page(client_for, users, sj_elder):
     before = HomeVisit.objects.count()
     assert client.post("/care/home-visits/new/", data).status_code == 302
     assert HomeVisit.objects.count() == before + 1
-    assert sj_elder.name in _html(client.get("/care/home-visits/"))
+    listed = _html(client.get("/care/home-visits/"))
+    assert sj_elder.name in listed and "保健咨询" in listed

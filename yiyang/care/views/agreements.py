@@ -82,10 +82,19 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
     if status:
         qs = qs.filter(status=status)
     today = clock.today()
+    planned = access.scope_planned_rounds(request.user).filter(
+        due_date__gte=today - dt.timedelta(days=MISSED_WINDOW_DAYS)
+    )
     return _render(
         request,
         "care/agreements/list.html",
         {
+            "missed": round_services.missed(planned, today)[:50],
+            "late": round_services.late(planned)[:50],
+            "follow_ups": round_services.follow_ups_due(access.scope_findings(request.user), today).filter(
+                follow_up_on__gte=today - dt.timedelta(days=30)
+            )[:50],
+            "window": MISSED_WINDOW_DAYS,
             "agreements": list(qs[:200]),
             "warnings": agreement_services.expiry_warnings(access.scope_agreements(request.user)),
             "status": status,
