@@ -12,7 +12,8 @@ their township. Most homes are covered, not all, so the coverage view has gaps t
 - 德旺乡敬老院 — 德旺乡卫生院: terminated two months ago (a gap: neither clinic nor agreement);
 - 梵净康养中心 (in-house clinic) — 县中医医院: green channel and referral;
 - 双江日间照料中心 — 双江街道中心卫生院 (doctor_sj, nurse_sj): monthly rounds;
-- 凯德日间照料中心 — 凯德街道中心卫生院: a draft not yet signed (a gap); 太平日间照料中心: nothing (a gap).
+- 太平镇日间照料中心 — 太平镇卫生院: quarterly rounds;
+- 凯德日间照料中心 — 凯德街道中心卫生院: a draft not yet signed (a gap).
 
 Rounds: of each agreement's planned rounds up to today, most on time, some late, some missed. Home
 visits: disabled and semi-disabled elders living at home in 双江 and 太平 (two staff each time).
@@ -207,6 +208,16 @@ def load_agreements_demo(*, elders: int, seed: int, today: dt.date) -> dict[str,
             end=today - days(days=330) + 2 * year,
         ),
         dict(
+            home=home("太平镇日间") or home("太平日间"),
+            med=centre("太平"),
+            doctor="doctor_tp2",
+            nurse="nurse_tp",
+            services=["rounds", "health_management"],
+            freq="quarterly",
+            start=today - days(days=150),
+            end=today - days(days=150) + 2 * year,
+        ),
+        dict(
             home=home("凯德"),
             med=centre("凯德"),
             doctor="doctor_kd",
@@ -383,7 +394,7 @@ def load_agreements_demo(*, elders: int, seed: int, today: dt.date) -> dict[str,
         ).order_by("pk")
         for elder in candidates:
             eligible = elder.pk in disabled
-            if not (eligible and rng.random() < 0.7) and rng.random() > 0.04:
+            if not (eligible and rng.random() < 0.7) and rng.random() > 0.08:
                 continue
             for _i in range(rng.randint(1, 3)):
                 services = rng.sample(
