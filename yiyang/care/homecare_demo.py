@@ -61,10 +61,11 @@ def load_homecare_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, i
         specialties=["wound", "picc"],
     )
     HomeNurse.objects.create(user=doctor, institution=sj, is_dispatcher=True)
+    # The first elders of the centre stay free of sickbeds and orders (tests and other demos use them).
     pool = list(
         Elder.objects.filter(
             managing_institution=sj, residence_institution=None, status=ElderStatus.ACTIVE
-        ).order_by("pk")[:80]
+        ).order_by("pk")[20:100]
     )
     if len(pool) < 10:
         return {}

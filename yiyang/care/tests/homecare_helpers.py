@@ -35,7 +35,9 @@ def roster(users: Any) -> None:
         },
     )
     HomeNurse.objects.update_or_create(
-        user=users["doctor_sj"], institution=sj(), defaults={"is_dispatcher": True, "is_active": True, "title": ""}
+        user=users["doctor_sj"],
+        institution=sj(),
+        defaults={"is_dispatcher": True, "is_active": True, "title": ""},
     )
 
 
