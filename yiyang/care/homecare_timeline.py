@@ -21,6 +21,8 @@ def sickbed_entries(elder: Elder, year: int | None, limit: int) -> list[Entry]:
     beds = FamilySickbed.objects.filter(elder=elder, admitted_on__isnull=False)
     for bed in beds.order_by("-admitted_on")[:limit]:
         url = reverse("care:sickbed-detail", args=[bed.pk])
+        if bed.admitted_on is None:
+            continue
         if not year or bed.admitted_on.year == year:
             out.append(
                 Entry(

@@ -386,7 +386,7 @@ def record_visit(
             NOT_YOURS, _("Only the bed's doctor, nurse or institution records its visits."), status=403
         )
     day = _not_future(visited_on, "visited_on", _("Visited on"))
-    if day < bed.admitted_on or (bed.discharged_on and day > bed.discharged_on):
+    if day < (bed.admitted_on or bed.applied_on) or (bed.discharged_on and day > bed.discharged_on):
         raise ServiceError(INVALID, _("Visited on: outside the time the bed is open."), field="visited_on")
     care_given = (care_given or "").strip()
     if not care_given:
@@ -612,8 +612,11 @@ def _accept(t: Transition) -> None:
 def _check_assign(t: Transition) -> None:
     _require_dispatcher(t)
     order = t.obj
-    nurse_id = t.extra.get("nurse")
-    nurse_id = getattr(nurse_id, "pk", nurse_id)
+    given: Any = t.extra.get("nurse")
+    try:
+        nurse_id = int(getattr(given, "pk", given))
+    except (TypeError, ValueError):
+        raise ServiceError(INVALID, _("Nurse: choose a nurse."), field="nurse") from None
     member = (
         HomeNurse.objects.filter(institution_id=order.institution_id, user_id=nurse_id)
         .select_related("user")

@@ -54,7 +54,9 @@ def test_a_doctor_opens_a_bed_records_a_visit_and_closes_it_on_the_pages(client_
         {"action": "visit", "v-visited_on": today.isoformat(), "v-care_given": "康复训练指导"},
     )
     assert bed.visits.count() == 1
-    c.post(f"/care/sickbeds/{bed.pk}/", {"action": "discharge", "s-day": today.isoformat(), "s-summary": "好转"})
+    c.post(
+        f"/care/sickbeds/{bed.pk}/", {"action": "discharge", "s-day": today.isoformat(), "s-summary": "好转"}
+    )
     bed.refresh_from_db()
     assert bed.status == "discharged" and bed.discharge_summary == "好转"
     assert client_for("doctor_tp").get(f"/care/sickbeds/{bed.pk}/").status_code == 404
@@ -99,7 +101,10 @@ def test_the_order_desk_places_and_dispatches_an_order(client_for, users, sj_eld
     assert "居家安全评估" in detail
     c.post(
         f"/care/orders/{order.pk}/",
-        {"action": "accept", **{f"safety_{k}": "on" for k in ("environment", "carer_present", "consent", "no_isolation")}},
+        {
+            "action": "accept",
+            **{f"safety_{k}": "on" for k in ("environment", "carer_present", "consent", "no_isolation")},
+        },
     )
     c.post(f"/care/orders/{order.pk}/", {"action": "assign", "nurse": users["nurse_sj"].pk})
     order.refresh_from_db()

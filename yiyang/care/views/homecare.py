@@ -42,6 +42,10 @@ def _to_form(form: forms.Form, exc: ServiceError) -> None:
         form.add_error(field if field in form.fields else None, err["message"])
 
 
+def _choices(form: forms.Form, name: str, choices: Any) -> None:
+    form.fields[name].choices = choices  # type: ignore[attr-defined]
+
+
 def _clinicians(institution_ids: set[int]) -> list[tuple[int, str]]:
     users = (
         User.objects.filter(
@@ -110,14 +114,14 @@ class SickbedForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         insts = _my_medical_institutions(user)
-        self.fields["institution"].choices = [(i.pk, i.name) for i in insts]
+        _choices(self, "institution", [(i.pk, i.name) for i in insts])
         people = _clinicians({i.pk for i in insts})
-        self.fields["doctor"].choices = people
-        self.fields["nurse"].choices = people
+        _choices(self, "doctor", people)
+        _choices(self, "nurse", people)
         spec = services.sickbed_criteria()
-        self.fields["criteria"].choices = [
-            (c["code"], c["label"]) for c in [*spec["required"], *spec["indications"]]
-        ]
+        _choices(
+            self, "criteria", [(c["code"], c["label"]) for c in [*spec["required"], *spec["indications"]]]
+        )
 
 
 @scoped
@@ -307,12 +311,19 @@ class OrderForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         conds = services.catalogue()["conditions"]
-        self.fields["service_code"].choices = [
-            (s["code"], f"{s['name']}（{'、'.join(conds[c] for c in s['requires']) or _('no conditions')}）")
-            for s in services.catalogue()["services"]
-        ]
-        self.fields["institution"].choices = [(i.pk, i.name) for i in services.order_institutions()]
-        self.fields["channel"].choices = OrderChannel.choices
+        _choices(
+            self,
+            "service_code",
+            [
+                (
+                    s["code"],
+                    f"{s['name']}（{'、'.join(conds[c] for c in s['requires']) or _('no conditions')}）",
+                )
+                for s in services.catalogue()["services"]
+            ],
+        )
+        _choices(self, "institution", [(i.pk, i.name) for i in services.order_institutions()])
+        _choices(self, "channel", OrderChannel.choices)
 
 
 @scoped
