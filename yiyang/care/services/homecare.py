@@ -674,6 +674,12 @@ def _end_order_grants(t: Transition) -> None:
 
 
 def _check_rate(t: Transition) -> None:
+    if not _may_cancel(t.user, t.obj):
+        raise ServiceError(
+            NOT_YOURS,
+            _("The family's rating is entered by who requested the order or its order desk."),
+            status=403,
+        )
     rating = t.extra.get("rating")
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
         raise ServiceError(INVALID, _("Rating: a whole number from 1 to 5."), field="rating")
@@ -765,7 +771,9 @@ SERVICE_ORDER = StateMachine(
         "check_out": Rules(
             check=_check_check_out, before_save=_check_out, after_save=_end_order_grants, may=_may_serve
         ),
-        "rate": Rules(requires={"rating": gettext_lazy("Rating")}, check=_check_rate, before_save=_rate),
+        "rate": Rules(
+            requires={"rating": gettext_lazy("Rating")}, check=_check_rate, before_save=_rate, may=_may_cancel
+        ),
         "close": Rules(reason_required=True, check=_require_dispatcher, may=_may_dispatch),
         "settle": Rules(check=_check_settle, before_save=_settle, may=_may_dispatch),
         "cancel": Rules(

@@ -172,3 +172,12 @@ def test_bad_orders_are_refused_by_field_and_never_500(api_for, users, sj_elder,
     assert _move(desk, order.pk, "settle", settlement="maybe").status_code == 422
     assert _move(desk, order.pk, "fly").status_code == 409
     assert ServiceOrder.objects.count() == count + 1
+
+
+def test_the_nurse_does_not_rate_her_own_service(api_for, users, sj_elder, today):
+    roster(users)
+    order = make_order(sj_elder, users, "done")
+    refused = _move(api_for("nurse_sj"), order.pk, "rate", rating=5)
+    assert refused.status_code == 403
+    order.refresh_from_db()
+    assert order.status == "done" and order.rating is None
