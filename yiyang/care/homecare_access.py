@@ -179,8 +179,9 @@ def late_orders(user: AnyUser, now: dt.datetime | None = None) -> QuerySet[Servi
     )
 
 
-def roster(institution_ids: set[int]) -> QuerySet[HomeNurse]:
+def roster(institution_ids: set[int], *, active_only: bool = True) -> QuerySet[HomeNurse]:
     """The home-nursing roster of institutions (no elder data)."""
-    return HomeNurse.objects.filter(institution_id__in=institution_ids, is_active=True).select_related(
-        "user", "institution"
-    )
+    qs = HomeNurse.objects.filter(institution_id__in=institution_ids).select_related("user", "institution")
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("institution__name", "-is_active", "user__username")

@@ -15,5 +15,6 @@ urlpatterns += [
     path("orders/", _homecare.order_desk, name="order-desk"),
     path("orders/new/", _homecare.order_new, name="order-new"),
     path("orders/mine/", _homecare.my_orders, name="my-orders"),
+    path("orders/roster/", _homecare.roster, name="roster"),
     path("orders/<int:pk>/", _homecare.order_detail, name="order-detail"),
 ]

@@ -177,7 +177,7 @@ class HomeNurse(models.Model):
     years_of_practice = models.PositiveSmallIntegerField(_("years of clinical nursing"), default=0)
     specialties = models.JSONField(_("specialist qualifications"), default=list, blank=True)
     is_dispatcher = models.BooleanField(_("dispatches orders"), default=False)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(_("on duty"), default=True)
 
     class Meta:
         verbose_name = _("home-nursing staff")

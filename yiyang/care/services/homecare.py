@@ -782,3 +782,54 @@ SERVICE_ORDER = StateMachine(
     },
     select_related=("elder", "institution"),
 )
+
+
+# ---------------------------------------------------------------------------- the home-nursing roster
+
+
+@transaction.atomic
+def save_roster_member(
+    *,
+    acting_user: User,
+    institution: Institution,
+    user: User,
+    title: str,
+    years_of_practice: int,
+    specialties: list[str],
+    is_dispatcher: bool,
+    is_active: bool = True,
+) -> HomeNurse:
+    """Put a clinician of the institution on its home-nursing roster (or change their entry). Kept by
+    the institution's order desk: its administrators and dispatchers."""
+    require_perm(acting_user, "order.dispatch")
+    if institution.pk not in dispatch_institution_ids(acting_user):
+        raise ServiceError(
+            NOT_YOURS,
+            _("Only the order desk of %(name)s dispatches this order.") % {"name": institution.name},
+            status=403,
+        )
+    if not _clinician_at(user, institution):
+        raise ServiceError(
+            INVALID,
+            _("%(field)s: %(name)s is not a clinician of %(institution)s.")
+            % {"field": _("Nurse"), "name": user, "institution": institution.name},
+            field="user",
+        )
+    if title and title not in NURSE_TITLE_RANK:
+        raise ServiceError(INVALID, _("Title: choose one of the options."), field="title")
+    if not 0 <= years_of_practice <= 60:
+        raise ServiceError(INVALID, _("Years of clinical nursing: 0 to 60."), field="years_of_practice")
+    unknown = [s for s in specialties if s not in catalogue()["specialties"]]
+    if unknown:
+        raise ServiceError(INVALID, _("Specialist qualifications: unknown item."), field="specialties")
+    values = {
+        "title": title,
+        "years_of_practice": years_of_practice,
+        "specialties": sorted(set(specialties)),
+        "is_dispatcher": is_dispatcher,
+        "is_active": is_active,
+    }
+    before = HomeNurse.objects.filter(user=user, institution=institution).values(*values).first()
+    member, _created = HomeNurse.objects.update_or_create(user=user, institution=institution, defaults=values)
+    audit.record("update", user=acting_user, obj=member, changes=audit.diff(before or {}, values))
+    return member

@@ -118,3 +118,31 @@ def test_the_menu_offers_sickbeds_and_orders_to_clinicians_and_orders_to_family_
     assert "互联网+护理服务" in team
     officer = client_for("mzj").get("/").content.decode()
     assert "/care/orders/" not in officer
+
+
+def test_the_order_desk_keeps_the_roster_and_a_nurse_does_not(client_for, users, today):
+    from ..models import HomeNurse
+
+    roster(users)
+    c = client_for("doctor_sj")
+    page = c.get("/care/orders/roster/")
+    assert page.status_code == 200 and "主管护师" in page.content.decode()
+    c.post(
+        "/care/orders/roster/",
+        {
+            "institution": sj().pk,
+            "user": users["nurse_sj"].pk,
+            "title": "senior_nurse",
+            "years_of_practice": "6",
+            "specialties": ["stoma"],
+            "is_active": "on",
+        },
+    )
+    entry = HomeNurse.objects.get(user=users["nurse_sj"], institution=sj())
+    assert (entry.title, entry.years_of_practice, entry.specialties) == ("senior_nurse", 6, ["stoma"])
+    refused = c.post(
+        "/care/orders/roster/",
+        {"institution": sj().pk, "user": users["doctor_tp"].pk, "title": "nurse", "years_of_practice": "1"},
+    )
+    assert refused.status_code == 200 and not HomeNurse.objects.filter(user=users["doctor_tp"]).exists()
+    assert client_for("nurse_sj").get("/care/orders/roster/").status_code == 403

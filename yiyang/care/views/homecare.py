@@ -438,3 +438,62 @@ def my_orders(request: HttpRequest) -> HttpResponse:
         "care/homecare/my_orders.html",
         {"orders": access.my_orders(request.user), "today": clock.today()},
     )
+
+
+class RosterForm(forms.Form):
+    institution = forms.TypedChoiceField(label=gettext_lazy("Institution"), coerce=int)
+    user = forms.TypedChoiceField(label=gettext_lazy("Nurse"), coerce=int)
+    title = forms.ChoiceField(label=gettext_lazy("Title"), required=False)
+    years_of_practice = forms.IntegerField(
+        label=gettext_lazy("Years of clinical nursing"), min_value=0, max_value=60
+    )
+    specialties = forms.MultipleChoiceField(
+        label=gettext_lazy("Specialist qualifications"), widget=forms.CheckboxSelectMultiple, required=False
+    )
+    is_dispatcher = forms.BooleanField(label=gettext_lazy("Dispatches orders"), required=False)
+    is_active = forms.BooleanField(label=gettext_lazy("On duty"), required=False, initial=True)
+
+    def __init__(self, *args: Any, desks: list[Institution], **kwargs: Any) -> None:
+        from ..models.homecare import NurseTitle
+
+        super().__init__(*args, **kwargs)
+        _choices(self, "institution", [(i.pk, i.name) for i in desks])
+        _choices(self, "user", _clinicians({i.pk for i in desks}))
+        _choices(self, "title", [("", _("Does not serve (dispatcher only)")), *NurseTitle.choices])
+        _choices(self, "specialties", list(services.catalogue()["specialties"].items()))
+
+
+@scoped
+@login_required
+def roster(request: HttpRequest) -> HttpResponse:
+    """上门护理名册: who serves orders (title, years, qualifications) and who dispatches, per order desk."""
+    _need(request, "order.dispatch")
+    desk_ids = access.dispatch_institution_ids(request.user)
+    if not desk_ids:
+        raise PermissionDenied
+    desks = list(Institution.objects.filter(pk__in=desk_ids).order_by("name"))
+    form = RosterForm(request.POST or None, desks=desks, initial={"years_of_practice": 5, "is_active": True})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.save_roster_member(
+                acting_user=request.user,  # type: ignore[arg-type]
+                institution=Institution.objects.get(pk=d["institution"]),
+                user=User.objects.get(pk=d["user"]),
+                title=d["title"],
+                years_of_practice=d["years_of_practice"],
+                specialties=d["specialties"],
+                is_dispatcher=d["is_dispatcher"],
+                is_active=d["is_active"],
+            )
+        except ServiceError as exc:
+            _to_form(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("care:roster")
+    specialties = services.catalogue()["specialties"]
+    rows = [
+        (m, [specialties.get(s, s) for s in m.specialties])
+        for m in access.roster(desk_ids, active_only=False)
+    ]
+    return render(request, "care/homecare/roster.html", {"form": form, "rows": rows})
