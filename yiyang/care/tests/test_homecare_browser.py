@@ -79,5 +79,7 @@ def test_nurse_checks_in_and_out_of_todays_order_on_a_tablet(tablet: Any, live_s
     page.wait_for_load_state()
     assert "服务完成" in page.locator(f"#order-{order_id}").inner_text()
     order = ServiceOrder.objects.get(pk=order_id)
-    assert order.status == "done" and order.checked_in_at <= order.checked_out_at
+    assert order.status == "done"
+    assert order.checked_in_at is not None and order.checked_out_at is not None
+    assert order.checked_in_at <= order.checked_out_at
     assert order.care_record == "伤口换药，敷料干燥"

@@ -51,7 +51,8 @@ def test_an_order_runs_from_the_familys_request_to_rating_and_settlement(api_for
     out = _move(nurse, pk, "check_out", care_record="伤口换药，敷料干燥，无渗出")
     assert out.status_code == 200, out.content
     row = ServiceOrder.objects.get(pk=pk)
-    assert row.checked_in_at and row.checked_out_at and row.checked_out_at >= row.checked_in_at
+    assert row.checked_in_at is not None and row.checked_out_at is not None
+    assert row.checked_out_at >= row.checked_in_at
     assert [g.valid_to for g in grants.grants_from(row)] == [today]  # the nurse's access ends with the visit
 
     rated = _move(desk, pk, "rate", rating=4, complaint="到达时间比预约晚十分钟")
