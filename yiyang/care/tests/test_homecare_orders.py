@@ -182,3 +182,18 @@ def test_the_nurse_does_not_rate_her_own_service(api_for, users, sj_elder, today
     assert refused.status_code == 403
     order.refresh_from_db()
     assert order.status == "done" and order.rating is None
+
+
+def test_a_family_doctor_orders_for_a_contracted_elder_and_follows_it(api_for, users, today):
+    from yiyang.core.scoping import scope_elders
+
+    roster(users)
+    elder = scope_elders(users["jtys_sj"]).filter(status="active").order_by("pk").first()
+    assert elder is not None
+    team = api_for("jtys_sj")
+    res = team.post(URL, _body(elder, service_code="chronic_guidance", doctor_order=""))
+    assert res.status_code == 201, res.content
+    assert res.json()["channel"] == "family_doctor"
+    assert res.json()["id"] in [o["id"] for o in team.get(URL, elder=elder.pk, page_size=100).json()["results"]]
+    # the team requests; it does not dispatch
+    assert _move(team, res.json()["id"], "accept", home_safety=SAFE_HOME).status_code == 403

@@ -146,3 +146,12 @@ def test_the_order_desk_keeps_the_roster_and_a_nurse_does_not(client_for, users,
     )
     assert refused.status_code == 200 and not HomeNurse.objects.filter(user=users["doctor_tp"]).exists()
     assert client_for("nurse_sj").get("/care/orders/roster/").status_code == 403
+
+
+def test_the_archive_timeline_shows_the_bed_and_links_to_it(client_for, users, sj_elder, today):
+    from .homecare_helpers import make_sickbed
+
+    bed = make_sickbed(sj_elder, users, "admitted")
+    page = client_for("doctor_sj").get(f"/health/elders/{sj_elder.pk}/")
+    assert page.status_code == 200
+    assert f"/care/sickbeds/{bed.pk}/" in page.content.decode()
