@@ -194,6 +194,7 @@ def test_a_family_doctor_orders_for_a_contracted_elder_and_follows_it(api_for, u
     res = team.post(URL, _body(elder, service_code="chronic_guidance", doctor_order=""))
     assert res.status_code == 201, res.content
     assert res.json()["channel"] == "family_doctor"
-    assert res.json()["id"] in [o["id"] for o in team.get(URL, elder=elder.pk, page_size=100).json()["results"]]
+    listed = team.get(URL, elder=elder.pk, page_size=100).json()["results"]
+    assert res.json()["id"] in [o["id"] for o in listed]
     # the team requests; it does not dispatch
     assert _move(team, res.json()["id"], "accept", home_safety=SAFE_HOME).status_code == 403

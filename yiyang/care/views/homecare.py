@@ -46,6 +46,12 @@ def _choices(form: forms.Form, name: str, choices: Any) -> None:
     form.fields[name].choices = choices  # type: ignore[attr-defined]
 
 
+def _elder(request: HttpRequest) -> Any:
+    """The elder named by ``?elder=`` (or the posted form), through scoping; 404 for anything else."""
+    pk = access._pk(request.GET.get("elder") or request.POST.get("elder") or 0)
+    return get_elder_for_user(request.user, pk)
+
+
 def _clinicians(institution_ids: set[int]) -> list[tuple[int, str]]:
     users = (
         User.objects.filter(
@@ -129,7 +135,7 @@ class SickbedForm(forms.Form):
 def sickbed_new(request: HttpRequest) -> HttpResponse:
     """家庭病床 admission for one elder (``?elder=`` the archive number)."""
     _need(request, "sickbed.change")
-    elder = get_elder_for_user(request.user, request.GET.get("elder") or request.POST.get("elder") or 0)
+    elder = _elder(request)
     form = SickbedForm(
         request.POST or None,
         user=request.user,
@@ -330,7 +336,7 @@ class OrderForm(forms.Form):
 @login_required
 def order_new(request: HttpRequest) -> HttpResponse:
     _need(request, "order.request")
-    elder = get_elder_for_user(request.user, request.GET.get("elder") or request.POST.get("elder") or 0)
+    elder = _elder(request)
     default = clock.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=2)
     initial: dict[str, Any] = {"booked_at": timezone.localtime(default).strftime("%Y-%m-%dT%H:%M")}
     if elder.managing_institution_id:
