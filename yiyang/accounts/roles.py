@@ -146,6 +146,7 @@ for _role, _perms in MONITORING_PERMISSIONS.items():
         ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
     )
 
+
 #: 医养签约, in-house clinics, rounds and home visits (care app). The parties to an agreement are
 #: eldercare and medical institutions: their administrators draft, sign, renew and terminate it (the
 #: service checks the user administers one of the two); clinicians record rounds and home visits.
@@ -158,6 +159,33 @@ AGREEMENT_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.FAMILY_DOCTOR: frozenset({"homevisit.record"}),
 }
 for _role, _perms in AGREEMENT_PERMISSIONS.items():
+    ROLE_SPECS[_role] = RoleSpec(
+        ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
+    )
+
+# Family sickbeds (家庭病床) and 互联网+护理服务 orders (care/services/homecare.py). Clinicians and the
+# administrators of medical institutions admit sickbeds and run the order desk (dispatching needs a
+# place on the institution's home-nursing roster or its administration, see care.homecare_access);
+# family doctors request orders and follow their elders' sickbeds; officers read.
+HOMECARE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.HEALTH_OFFICER: frozenset({"sickbed.view", "order.view"}),
+    Role.INSTITUTION_ADMIN: frozenset(
+        {"sickbed.view", "sickbed.change", "order.view", "order.request", "order.dispatch", "order.settle"}
+    ),
+    Role.CLINICIAN: frozenset(
+        {
+            "sickbed.view",
+            "sickbed.change",
+            "order.view",
+            "order.request",
+            "order.dispatch",
+            "order.serve",
+            "order.settle",
+        }
+    ),
+    Role.FAMILY_DOCTOR: frozenset({"sickbed.view", "order.view", "order.request"}),
+}
+for _role, _perms in HOMECARE_PERMISSIONS.items():
     ROLE_SPECS[_role] = RoleSpec(
         ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
     )

@@ -74,7 +74,7 @@ class ClinicForm(forms.Form):
 
 
 class RoundForm(forms.Form):
-    visited_on = forms.DateField(label=_("Visited on"), widget=DATE)
+    visited_on = forms.DateField(label=_("Date of round"), widget=DATE)
     staff: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         queryset=None, label=_("Staff who came"), widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -89,7 +89,7 @@ class RoundForm(forms.Form):
 class HomeVisitForm(forms.Form):
     elder: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, label=_("Elder"))
     basis = forms.ChoiceField(label=_("Basis"), choices=HomeVisitBasis.choices)
-    visited_on = forms.DateField(label=_("Visited on"), widget=DATE)
+    visited_on = forms.DateField(label=_("Date of visit"), widget=DATE)
     services = forms.MultipleChoiceField(
         label=_("Services"), choices=HomeVisitService.choices, widget=forms.CheckboxSelectMultiple
     )

@@ -21,6 +21,8 @@ NAV = [
     ("care:agreement-list", _("Medical–eldercare agreements"), "agreement.view"),
     ("care:homevisit-list", _("Home visits"), "homevisit.record"),
     ("care:coverage", _("Linkage coverage"), "agreement.coverage"),
+    ("care:sickbed-list", _("Family sickbeds"), "sickbed.change"),
+    ("care:order-desk", _("Home nursing orders"), "order.request"),
     ("core:institution-list", _("Institutions"), "institution.view"),
     ("core:region-tree", _("Regions"), None),
 ]

@@ -8,4 +8,11 @@ from .agreements import (  # noqa: F401
 )
 from .clinics import ClinicKind, InHouseClinic  # noqa: F401
 from .home_visits import HomeVisit, HomeVisitBasis, HomeVisitService  # noqa: F401
+from .homecare import (  # noqa: F401
+    FamilySickbed,
+    HomeNurse,
+    ServiceOrder,
+    SickbedDueVisit,
+    SickbedVisit,
+)
 from .rounds import PlannedRound, Round, RoundFinding  # noqa: F401

@@ -41,7 +41,7 @@ class HomeVisit(models.Model):
         Institution, on_delete=models.PROTECT, related_name="home_visits", verbose_name=_("institution")
     )
     basis = models.CharField(_("basis"), max_length=16, choices=HomeVisitBasis.choices)
-    visited_on = models.DateField(_("visited on"))
+    visited_on = models.DateField(_("date of visit"))
     services = models.JSONField(_("services"), default=list)
     staff = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("staff"))
     family_present = models.CharField(_("family member present"), max_length=40)

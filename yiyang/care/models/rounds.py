@@ -26,7 +26,7 @@ class Round(models.Model):
     agreement = models.ForeignKey(
         Agreement, on_delete=models.PROTECT, related_name="rounds", verbose_name=_("agreement")
     )
-    visited_on = models.DateField(_("visited on"))
+    visited_on = models.DateField(_("date of round"))
     staff = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("staff"))
     other_staff = models.CharField(_("other staff"), max_length=120, blank=True)
     summary = models.TextField(_("summary"), blank=True)
