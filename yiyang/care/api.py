@@ -9,3 +9,8 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["care"])
+
+# 双向转诊 (care/api_referrals.py)
+from .api_referrals import router as referrals_router  # noqa: E402
+
+router.add_router("", referrals_router)

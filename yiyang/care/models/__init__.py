@@ -6,3 +6,9 @@ from .agreements import (  # noqa: F401
     AgreementStatus,
     RoundFrequency,
 )
+from .referrals import (  # noqa: F401
+    Referral,
+    ReferralDirection,
+    ReferralStatus,
+    ReferralUrgency,
+)
