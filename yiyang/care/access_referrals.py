@@ -14,7 +14,7 @@ Re-exported by :mod:`yiyang.care.access`, the app's scoping layer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     AnyUser = User | AnonymousUser
 
 
-def _institution_ids(user: AnyUser) -> list[int]:
+def _institution_ids(user: User) -> list[int]:
     return sorted(
         {
             a.institution_id
@@ -46,6 +46,7 @@ def _institution_ids(user: AnyUser) -> list[int]:
 def referral_scope_q(user: AnyUser) -> Q:
     if not user.is_authenticated or not user.is_active or not has_perm(user, "referral.view"):
         return NOTHING
+    user = cast("User", user)
     mine = _institution_ids(user)
     not_draft = ~Q(status=ReferralStatus.DRAFT)
     q = Q(created_by_id=user.pk) | Q(sent_by_id=user.pk)
@@ -128,10 +129,7 @@ def referral_archive_summary(user: AnyUser, referral: Referral) -> ArchiveSummar
     out.problems = [
         f"{d.icd10_code} {d.name}".strip() for d in parts.diagnoses.filter(status="active").order_by("pk")
     ]
-    out.medications = [
-        " ".join(x for x in (m.name, m.route, m.dose) if x)
-        for m in parts.medications
-    ]
+    out.medications = [" ".join(x for x in (m.name, m.route, m.dose) if x) for m in parts.medications]
     if parts.archive is not None:
         codes = [c for c in (parts.archive.drug_allergies or []) if c != "1"]
         if codes:
@@ -141,9 +139,7 @@ def referral_archive_summary(user: AnyUser, referral: Referral) -> ArchiveSummar
     out.chronic = [
         c.get_disease_display() for c in elder.chronic_cases.filter(closed_on__isnull=True).order_by("pk")
     ]
-    latest = (
-        assessment_queries.history(elder, ABILITY_INSTRUMENT, user=user).filter(status="final").first()
-    )
+    latest = assessment_queries.history(elder, ABILITY_INSTRUMENT, user=user).filter(status="final").first()
     if latest is not None:
         out.ability_level = latest.level_name
         out.ability_date = latest.assessed_at.date()

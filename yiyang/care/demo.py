@@ -18,3 +18,13 @@ def load_care_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
     for loader in LOADERS:
         counts.update(loader(elders=elders, seed=seed, today=today))
     return counts
+
+
+# 双向转诊 (care/demo_referrals.py): after the agreements' loader when both exist
+def _load_referrals(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
+    from .demo_referrals import load_referrals_demo
+
+    return load_referrals_demo(elders=elders, seed=seed, today=today)
+
+
+LOADERS.append(_load_referrals)

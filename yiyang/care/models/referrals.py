@@ -103,7 +103,9 @@ class Referral(models.Model):
     summary = models.TextField(_("discharge or consultation summary"), max_length=4000, blank=True)
     #: the green channel's promise when the referral was sent (from the agreement in force), in minutes
     promised_accept_minutes = models.PositiveIntegerField(_("promised: accept within"), null=True, blank=True)
-    promised_arrive_minutes = models.PositiveIntegerField(_("promised: receive within"), null=True, blank=True)
+    promised_arrive_minutes = models.PositiveIntegerField(
+        _("promised: receive within"), null=True, blank=True
+    )
     agreement = models.ForeignKey(
         "care.Agreement",
         on_delete=models.SET_NULL,

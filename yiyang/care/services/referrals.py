@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from yiyang.accounts.roles import Role
 from yiyang.core import audit, clock, grants
 from yiyang.core.errors import ServiceError
-from yiyang.core.models import ELDERCARE_KINDS, HOSPITAL_KINDS, Elder, Institution, InstitutionKind
+from yiyang.core.models import HOSPITAL_KINDS, Elder, Institution, InstitutionKind
 from yiyang.core.scoping import has_perm, require_perm
 from yiyang.core.transitions import Rules, StateMachine, Transition
 
@@ -143,9 +143,7 @@ def green_agreement(a: Institution, b: Institution, day: dt.date) -> Agreement |
         Q(eldercare_institution=a, medical_institution=b) | Q(eldercare_institution=b, medical_institution=a),
         start_date__lte=day,
     ).exclude(status=AgreementStatus.DRAFT)
-    found = [
-        x for x in candidates if x.covers(AgreementService.GREEN_CHANNEL) and x.is_in_force_on(day)
-    ]
+    found = [x for x in candidates if x.covers(AgreementService.GREEN_CHANNEL) and x.is_in_force_on(day)]
     found.sort(key=lambda x: (x.green_accept_minutes or 10**9, x.pk))
     return found[0] if found else None
 
@@ -285,7 +283,9 @@ def _pick_sender(user: User, from_institution: Institution | None) -> Institutio
     mine = sending_institutions(user)
     if not mine:
         raise ServiceError(
-            NOT_YOUR_SIDE, _("Your account is not attached to an institution that makes referrals."), status=403
+            NOT_YOUR_SIDE,
+            _("Your account is not attached to an institution that makes referrals."),
+            status=403,
         )
     if from_institution is None:
         return mine[0]
@@ -594,7 +594,9 @@ REFERRAL = StateMachine(
 )
 
 
-def move(referral: Referral, action: str, *, acting_user: User, reason: str = "", summary: str = "") -> Transition:
+def move(
+    referral: Referral, action: str, *, acting_user: User, reason: str = "", summary: str = ""
+) -> Transition:
     """One move of the referral (``REFERRAL.apply``); ``summary`` is for ``complete``."""
     extra: dict[str, Any] = {}
     if action == "complete":

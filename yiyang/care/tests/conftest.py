@@ -19,11 +19,13 @@ def inst(demo_db):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def residents(demo_db):  # type: ignore[no-untyped-def]
-    """Active residents of the welfare home (yly_admin's), oldest record first."""
+    """Active residents of the welfare home (yly_admin's) the demo has referred nowhere, oldest first."""
     from yiyang.core.models import Elder
 
     return list(
-        Elder.objects.filter(residence_institution__name=HOME, status="active").order_by("pk")[:20]
+        Elder.objects.filter(residence_institution__name=HOME, status="active", referrals__isnull=True)
+        .order_by("pk")
+        .distinct()[:20]
     )
 
 

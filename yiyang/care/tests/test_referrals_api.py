@@ -154,10 +154,14 @@ def test_each_side_lists_its_own_and_another_township_sees_none(api_for, inst, r
 
     assert sent in ids(home) and sj_id not in ids(home)
     assert {sent, sj_id} <= ids(hospital, side="received")
-    assert ids(hospital, side="sent") == set()
+    sent_by_hospital = hospital.get(URL, side="sent", page_size=100).json()["results"]
+    assert {r["direction"] for r in sent_by_hospital} <= {"down"}  # the demo's downward referrals
+    assert {sent, sj_id}.isdisjoint({r["id"] for r in sent_by_hospital})
     assert sj_id in ids(api_for("doctor_sj")) and sent not in ids(api_for("doctor_sj"))
     tp = api_for("doctor_tp")
-    assert ids(tp) == set()
+    seen_by_tp = tp.get(URL, page_size=100).json()["results"]
+    assert {sent, sj_id}.isdisjoint({r["id"] for r in seen_by_tp})
+    assert all(TP in (r["from_institution"], r["to_institution"]) for r in seen_by_tp)
     assert tp.get(f"{URL}/{sj_id}").status_code == 404
     assert _move(tp, sj_id, "accept").status_code == 404
     assert {sent, sj_id} <= ids(api_for("wjj"))  # the county sees its region's referrals
@@ -207,16 +211,14 @@ def test_green_channel_timeliness_against_the_agreement(api_for, users, inst, re
 
 
 def test_without_a_green_channel_agreement_there_is_no_promise(api_for, inst, sj_elder):
-    pk = (
-        api_for("doctor_sj")
-        .post(URL, {**_body(sj_elder, inst), "send": True})
-        .json()["id"]
-    )
+    pk = api_for("doctor_sj").post(URL, {**_body(sj_elder, inst), "send": True}).json()["id"]
     t = api_for("doctor_rmyy").get(f"{URL}/{pk}").json()["timeliness"]
     assert (t["accept_promised"], t["on_time"]) == (None, None)
 
 
 def test_a_township_centre_cannot_refer_up_to_another_township_centre(api_for, inst, sj_elder):
-    r = api_for("doctor_sj").post(URL, _body(sj_elder, inst, to_institution_id=inst[TP].pk, urgency="routine"))
+    r = api_for("doctor_sj").post(
+        URL, _body(sj_elder, inst, to_institution_id=inst[TP].pk, urgency="routine")
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "to_institution_id"
     assert "上转" in r.json()["detail"]

@@ -73,9 +73,10 @@ def test_the_two_week_check_after_a_referral_is_due_on_the_work_list(users, case
     listed = queries.work_list(users["doctor_sj"], today, today + dt.timedelta(days=6))["referral_checks"]
     assert fu not in listed
     # another township's doctor never sees it
-    assert fu not in queries.work_list(users["doctor_tp"], today, today + dt.timedelta(days=6))[
-        "referral_checks"
-    ]
+    assert (
+        fu
+        not in queries.work_list(users["doctor_tp"], today, today + dt.timedelta(days=6))["referral_checks"]
+    )
 
 
 def test_the_work_list_page_shows_the_referral_check(client_for, users, case, today):

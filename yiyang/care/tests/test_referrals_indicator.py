@@ -71,9 +71,7 @@ def test_an_agreement_in_force_with_a_green_channel_clause_counts(places):
 def test_an_agreement_not_in_force_on_the_reference_date_does_not(places):
     _agreement(places, "hospital", ["green_channel"], start=D(2025, 1, 1), end=D(2025, 12, 31))
     _agreement(places, "tcm", ["green_channel"], status="draft")
-    _agreement(
-        places, "centre", ["green_channel"], status="terminated", terminated_on=D(2026, 6, 30)
-    )
+    _agreement(places, "centre", ["green_channel"], status="terminated", terminated_on=D(2026, 6, 30))
     assert ir7().numerator == 0
     assert ir7("2026Q2").numerator == 1  # the terminated one was in force on 30 June
 

@@ -183,9 +183,11 @@ def test_every_way_of_closing_ends_the_grant(users, inst, resident, today, steps
     r = _sent(users, inst, resident)
     for action in steps:
         service.move(r, action, acting_user=users[who if action != "cancel" else "yly_admin"], reason="原因")
-    assert not AccessGrant.objects.active_on(today).filter(
-        source_type="care.referral", source_id=str(r.pk)
-    ).exists()
+    assert (
+        not AccessGrant.objects.active_on(today)
+        .filter(source_type="care.referral", source_id=str(r.pk))
+        .exists()
+    )
     assert not elder_in_scope(users["doctor_rmyy"], resident.pk)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -35,6 +35,9 @@ from ..models.referrals import (
     ReferralUrgency,
 )
 from ..services import referrals as service
+
+if TYPE_CHECKING:
+    from yiyang.accounts.models import User
 
 
 def _render(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpResponse:
@@ -67,12 +70,19 @@ def _receivable(request: HttpRequest) -> Any:
     )
 
 
+class InstitutionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name}（{obj.get_kind_display()}）"
+
+
 class ReferralForm(forms.Form):
     direction = forms.ChoiceField(label=gettext_lazy("Direction"), choices=ReferralDirection.choices)
     urgency = forms.ChoiceField(
         label=gettext_lazy("Urgency"), choices=ReferralUrgency.choices, initial=ReferralUrgency.ROUTINE
     )
-    to_institution = forms.ModelChoiceField(label=gettext_lazy("Receiving institution"), queryset=None)
+    to_institution: forms.ModelChoiceField = InstitutionChoiceField(
+        label=gettext_lazy("Receiving institution"), queryset=None
+    )
     to_home = forms.BooleanField(label=gettext_lazy("Rehabilitation at home"), required=False)
     reason = forms.CharField(label=gettext_lazy("Reason for referral"), max_length=200)
     clinical_notes = forms.CharField(
@@ -83,7 +93,6 @@ class ReferralForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["to_institution"])
         field.queryset = institutions
-        field.label_from_instance = lambda i: f"{i.name}（{i.get_kind_display()}）"
 
 
 class DraftForm(ReferralForm):
@@ -239,7 +248,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     summary = referral_archive_summary(request.user, referral)
     if summary is not None:
         core_services.record_view(
-            referral.elder, acting_user=request.user, what=_("Referral: archive summary")  # type: ignore[arg-type]
+            referral.elder, acting_user=cast("User", request.user), what=_("Referral: archive summary")
         )
     actions = service.REFERRAL.available(request.user, referral)
     draft_form = None
@@ -260,9 +269,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "referral": referral,
             "t": service.timeliness(referral) if referral.is_green else None,
             "summary": summary,
-            "history": [
-                {**history_row(service.REFERRAL, h), "who": h.user} for h in history_of(referral)
-            ],
+            "history": [{**history_row(service.REFERRAL, h), "who": h.user} for h in history_of(referral)],
             "actions": [(a, service.REFERRAL.action_label(a)) for a in actions if a != "send"],
             "can_send": "send" in actions,
             "draft_form": draft_form,
@@ -291,7 +298,7 @@ def referral_transition(request: HttpRequest, pk: int) -> HttpResponse:
             if not form.is_valid():
                 for errors in form.errors.values():
                     for e in errors:
-                        messages.error(request, e)
+                        messages.error(request, str(e))
                 return redirect("care:referral-detail", referral.pk)
             service.update_draft(
                 referral,
@@ -338,9 +345,7 @@ def green_channel(request: HttpRequest) -> HttpResponse:
     except ValueError:
         days = 365
     since = clock.now() - dt.timedelta(days=days)
-    qs = scope_referrals(request.user).filter(
-        urgency=ReferralUrgency.GREEN_CHANNEL, sent_at__gte=since
-    )
+    qs = scope_referrals(request.user).filter(urgency=ReferralUrgency.GREEN_CHANNEL, sent_at__gte=since)
     now = clock.now()
     per: dict[int, dict[str, Any]] = defaultdict(
         lambda: {"sent": 0, "on_time": 0, "late": 0, "unknown": 0, "accept": [], "arrive": []}
