@@ -76,6 +76,9 @@ def _pick_state(rng: random.Random, age_days: int) -> str:
 #: the states of the most recent referrals, so that every open state is shown
 RECENT: list[str] = [S.DRAFT, S.SENT, S.ACCEPTED, S.SENT, S.ARRIVED, S.ACCEPTED, S.ARRIVED, S.SENT]
 
+#: the states of the next ones, so that every way of closing is shown
+CLOSINGS: list[str] = [S.CANCELLED, S.DECLINED, S.RETURNED]
+
 #: the path of moves to each state
 PATHS: dict[str, list[str]] = {
     S.DRAFT: [],
@@ -248,6 +251,8 @@ def load_referrals_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, 
             age = int(365 * ((i - len(RECENT)) / n_up) ** 1.3) + 3  # more referrals lately
             age = min(365, max(3, 368 - age)) if i % 2 else min(365, age)
             state = _pick_state(rng, age)
+            if i - len(RECENT) < len(CLOSINGS):
+                state = CLOSINGS[i - len(RECENT)]  # every way of closing at least once
         day = today - dt.timedelta(days=age)
         if state in (S.DRAFT, S.SENT, S.ACCEPTED, S.ARRIVED):
             used.add((elder.pk, receiver.pk))
