@@ -383,7 +383,9 @@ def update_draft(
     """Change a draft before sending (a draft a follow-up opened names the county hospital)."""
     require_perm(acting_user, "referral.send")
     row = (
-        Referral.objects.select_for_update(of=("self",)).select_related("from_institution").get(pk=referral.pk)
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("from_institution")
+        .get(pk=referral.pk)
     )
     if row.status != ReferralStatus.DRAFT:
         raise ServiceError(
