@@ -26,6 +26,7 @@ from yiyang.core.models import (
     InstitutionKind,
     StateTransition,
 )
+from yiyang.core.signals import records_changed
 
 from .models.referrals import Referral, ReferralDirection, ReferralStatus, ReferralUrgency
 from .services.referrals import green_agreement
@@ -280,6 +281,8 @@ def load_referrals_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, 
                 to_home=sender.kind == InstitutionKind.TOWNSHIP_HEALTH_CENTRE and rng.random() < 0.5,
             )
     Referral.objects.bulk_create(referrals)
+    # bulk writes send no post_save: leave the indicators' recompute marks (IR-7 reads referrals)
+    records_changed.send(sender=Referral, instances=referrals)
     ctype = ContentType.objects.get_for_model(Referral)
     history: list[StateTransition] = []
     access: list[AccessGrant] = []

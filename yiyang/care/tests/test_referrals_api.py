@@ -222,3 +222,18 @@ def test_a_township_centre_cannot_refer_up_to_another_township_centre(api_for, i
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "to_institution_id"
     assert "上转" in r.json()["detail"]
+
+
+def test_a_family_doctor_refers_for_the_team_institution_and_sees_what_they_sent(api_for, users, inst):
+    from yiyang.core.scoping import scope_elders
+
+    elder = scope_elders(users["jtys_sj"]).filter(referrals__isnull=True).order_by("pk").first()
+    assert elder is not None
+    fd = api_for("jtys_sj")
+    r = fd.post(URL, _body(elder, inst, urgency="routine", reason="血糖控制差，需调整方案", send=True))
+    assert r.status_code == 201, r.content
+    pk = r.json()["id"]
+    assert r.json()["from_institution"] == "江口县双江街道中心卫生院"
+    assert pk in {x["id"] for x in fd.get(URL).json()["results"]}
+    assert pk in {x["id"] for x in api_for("doctor_sj").get(URL, side="sent").json()["results"]}
+    assert _move(fd, pk, "accept").status_code == 403  # family doctors send; hospitals receive
