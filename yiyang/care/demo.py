@@ -28,3 +28,13 @@ def _load_referrals(*, elders: int, seed: int, today: dt.date) -> dict[str, int]
 
 
 LOADERS.append(_load_referrals)
+
+
+# 家庭病床 and 互联网+护理服务 (care/homecare_demo.py)
+def _homecare(**kwargs: object) -> dict[str, int]:
+    from .homecare_demo import load_homecare_demo
+
+    return load_homecare_demo(**kwargs)  # type: ignore[arg-type]
+
+
+LOADERS.append(_homecare)

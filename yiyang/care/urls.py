@@ -17,3 +17,19 @@ urlpatterns += [
     path("referrals/<int:pk>/", referral_views.referral_detail, name="referral-detail"),
     path("referrals/<int:pk>/transition/", referral_views.referral_transition, name="referral-transition"),
 ]
+
+# 家庭病床 and 互联网+护理服务 (care/views/homecare.py)
+from django.urls import path  # noqa: E402
+
+from .views import homecare as _homecare  # noqa: E402
+
+urlpatterns += [
+    path("sickbeds/", _homecare.sickbed_list, name="sickbed-list"),
+    path("sickbeds/new/", _homecare.sickbed_new, name="sickbed-new"),
+    path("sickbeds/<int:pk>/", _homecare.sickbed_detail, name="sickbed-detail"),
+    path("orders/", _homecare.order_desk, name="order-desk"),
+    path("orders/new/", _homecare.order_new, name="order-new"),
+    path("orders/mine/", _homecare.my_orders, name="my-orders"),
+    path("orders/roster/", _homecare.roster, name="roster"),
+    path("orders/<int:pk>/", _homecare.order_detail, name="order-detail"),
+]

@@ -19,6 +19,8 @@ NAV = [
     ("care:referral-list", _("Referrals"), "referral.view"),
     ("care:referral-queue", _("Referrals to receive"), "referral.receive"),
     ("monitoring:dashboard", _("Monitoring"), "monitoring.view"),
+    ("care:sickbed-list", _("Family sickbeds"), "sickbed.change"),
+    ("care:order-desk", _("Home nursing orders"), "order.request"),
     ("core:institution-list", _("Institutions"), "institution.view"),
     ("core:region-tree", _("Regions"), None),
 ]

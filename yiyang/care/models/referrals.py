@@ -11,30 +11,31 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yiyang.core import clock
 from yiyang.core.models import Elder, Institution
 
 
 class ReferralDirection(models.TextChoices):
-    UP = "up", _("Upward referral")
-    DOWN = "down", _("Downward referral")
+    UP = "up", pgettext_lazy("referral", "Upward referral")
+    DOWN = "down", pgettext_lazy("referral", "Downward referral")
 
 
 class ReferralUrgency(models.TextChoices):
-    GREEN_CHANNEL = "green_channel", _("Green channel (urgent)")
-    ROUTINE = "routine", _("Routine")
+    GREEN_CHANNEL = "green_channel", pgettext_lazy("referral", "Green channel (urgent)")
+    ROUTINE = "routine", pgettext_lazy("referral", "Routine")
 
 
 class ReferralStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SENT = "sent", _("Sent, awaiting acceptance")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
-    ARRIVED = "arrived", _("Arrived")
-    COMPLETED = "completed", _("Completed")
-    RETURNED = "returned", _("Returned")
-    CANCELLED = "cancelled", _("Cancelled")
+    DRAFT = "draft", pgettext_lazy("referral", "Draft")
+    SENT = "sent", pgettext_lazy("referral", "Sent, awaiting acceptance")
+    ACCEPTED = "accepted", pgettext_lazy("referral", "Accepted")
+    DECLINED = "declined", pgettext_lazy("referral", "Declined")
+    ARRIVED = "arrived", pgettext_lazy("referral", "Arrived")
+    COMPLETED = "completed", pgettext_lazy("referral", "Completed")
+    RETURNED = "returned", pgettext_lazy("referral", "Returned")
+    CANCELLED = "cancelled", pgettext_lazy("referral", "Cancelled")
 
 
 #: the states in which the referral is open: the receiving side reads the elder's archive summary

@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from yiyang.accounts.roles import Role
 from yiyang.core import audit, clock, grants
@@ -557,13 +557,13 @@ REFERRAL = StateMachine(
     },
     states=ReferralStatus,
     actions={
-        "send": gettext_lazy("Send"),
-        "accept": gettext_lazy("Accept"),
-        "decline": gettext_lazy("Decline"),
-        "arrive": gettext_lazy("Record arrival"),
-        "complete": gettext_lazy("Complete with a summary"),
-        "return": gettext_lazy("Return"),
-        "cancel": gettext_lazy("Cancel the referral"),
+        "send": pgettext_lazy("referral", "Send"),
+        "accept": pgettext_lazy("referral", "Accept"),
+        "decline": pgettext_lazy("referral", "Decline"),
+        "arrive": pgettext_lazy("referral", "Record arrival"),
+        "complete": pgettext_lazy("referral", "Complete with a summary"),
+        "return": pgettext_lazy("referral", "Return"),
+        "cancel": pgettext_lazy("referral", "Cancel the referral"),
     },
     rules={
         "send": Rules(check=_sender_only, before_save=_send, after_save=_open_grant, may=_may_send),

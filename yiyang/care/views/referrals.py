@@ -16,7 +16,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from yiyang.core import clock
@@ -76,7 +76,9 @@ class InstitutionChoiceField(forms.ModelChoiceField):
 
 
 class ReferralForm(forms.Form):
-    direction = forms.ChoiceField(label=gettext_lazy("Direction"), choices=ReferralDirection.choices)
+    direction = forms.ChoiceField(
+        label=pgettext_lazy("referral", "Direction"), choices=ReferralDirection.choices
+    )
     urgency = forms.ChoiceField(
         label=gettext_lazy("Urgency"), choices=ReferralUrgency.choices, initial=ReferralUrgency.ROUTINE
     )
