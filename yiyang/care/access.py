@@ -12,4 +12,11 @@ from __future__ import annotations
 
 from django.db.models import Model
 
+# Referrals (双向转诊) reach an elder; their scoping (sender, receiver, region) lives in its own module.
+from .access_referrals import (  # noqa: F401
+    get_referral_for_user,
+    referral_archive_summary,
+    scope_referrals,
+)
+
 SCOPED_MODELS: tuple[type[Model], ...] = ()

@@ -19,3 +19,13 @@ SOURCES += _homecare_sources
 def register() -> None:
     for source in SOURCES:
         register_timeline_source(source)
+
+
+# 双向转诊: each completed referral's summary (care/timeline_referrals.py)
+def _referral_source() -> TimelineSource:
+    from .timeline_referrals import SOURCE
+
+    return SOURCE
+
+
+SOURCES.append(_referral_source())

@@ -13,3 +13,9 @@ from .homecare import (  # noqa: F401
     SickbedDueVisit,
     SickbedVisit,
 )
+from .referrals import (  # noqa: F401
+    Referral,
+    ReferralDirection,
+    ReferralStatus,
+    ReferralUrgency,
+)
