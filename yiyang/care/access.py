@@ -199,3 +199,11 @@ def own_institution_ids(user: AnyUser) -> list[int]:
     if not user.is_authenticated:
         return []
     return [a.institution_id for a in user.active_assignments if a.institution_id]
+
+
+# Referrals (双向转诊) reach an elder; their scoping (sender, receiver, region) lives in its own module.
+from .access_referrals import (  # noqa: E402, F401
+    get_referral_for_user,
+    referral_archive_summary,
+    scope_referrals,
+)

@@ -91,3 +91,13 @@ def _visit_entries(elder, year, limit):  # type: ignore[no-untyped-def]
 
 SOURCES.append(TimelineSource(kind="round", label=gettext_lazy("Round"), entries=_round_entries))
 SOURCES.append(TimelineSource(kind="home_visit", label=gettext_lazy("Home visit"), entries=_visit_entries))
+
+
+# 双向转诊: each completed referral's summary (care/timeline_referrals.py)
+def _referral_source() -> TimelineSource:
+    from .timeline_referrals import SOURCE
+
+    return SOURCE
+
+
+SOURCES.append(_referral_source())

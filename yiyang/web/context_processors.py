@@ -16,6 +16,8 @@ NAV = [
     ("core:elder-create", _("Register elder"), "elder.add"),
     ("assessments:due-list", _("Reassessments due"), "elder.view"),
     ("health:worklist", _("Health management"), "health.view"),
+    ("care:referral-list", _("Referrals"), "referral.view"),
+    ("care:referral-queue", _("Referrals to receive"), "referral.receive"),
     ("monitoring:dashboard", _("Monitoring"), "monitoring.view"),
     ("care:home-medical", _("Medical services"), "clinic.manage"),
     ("care:agreement-list", _("Medical–eldercare agreements"), "agreement.view"),

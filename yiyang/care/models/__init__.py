@@ -15,4 +15,10 @@ from .homecare import (  # noqa: F401
     SickbedDueVisit,
     SickbedVisit,
 )
+from .referrals import (  # noqa: F401
+    Referral,
+    ReferralDirection,
+    ReferralStatus,
+    ReferralUrgency,
+)
 from .rounds import PlannedRound, Round, RoundFinding  # noqa: F401

@@ -58,6 +58,7 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> Htt
         "home": has_perm(user, "clinic.manage"),
         "visits": has_perm(user, "homevisit.record"),
         "coverage": has_perm(user, "agreement.coverage"),
+        "referrals": has_perm(user, "referral.view"),
     }
     return render(request, template, context)
 
