@@ -72,6 +72,8 @@ VISIT_FINDINGS = [
 EXTRA_STAFF = [
     # (username, display name, institution): the medical sides of the agreements need a named doctor
     ("doctor_zyy", "江口县中医医院 李医生", "江口县中医医院"),
+    # the hospital's round team; doctor_rmyy receives referrals and sees residents only through them
+    ("doctor_rmyy2", "江口县人民医院 刘医生", "江口县人民医院"),
     ("nurse_rmyy", "江口县人民医院 陈护士", "江口县人民医院"),
     ("doctor_mx", "闵孝镇卫生院 龙医生", "江口县闵孝镇卫生院"),
     ("nurse_tp", "太平镇卫生院 王护士", "江口县太平镇卫生院"),
@@ -125,7 +127,7 @@ def load_agreements_demo(*, elders: int, seed: int, today: dt.date) -> dict[str,
         dict(
             home=home("江口县社会福利院"),
             med=hospital,
-            doctor="doctor_rmyy",
+            doctor="doctor_rmyy2",
             nurse="nurse_rmyy",
             services=["green_channel", "referral", "teleconsultation", "rounds"],
             freq="monthly",
@@ -146,7 +148,7 @@ def load_agreements_demo(*, elders: int, seed: int, today: dt.date) -> dict[str,
         dict(
             home=home("江口县太平"),
             med=hospital,
-            doctor="doctor_rmyy",
+            doctor="doctor_rmyy2",
             nurse="nurse_rmyy",
             services=["green_channel", "referral"],
             freq="",

@@ -152,7 +152,7 @@ def test_a_round_records_findings_that_reach_the_residents_archive(api_for, toda
     resident = Elder.objects.filter(
         residence_institution=agreement.eldercare_institution, status="active"
     ).first()
-    api = api_for("doctor_rmyy")
+    api = api_for("doctor_rmyy2")  # the agreement's responsible doctor
     res = api.post(
         "/api/v1/rounds",
         {
@@ -173,7 +173,7 @@ def test_a_round_records_findings_that_reach_the_residents_archive(api_for, toda
     assert res.status_code == 201, res.content
     body = res.json()
     assert body["findings"][0]["elder_id"] == resident.pk
-    assert {s["name"] for s in body["staff"]} == {"江口县人民医院 张医生"}
+    assert {s["name"] for s in body["staff"]} == {"江口县人民医院 刘医生"}
     timeline = api.get(f"/api/v1/elders/{resident.pk}/timeline").json()
     entries = timeline["entries"] if "entries" in timeline else timeline["results"]
     assert any(e["kind"] == "round" and "150/92" in e["summary"] for e in entries)
@@ -184,7 +184,7 @@ def test_a_round_records_findings_that_reach_the_residents_archive(api_for, toda
 def test_a_round_naming_someone_elses_resident_is_refused(api_for, today, sj_elder):
     agreement = _agreement("江口县社会福利院", "江口县人民医院", status=AgreementStatus.ACTIVE)
     before = Round.objects.count()
-    res = api_for("doctor_rmyy").post(
+    res = api_for("doctor_rmyy2").post(
         "/api/v1/rounds",
         {
             "agreement_id": agreement.pk,

@@ -56,7 +56,7 @@ def test_a_hospital_doctor_records_a_round_on_the_page(client_for, users):
     agreement = Agreement.objects.get(
         eldercare_institution__name="江口县社会福利院", medical_institution__name="江口县人民医院"
     )
-    client = client_for("doctor_rmyy")
+    client = client_for("doctor_rmyy2")  # the agreement's responsible doctor
     html = _html(client.get(f"/care/agreements/{agreement.pk}/"))
     assert "巡诊计划" in html and "记录巡诊" in html
     form = _html(client.get(f"/care/agreements/{agreement.pk}/rounds/new/"))
@@ -67,7 +67,7 @@ def test_a_hospital_doctor_records_a_round_on_the_page(client_for, users):
         f"/care/agreements/{agreement.pk}/rounds/new/",
         {
             "visited_on": str(dt.date.today()),
-            "staff": [users["doctor_rmyy"].pk],
+            "staff": [users["doctor_rmyy2"].pk],
             f"seen_{resident.pk}": "on",
             f"findings_{resident.pk}": "",
         },
@@ -78,7 +78,7 @@ def test_a_hospital_doctor_records_a_round_on_the_page(client_for, users):
         f"/care/agreements/{agreement.pk}/rounds/new/",
         {
             "visited_on": str(dt.date.today()),
-            "staff": [users["doctor_rmyy"].pk],
+            "staff": [users["doctor_rmyy2"].pk],
             f"seen_{resident.pk}": "on",
             f"findings_{resident.pk}": "双下肢水肿减轻",
         },
