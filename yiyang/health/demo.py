@@ -299,6 +299,7 @@ def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | Non
         diligence = coverage[town]
         day = max(case.enrolled_on, dt.date(year - 1, 1, 1)) + dt.timedelta(days=rng.randint(0, 40))
         previous = None
+        previous_controlled: bool | None = None
         next_due = case.enrolled_on
         while day <= today:
             if rng.random() < diligence + 0.05:
@@ -317,6 +318,7 @@ def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | Non
                     fasting_glucose=glucose if glucose is None else min(glucose, Decimal("16.0")),
                     adverse_reaction=rng.random() < 0.03,
                     previous_classification=previous,
+                    previous_controlled=previous_controlled,
                 )
                 decision = rules.decide(facts, day)
                 followups.append(
@@ -341,6 +343,7 @@ def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | Non
                     )
                 )
                 previous = decision.classification
+                previous_controlled = decision.controlled
                 next_due = decision.next_visit_date
                 day = (
                     decision.next_visit_date

@@ -376,6 +376,9 @@ class FollowUpForm(forms.ModelForm):
         if disease == "hypertension":
             for name in hidden:
                 self.fields.pop(name, None)
+        # 规范 §2.5/§3.4: blood pressure at every follow-up, diabetes included (the ≥180/110 danger sign)
+        for name in ("systolic", "diastolic"):
+            self.fields[name].required = True
         for field in self.fields.values():
             if isinstance(field, (forms.DecimalField, forms.IntegerField)):
                 field.validators = []

@@ -154,8 +154,13 @@ URGENT_THRESHOLDS = {
         "glucose_at_least": Decimal("16.7"),
         "glucose_at_most": Decimal("3.9"),
         "temperature_above": Decimal("39"),
+        # §3.2 "持续性心动过速（心率超过100次/分钟）": a measured rate above 100 counts, not only the tick [S2]
+        "heart_rate_above": 100,
     },
 }
+#: §3.3 "出现药物不良反应" with §3.2's 血糖≤3.9 mmol/L: a hypoglycaemia on treatment is classified
+#: 不良反应 (never 控制满意) and still referred urgently (row A) [S2]/[D].
+DM_HYPOGLYCAEMIA_AT_MOST = Decimal("3.9")
 #: §2.2(1) / §3.2 danger signs a doctor ticks; any one means urgent referral. 心前区疼痛 is the [!]
 #: non-mandatory extra of one source; it is offered and counts when ticked.
 DANGER_SIGNS = {
@@ -390,12 +395,18 @@ class VisitFacts:
     diastolic: int | None = None
     fasting_glucose: Decimal | None = None
     temperature: Decimal | None = None
+    heart_rate: int | None = None
+    #: the patient takes glucose- or BP-lowering drugs (medications listed, adherence not 不服药)
+    on_treatment: bool = False
     danger_signs: list[str] = field(default_factory=list)
     adverse_reaction: bool = False
     adverse_reaction_hard_to_control: bool = False
     new_complication: bool = False
     #: the classification code of the immediately previous follow-up of the case, if any
     previous_classification: str | None = None
+    #: whether BP (or glucose) was below the target at the previous follow-up (None: not known; then
+    #: only a previous 控制不满意 classification counts as uncontrolled)
+    previous_controlled: bool | None = None
 
 
 @dataclass
@@ -423,7 +434,7 @@ def is_controlled(facts: VisitFacts) -> bool:
             return False
         limits = htn_limits(facts.age)
         return facts.systolic < limits["systolic"] and facts.diastolic < limits["diastolic"]
-    if facts.fasting_glucose is None:
+    if facts.fasting_glucose is None or is_low_glucose(facts):
         return False
     return Decimal(str(facts.fasting_glucose)) < table("DM_GLUCOSE_LIMIT")
 
@@ -448,6 +459,8 @@ def urgent_reasons(facts: VisitFacts) -> list[str]:
         and Decimal(str(facts.temperature)) > t["temperature_above"]
     ):
         out.append(_("temperature above %(t)s °C") % {"t": t["temperature_above"]})
+    if facts.heart_rate is not None and "heart_rate_above" in t and facts.heart_rate > t["heart_rate_above"]:
+        out.append(_("heart rate %(v)s above %(t)s/min") % {"v": facts.heart_rate, "t": t["heart_rate_above"]})
     signs = dict(table("DANGER_SIGNS")[facts.disease])
     out.extend(signs[s] for s in facts.danger_signs if s in signs)
     return out
@@ -459,7 +472,7 @@ def classification_of(facts: VisitFacts, controlled: bool) -> str:
     Severity: 并发症 > 不良反应 > 控制不满意 > 控制满意 [D]."""
     if facts.new_complication:
         return "4"
-    if facts.adverse_reaction:
+    if facts.adverse_reaction or is_hypoglycaemia(facts):
         return "3"
     if not controlled:
         return "2"
@@ -468,11 +481,39 @@ def classification_of(facts: VisitFacts, controlled: bool) -> str:
 
 NOT_SATISFACTORY = ("2", "3")
 
+
+def is_low_glucose(facts: VisitFacts) -> bool:
+    """Diabetes with FBG ≤ 3.9 mmol/L: never 控制满意 (§3.2 lists it as a danger sign)."""
+    return (
+        facts.disease == "diabetes"
+        and facts.fasting_glucose is not None
+        and Decimal(str(facts.fasting_glucose)) <= table("DM_HYPOGLYCAEMIA_AT_MOST")
+    )
+
+
+def is_hypoglycaemia(facts: VisitFacts) -> bool:
+    """A low glucose on treatment: a drug reaction, classified 不良反应 (§3.3)."""
+    return facts.on_treatment and is_low_glucose(facts)
+
+
+def _previous_uncontrolled(facts: VisitFacts) -> bool:
+    if facts.previous_controlled is not None:
+        return facts.previous_classification in NOT_SATISFACTORY and not facts.previous_controlled
+    return facts.previous_classification == "2"
+
+
+def _uncontrolled_twice(facts: VisitFacts) -> bool:
+    """§2.3 "连续两次出现血压控制不满意": the target missed at this visit and at the previous one. A
+    visit classified 不良反应 whose BP was on target is not a first 控制不满意 (§2.3 treats 不良反应 and
+    控制不满意 as separate grounds) [S2]."""
+    return not is_controlled(facts) and _previous_uncontrolled(facts)
+
+
 PREDICATES: dict[str, Callable[[VisitFacts, str, list[str]], bool]] = {
     "danger": lambda f, c, u: bool(u),
     "complication": lambda f, c, u: f.new_complication,
     "not_satisfactory_twice_or_adr_hard": lambda f, c, u: (
-        (c in NOT_SATISFACTORY and f.previous_classification in NOT_SATISFACTORY)
+        (c in NOT_SATISFACTORY and _uncontrolled_twice(f))
         or (f.adverse_reaction and f.adverse_reaction_hard_to_control)
     ),
     "not_satisfactory": lambda f, c, u: c in NOT_SATISFACTORY,
