@@ -154,7 +154,7 @@ URGENT_THRESHOLDS = {
         "glucose_at_least": Decimal("16.7"),
         "glucose_at_most": Decimal("3.9"),
         "temperature_above": Decimal("39"),
-        # §3.2 "持续性心动过速（心率超过100次/分钟）": a measured rate above 100 counts, not only the tick [S2]
+        # §3.2 "持续性心动过速（心率超过100次/分钟）": a measured rate above 100 counts [S2]
         "heart_rate_above": 100,
     },
 }
@@ -460,7 +460,9 @@ def urgent_reasons(facts: VisitFacts) -> list[str]:
     ):
         out.append(_("temperature above %(t)s °C") % {"t": t["temperature_above"]})
     if facts.heart_rate is not None and "heart_rate_above" in t and facts.heart_rate > t["heart_rate_above"]:
-        out.append(_("heart rate %(v)s above %(t)s/min") % {"v": facts.heart_rate, "t": t["heart_rate_above"]})
+        out.append(
+            _("heart rate %(v)s above %(t)s/min") % {"v": facts.heart_rate, "t": t["heart_rate_above"]}
+        )
     signs = dict(table("DANGER_SIGNS")[facts.disease])
     out.extend(signs[s] for s in facts.danger_signs if s in signs)
     return out

@@ -167,12 +167,16 @@ def test_an_adverse_reaction_visit_with_bp_on_target_is_not_the_first_of_two_unc
     adr = services.record_followup(
         htn_case,
         acting_user=doctor,
-        data=visit(first_day, systolic=130, diastolic=80, adverse_reaction=True, adverse_reaction_detail="干咳"),
+        data=visit(
+            first_day, systolic=130, diastolic=80, adverse_reaction=True, adverse_reaction_detail="干咳"
+        ),
     )
     assert adr.classification == "3" and adr.controlled
     this_day = first_day + dt.timedelta(days=14)
     assert htn_case.elder.age_on(this_day) >= 65
-    fu = services.record_followup(htn_case, acting_user=doctor, data=visit(this_day, systolic=160, diastolic=80))
+    fu = services.record_followup(
+        htn_case, acting_user=doctor, data=visit(this_day, systolic=160, diastolic=80)
+    )
     assert (fu.classification, fu.rule, fu.action) == ("2", "D", "recheck")
     assert fu.next_visit_date == this_day + dt.timedelta(days=14)
 
