@@ -402,7 +402,7 @@ def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | Non
                     c: sorted(rng.sample(["1", "2", "3", "4", "5"], 2))
                     for c in services.constitutions_needing_guidance(info["levels"])
                 },
-                is_complete=True,
+                is_complete=not services.tcm.all_no(info["levels"]),
                 institution=info["team"].institution,
                 doctor=info["team"].leader,
             )

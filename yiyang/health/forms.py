@@ -432,6 +432,9 @@ class DeliveryForm(forms.Form):
 class TcmForm(forms.Form):
     service_date = forms.DateField(label=_("Service date"), widget=DATE)
     guidance_other = forms.CharField(label=_("Other guidance"), max_length=200, required=False)
+    contradiction_confirmed = forms.BooleanField(
+        label=_("Yin and yang deficiency both yes: cause checked, the answers are right"), required=False
+    )
 
     def __init__(self, *args, instrument, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
