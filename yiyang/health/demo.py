@@ -91,6 +91,11 @@ def _check_values(
         "height": height,
         "weight": weight,
         "waist": Decimal(str(round(rng.gauss(84, 8), 1))),
+        "lips": "1" if rng.random() < 0.9 else rng.choice("24"),
+        "dentition": ["1"] if rng.random() < 0.35 else rng.sample(["2", "3", "4"], rng.randint(1, 2)),
+        "pharynx": "1" if rng.random() < 0.88 else "2",
+        "vision_left": Decimal(str(round(min(5.2, max(3.8, rng.gauss(4.7, 0.3))), 1))),
+        "vision_right": Decimal(str(round(min(5.2, max(3.8, rng.gauss(4.7, 0.3))), 1))),
         "hearing": "2" if rng.random() < 0.12 else "1",
         "motor_function": "2" if rng.random() < 0.05 else "1",
         "skin": "1",
@@ -98,6 +103,11 @@ def _check_values(
         "breath_sounds": "1",
         "heart_rate": rng.randint(60, 92),
         "heart_rhythm": "1" if rng.random() < 0.93 else "2",
+        "abdominal_tenderness": "1",
+        "abdominal_mass": "1",
+        "hepatomegaly": "1",
+        "splenomegaly": "1",
+        "shifting_dullness": "1",
         "lower_limb_edema": "1",
         "hemoglobin": Decimal(rng.randint(105, 160)),
         "white_cells": Decimal(str(round(rng.uniform(4.0, 9.5), 1))),
@@ -124,9 +134,19 @@ def _check_values(
     }
     if not complete:
         for name in rng.sample(
-            ["ldl", "hdl", "abdominal_ultrasound", "ecg", "health_evaluation", "waist"], 2
+            [
+                "ldl",
+                "hdl",
+                "abdominal_ultrasound",
+                "ecg",
+                "health_evaluation",
+                "waist",
+                "pharynx",
+                "vision_left",
+            ],
+            2,
         ):
-            values[name] = None if name not in ("health_evaluation",) else ""
+            values[name] = None if name not in ("health_evaluation", "pharynx") else ""
     return values
 
 

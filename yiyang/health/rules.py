@@ -93,6 +93,12 @@ CHECK_PARTS: dict[str, list[Any]] = {
         "height",
         "weight",
         "waist",
+        # 规范 老年人健康管理服务规范 二.(二): "…腹部等常规体格检查，并对口腔、视力、听力和运动功能等进行
+        # 粗测判断" [S2]: 口腔 (口唇, 齿列, 咽部), 视力 (both eyes), 听力, 运动功能, 腹部 (five rows)
+        "lips",
+        "dentition",
+        "pharynx",
+        [("vision_left", "vision_right")],
         "hearing",
         "motor_function",
         "skin",
@@ -100,6 +106,11 @@ CHECK_PARTS: dict[str, list[Any]] = {
         "breath_sounds",
         "heart_rate",
         "heart_rhythm",
+        "abdominal_tenderness",
+        "abdominal_mass",
+        "hepatomegaly",
+        "splenomegaly",
+        "shifting_dullness",
         "lower_limb_edema",
     ],
     # §1.1: the free auxiliary tests for elders are required for a person aged 65+ [S1]/[D]

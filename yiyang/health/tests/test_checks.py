@@ -52,6 +52,29 @@ def test_missing_auxiliary_test_leaves_the_check_incomplete(users, fresh_elder, 
     assert not check.part_auxiliary and not check.is_complete
 
 
+@pytest.mark.parametrize(
+    "rows",
+    [
+        ("lips", "dentition", "pharynx"),  # 口腔
+        ("vision_left",),  # 视力
+        ("abdominal_tenderness", "abdominal_mass", "hepatomegaly", "splenomegaly", "shifting_dullness"),
+    ],
+    ids=["oral", "vision", "abdomen"],
+)
+def test_a_check_without_the_oral_vision_or_abdomen_rows_is_not_complete(
+    users, fresh_elder, check_data, day, rows
+):
+    """国家基本公共卫生服务规范（第三版）老年人健康管理服务规范 二.(二) 体格检查: "包括…腹部等常规体格检查，
+    并对口腔、视力、听力和运动功能等进行粗测判断". Input: a full 健康体检表 without the 口腔 (or 视力, or
+    腹部) rows → the physical part and the check are incomplete, so HM-1 (is_complete) does not count it."""
+    data = check_data(day)
+    for name in rows:
+        data.pop(name)
+    check = services.record_health_check(fresh_elder(), acting_user=users["doctor_sj"], data=data)
+    assert not check.part_physical and not check.is_complete
+    assert set(rows) & set(rules.missing_parts(services.check_values(check))["physical"])
+
+
 def test_systolic_30_is_refused_and_nothing_is_written(users, fresh_elder, check_data, day):
     elder = fresh_elder()
     data = check_data(day) | {"bp_left_systolic": 30, "bp_left_diastolic": 20}
