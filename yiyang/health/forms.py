@@ -409,7 +409,9 @@ class ContractForm(forms.Form):
         self.fields["team"].queryset = teams
         from .models import TeamMember
 
-        members = TeamMember.objects.filter(team__in=teams, is_active=True).select_related("user", "team")
+        members = TeamMember.objects.filter(
+            team__in=teams, is_active=True, role__in=rules.table("CONTRACT_DOCTOR_ROLES")
+        ).select_related("user", "team")
         self.fields["doctor"].choices = [(m.user_id, f"{m.user} · {m.team}") for m in members]
 
 

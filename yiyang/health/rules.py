@@ -213,8 +213,14 @@ DECISION_TABLE = [
 ROUTINE_INTERVAL_MONTHS = 3
 # 规范管理 ("按照规范要求" is NOT FOUND; [local] default: at least 4 face-to-face follow-ups in the year,
 # §2.2 [S2]) is counted by the indicator engine only: monitoring/indicators/HM-8A.yaml and HM-8C.yaml.
-#: Contract period "原则上一年" vs "不少于一年" [!]: the default length offered, not enforced.
+#: Contract period: 《关于规范家庭医生签约服务管理的指导意见》(国卫基层发〔2018〕35号) "签约周期原则上为
+#: 一年": the default length offered and the longest allowed; a longer relationship is a chain of
+#: renewals (Contract.renewal_of).
 CONTRACT_MONTHS = 12
+#: 签约医生: the 35号文's 家庭医生 are physicians — 全科医生, 具备能力的乡镇卫生院医师 and 乡村医生, 中医类别
+#: 医师 — supported by nurses and public-health staff in the team; team roles that may be the contract's
+#: doctor (a deployment may widen this, e.g. with "public_health").
+CONTRACT_DOCTOR_ROLES = ("gp", "village_doctor", "tcm")
 #: How many days ahead the expiring-contracts list looks [local].
 EXPIRING_WITHIN_DAYS = 30
 

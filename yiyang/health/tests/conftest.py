@@ -162,7 +162,7 @@ def sj_team(users, packages, fresh_elder):
         name="双江测试团队",
         leader=admin,
         villages=villages,
-        members=[(member, "nurse")],
+        members=[(member, "village_doctor")],
     )
     member._assignments_cache = None
     return team

@@ -71,6 +71,7 @@ def test_check_form_saves_and_refuses_with_a_named_field(client_for, fresh_elder
 
 def test_batch_queue_moves_to_the_next_elder(client_for, fresh_elder, today):
     first = fresh_elder()
+    fresh_elder(exclude=(first.pk,))  # a second unchecked elder, whatever the demo left in the village
     village = first.region_id
     c = client_for("doctor_sj")
     page = c.get("/health/checks/batch/", {"village": village}).content.decode()
