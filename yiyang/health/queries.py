@@ -33,6 +33,7 @@ from .models import (
     Diagnosis,
     EducationActivity,
     FamilyDoctorTeam,
+    FollowThroughItem,
     HealthArchive,
     HealthCheck,
     Medication,
@@ -522,7 +523,13 @@ def work_list(user: User, start: dt.date, end: dt.date) -> dict[str, Any]:
         "checks": list(without_check(elders, end.year).order_by("region_id", "name")[:200]),
         "services": list(open_services(valid_contracts(contracts, start), start, end)[:200]),
         "expiring": list(expiring(contracts.select_related("elder", "team"), start)[:200]),
+        "items": list(open_items(elders)[:200]),
     }
+
+
+def open_items(elders: QuerySet[Elder]) -> QuerySet[FollowThroughItem]:
+    """Follow-through items not yet done (MMSE, GDS-15, 疑似/复查) of the given (scoped) elders."""
+    return FollowThroughItem.objects.filter(elder__in=elders, done_on__isnull=True).select_related("elder")
 
 
 @dataclass(frozen=True)
@@ -533,6 +540,7 @@ class ArchiveParts:
     diagnoses: QuerySet[Diagnosis]
     medications: QuerySet[Medication]
     tcm_history: list[TcmRecord]
+    items: list[FollowThroughItem]
 
 
 def archive_parts(elder: Elder) -> ArchiveParts:
@@ -542,4 +550,5 @@ def archive_parts(elder: Elder) -> ArchiveParts:
         diagnoses=Diagnosis.objects.filter(elder=elder),
         medications=Medication.objects.filter(elder=elder, active=True),
         tcm_history=list(TcmRecord.objects.filter(elder=elder).order_by("-service_date")[:10]),
+        items=list(FollowThroughItem.objects.filter(elder=elder, done_on__isnull=True)),
     )

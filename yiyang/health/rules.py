@@ -225,6 +225,18 @@ CONTRACT_DOCTOR_ROLES = ("gp", "village_doctor", "tcm")
 EXPIRING_WITHIN_DAYS = 30
 
 
+#: 体检表 认知功能/情感状态: "1 粗筛阴性 2 粗筛阳性"
+SCREEN_POSITIVE = "2"
+#: 规范 高血压患者健康管理服务规范 一.(筛查): "血压 ≥140/90mmHg…建议…复查"; 2型糖尿病: 空腹血糖 ≥7.0 mmol/L is
+#: the diagnostic threshold (WHO 1999, adopted by the 规范's 糖尿病 management). A check of an elder not
+#: under management at or above these puts them on the 疑似/复查 list [S2].
+SCREENING_THRESHOLDS = {"systolic": 140, "diastolic": 90, "fasting_glucose": Decimal("7.0")}
+#: Days to do a follow-through item [local]: the 规范 names the next step, not its deadline.
+FOLLOW_THROUGH_DAYS = {"mmse": 30, "gds15": 30, "suspected_htn": 28, "suspected_dm": 28}
+#: ICD-10 categories that already record the managed disease on the problem list
+DISEASE_CODE_PREFIXES = {"hypertension": ("I10", "I11", "I12", "I13", "I15"), "diabetes": ("E11", "E14")}
+
+
 def table(name: str) -> Any:
     """A rule table, with the deployment's override from ``settings.HEALTH_RULES`` if any."""
     overrides = getattr(settings, "HEALTH_RULES", {}) or {}

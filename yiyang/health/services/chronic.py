@@ -16,6 +16,7 @@ from yiyang.core.scoping import require_perm
 from .. import error_codes, formdata, icd, rules
 from ..fields import FOLLOWUP_INPUT_FIELDS
 from ..models import ChronicCase, ChronicFollowUp, Disease, HealthCheck
+from . import followthrough
 from ._common import _check_date, _labels, _refuse, acting_institution, check_field_values
 from .archive import ensure_archive
 
@@ -60,6 +61,7 @@ def enrol_case(
         created_by=acting_user,
     )
     ensure_archive(elder, acting_user=acting_user, established_on=enrolled_on)
+    followthrough.after_enrolment(case, acting_user=acting_user)
     audit.record(
         "create", user=acting_user, obj=case, changes={"elder": [None, elder.pk], "disease": [None, disease]}
     )

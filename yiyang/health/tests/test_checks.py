@@ -165,3 +165,80 @@ def test_service_population_is_65_on_31_december(users, fresh_elder):
     assert pop.exists()
     Elder.objects.filter(pk=elder.pk).update(birth_date=dt.date(year - 64, 1, 1))
     assert not queries.service_population(Elder.objects.filter(pk=elder.pk), year).exists()
+
+
+def test_positive_cognitive_and_mood_screens_make_mmse_and_gds15_due(users, fresh_elder, check_data, day):
+    """国家基本公共卫生服务规范（第三版）健康体检表 填表说明: 老年人认知功能 "粗筛阳性，需进一步行简易智力状态
+    检查"; 老年人情感状态 "粗筛阳性，需进一步行老年抑郁评分检查". Input: a check with both screens 粗筛阳性
+    and no totals → an MMSE item and a GDS-15 item due, on the elder's archive and the doctor's work list;
+    a later check recording the MMSE total closes the MMSE item."""
+    from yiyang.health.models import FollowThroughItem
+
+    elder = fresh_elder()
+    doctor = users["doctor_sj"]
+    data = check_data(day) | {"cognitive_screen": "2", "emotional_screen": "2"}
+    services.record_health_check(elder, acting_user=doctor, data=data)
+    items = {i.kind: i for i in queries.archive_parts(elder).items}
+    assert set(items) == {"mmse", "gds15"} and items["mmse"].due_on > day
+    listed = queries.work_list(doctor, day, day + dt.timedelta(days=6))["items"]
+    assert {(i.elder_id, i.kind) for i in listed} >= {(elder.pk, "mmse"), (elder.pk, "gds15")}
+    later = check_data(day + dt.timedelta(days=7)) | {"cognitive_screen": "2", "cognitive_score": 26}
+    services.record_health_check(elder, acting_user=doctor, data=later)
+    assert {i.kind for i in queries.archive_parts(elder).items} == {"gds15"}
+    assert FollowThroughItem.objects.get(elder=elder, kind="mmse").done_on == later["check_date"]
+
+
+def test_high_bp_or_glucose_at_a_check_of_an_unmanaged_elder_is_suspected(
+    users, fresh_elder, check_data, day
+):
+    """规范（第三版）高血压患者健康管理服务规范 一.(一) 筛查: 血压 ≥140/90 mmHg (not under management) →
+    复查/转诊确诊; 2型糖尿病 空腹血糖 ≥7.0 mmol/L. Input: BP 146/88 and FBG 7.3 at a check of an elder in
+    no management → 疑似高血压 and 疑似糖尿病 items; enrolment in hypertension management closes that one
+    and puts I10 on the problem list."""
+    elder = fresh_elder()
+    doctor = users["doctor_sj"]
+    data = check_data(day) | {
+        "bp_left_systolic": 146,
+        "bp_left_diastolic": 88,
+        "fasting_glucose": Decimal("7.3"),
+    }
+    services.record_health_check(elder, acting_user=doctor, data=data)
+    assert {i.kind for i in queries.archive_parts(elder).items} == {"suspected_htn", "suspected_dm"}
+    services.enrol_case(
+        elder,
+        acting_user=doctor,
+        disease="hypertension",
+        diagnosed_on=day,
+        source="health_check",
+        enrolled_on=day,
+    )
+    assert {i.kind for i in queries.archive_parts(elder).items} == {"suspected_dm"}
+    assert [d.icd10_code for d in queries.archive_parts(elder).diagnoses] == ["I10"]
+    managed = fresh_elder(exclude=(elder.pk,))
+    services.enrol_case(
+        managed,
+        acting_user=doctor,
+        disease="hypertension",
+        diagnosed_on=day,
+        source="outpatient",
+        enrolled_on=day,
+    )
+    services.record_health_check(managed, acting_user=doctor, data=data)
+    assert {i.kind for i in queries.archive_parts(managed).items} == {"suspected_dm"}
+
+
+def test_a_medication_recorded_on_a_check_reaches_the_current_medication_list(
+    users, fresh_elder, check_data, day
+):
+    """规范（第三版）健康体检表 主要用药情况 feeds 个人基本信息/当前用药 (one archive, 连续性). Input: a check
+    listing 氨氯地平 5mg qd → 氨氯地平 is on the current-medication list, once even when the next check lists
+    it again."""
+    elder = fresh_elder()
+    doctor = users["doctor_sj"]
+    row = {"name": "氨氯地平", "route": "口服", "dose": "5mg qd", "adherence": "1"}
+    services.record_health_check(elder, acting_user=doctor, data=check_data(day) | {"medications": [row]})
+    services.record_health_check(
+        elder, acting_user=doctor, data=check_data(day + dt.timedelta(days=3)) | {"medications": [row]}
+    )
+    meds = list(queries.archive_parts(elder).medications)
+    assert [(m.name, m.dose) for m in meds] == [("氨氯地平", "5mg qd")]
