@@ -207,20 +207,32 @@ def test_ir10_nursing_type_share_of_eldercare_beds(county):
     assert (c.numerator, c.denominator, c.value) == (40, 120, pct(40, 120))
 
 
-def test_ir11_communities_with_a_day_care_centre(county):
-    """IR-11 counts 居民委员会 (codes 001–199) only; a centre covers the community it stands in or serves."""
+def test_ir11_communities_and_villages_with_a_day_care_place(county):
+    """IR-11 (江口县实施方案; 国办发〔2019〕5号 城乡社区日间照料): every 居民委员会 and 村民委员会 counts; a
+    village is covered by a 农村互助幸福院, a community by a 日间照料中心 standing in it or serving it.
+    Input: a centre in 甲社区, a 互助幸福院 in 乙一村, nothing in 甲村 and 乙二村 → 2 of 4."""
     from yiyang.core.models import Region
 
+    make_institution(county["community_a"], "day_care_centre")
+    make_institution(county["village_b"], "mutual_aid_home")
+    c = compute("IR-11")
+    assert (c.numerator, c.denominator, c.value) == (2, 4, Decimal("50.0000"))
     second = Region.objects.create(
         code="529901002001", name="乙社区居民委员会", level="village", parent=county["b"]
     )
-    make_institution(county["community_a"], "day_care_centre")
-    make_institution(county["village_b"], "day_care_centre")  # stands in a 村: not a community
-    c = compute("IR-11")
-    assert (c.numerator, c.denominator, c.value) == (1, 2, Decimal("50.0000"))
     serving = make_institution(county["b"], "day_care_centre")
     serving.service_area.add(second)
-    assert compute("IR-11").numerator == 2
+    assert (compute("IR-11").numerator, compute("IR-11").denominator) == (3, 5)
+
+
+def test_ir3_denominator_is_every_kind_of_grade_two_hospital_and_the_township_centres(county):
+    """IR-3 (江口县创建省级医养结合示范县工作实施方案 四: "辖区二级以上医疗机构和乡镇卫生院（卫生服务中心）").
+    Input: a grade-II 县中医医院 and a township centre → 2; adding a grade-I general hospital → still 2."""
+    make_institution(county["a"], "tcm_hospital", grade="2")
+    make_institution(county["b"], "township_health_centre")
+    assert compute("IR-3").denominator == 2
+    make_institution(county["b"], "general_hospital", grade="1")
+    assert compute("IR-3").denominator == 2
 
 
 # --------------------------------------------------------------------------------------------------
