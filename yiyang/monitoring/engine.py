@@ -123,6 +123,29 @@ def _related_rows(rel: Any, where: list[Any], period: Period) -> QuerySet:
     return inner
 
 
+def prorated_bands(at_least: int, period: Period) -> list[tuple[int, dt.date | None, dt.date]]:
+    """For a yearly count pro-rated by time under management: ``(required, first, last)`` — a row managed
+    from a day in ``first``…``last`` (``first`` None: on or before 1 January) needs ``required`` rows.
+
+    Managed days d = period end − max(start, 1 January) + 1; required = ceil(at_least × d ÷ days in
+    the year), at least 1. A row enrolled in October needs one visit in the year, not four."""
+    year_start = dt.date(period.year, 1, 1)
+    days_in_year = (dt.date(period.year, 12, 31) - year_start).days + 1
+    end = period.end
+    bands: dict[int, list[dt.date]] = {}
+    day = end
+    while day >= year_start:
+        d = (end - day).days + 1
+        required = max(1, -(-at_least * d // days_in_year))
+        bands.setdefault(required, []).append(day)
+        day -= dt.timedelta(days=1)
+    out: list[tuple[int, dt.date | None, dt.date]] = []
+    for required, days in sorted(bands.items()):
+        first, last = min(days), max(days)
+        out.append((required, None if first == year_start else first, last))
+    return out
+
+
 def condition_q(model: type[models.Model], cond: Any, period: Period) -> Q:
     """One condition of a definition as a ``Q`` on ``model`` (the building blocks of the language)."""
     ref = period.reference_date
@@ -186,7 +209,17 @@ def condition_q(model: type[models.Model], cond: Any, period: Period) -> Q:
             .annotate(n=Count("pk"))
             .values("n")
         )
-        return Q(GreaterThanOrEqual(models.Subquery(n, output_field=models.IntegerField()), cond.at_least))
+        counted = models.Subquery(n, output_field=models.IntegerField())
+        if cond.prorate_from is None:
+            return Q(GreaterThanOrEqual(counted, cond.at_least))
+        resolve_field(model, cond.prorate_from)
+        q = Q(pk__in=[])
+        for required, lo, hi in prorated_bands(cond.at_least, period):
+            band = Q(**{f"{cond.prorate_from}__lte": hi})
+            if lo is not None:
+                band &= Q(**{f"{cond.prorate_from}__gte": lo})
+            q |= band & Q(GreaterThanOrEqual(counted, required))
+        return q
     if isinstance(cond, schema.ExistsCondition):
         rel = model._meta.get_field(cond.relation)
         if not rel.is_relation or not (

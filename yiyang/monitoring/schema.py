@@ -117,6 +117,11 @@ class CountRelatedCondition(_Spec):
     relation: str = Field(min_length=1)
     at_least: int = Field(ge=1)
     where: list[Condition] = Field(default_factory=list)
+    #: pro-rate ``at_least`` (a yearly count) by the time under management: a date field of this row
+    #: (enrolment) from which the row is managed. The rows must then have at least
+    #: ceil(at_least × managed days ÷ days in the year), and at least 1, where the managed days run from
+    #: the later of this date and 1 January to the period's end (a quarter or month is year to date).
+    prorate_from: str | None = None
 
 
 class AnyCondition(_Spec):

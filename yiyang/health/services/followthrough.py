@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from yiyang.assessments.services import ABILITY_CATEGORY_CODES, ability_category
 from yiyang.core import audit, clock
+from yiyang.core.models import ElderCategory
 
-from .. import icd, rules
+from .. import formdata, icd, rules
 from ..models import (
     ChronicCase,
     Diagnosis,
@@ -134,7 +136,36 @@ def after_check(check: HealthCheck, *, acting_user: User) -> list[FollowThroughI
             )
         )
     _medications_from_check(check, acting_user=acting_user)
+    _category_from_selfcare(check)
     return made
+
+
+def _category_from_selfcare(check: HealthCheck) -> None:
+    """The 自理 level of the elder's latest check sets 失能/半失能 by the same mapping data as GB/T 42195
+    (assessments/data/ability_categories.yaml), unless a GB/T 42195 assessment set the category: the
+    full assessment takes precedence over the check's short form."""
+    elder = check.elder
+    latest = (
+        HealthCheck.objects.filter(elder=elder).order_by("-check_date", "-pk").values_list("pk", flat=True)
+    )
+    if not check.selfcare_level or latest.first() != check.pk:
+        return
+    rows = ElderCategory.objects.filter(elder=elder, category__in=ABILITY_CATEGORY_CODES)
+    if rows.filter(source_ref__startswith="assessments.response:").exists():
+        return
+    wanted = ability_category("selfcare", check.selfcare_level)
+    rows.exclude(category=wanted).delete()
+    if wanted is not None:
+        ElderCategory.objects.update_or_create(
+            elder=elder,
+            category=wanted,
+            defaults={
+                "since": check.check_date,
+                "source": _("Self-care assessment on the health check: %(level)s")
+                % {"level": formdata.label(formdata.SELFCARE_LEVEL, check.selfcare_level)},
+                "source_ref": f"health.check:{check.pk}",
+            },
+        )
 
 
 def _medications_from_check(check: HealthCheck, *, acting_user: User) -> list[Medication]:

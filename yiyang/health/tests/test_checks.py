@@ -242,3 +242,27 @@ def test_a_medication_recorded_on_a_check_reaches_the_current_medication_list(
     )
     meds = list(queries.archive_parts(elder).medications)
     assert [(m.name, m.dose) for m in meds] == [("氨氯地平", "5mg qd")]
+
+
+def test_the_self_care_level_of_the_yearly_check_sets_the_ability_category_by_the_mapping_data(
+    users, fresh_elder, check_data, day, settings
+):
+    """国家基本公共卫生服务规范（第三版）老年人生活自理能力评估表 (可自理 0–3, 轻度依赖 4–8, 中度依赖 9–18,
+    不能自理 ≥19) and GB/T 42195-2022 附录C grade ability, not 失能/半失能: the mapping is data
+    (assessments/data/ability_categories.yaml, or settings.ABILITY_CATEGORIES). Input: a check with
+    自理 level 不能自理 → 失能; with a county mapping where 轻度依赖 is 半失能, a 轻度依赖 check → 半失能."""
+    from yiyang.core.models import ElderCategory
+
+    elder = fresh_elder()
+    services.record_health_check(
+        elder, acting_user=users["doctor_sj"], data=check_data(day) | {"selfcare_level": "4"}
+    )
+    assert list(ElderCategory.objects.filter(elder=elder).values_list("category", flat=True)) == ["disabled"]
+    settings.ABILITY_CATEGORIES = {"selfcare": {"2": "semi_disabled"}, "gbt42195": {}}
+    other = fresh_elder(exclude=(elder.pk,))
+    services.record_health_check(
+        other, acting_user=users["doctor_sj"], data=check_data(day) | {"selfcare_level": "2"}
+    )
+    assert list(ElderCategory.objects.filter(elder=other).values_list("category", flat=True)) == [
+        "semi_disabled"
+    ]
