@@ -178,7 +178,8 @@ def test_hm5_disabled_elders_assessed_and_guided(county, centre, doctor):
 
 
 def test_hm5_counts_a_gbt42195_or_mzt039_assessment_plus_a_documented_health_service(county, centre, doctor):
-    """HM-5 (江口县实施方案 二、（三）3 "失能半失能老人评估指导率达70%"; 失能老年人健康服务行动（2024—2027年）:
+    """HM-5 (江口县实施方案 二、（三）3 "失能半失能老人评估指导率达70%";
+    失能老年人健康服务行动（2024—2027年）:
     失能状况评估 then health services). Input: a disabled elder with a GB/T 42195 assessment and a
     hypertension follow-up in the year (counts: the follow-up is the documented service); a semi-disabled
     elder with only a self-care form and a guided check (does not count: not an ability assessment); a
