@@ -214,3 +214,19 @@ def test_a_count_target_may_exceed_100(api_for, demo_db):
         {"indicator": "POP-65", "region": "520621", "period": "2027", "op": ">=", "value": 5000},
     )
     assert res.status_code == 201, res.content
+
+
+def test_the_seeded_targets_include_the_plans_rates_each_with_its_source_document(client_for, demo_db):
+    """INDICATORS.md lists targets the county plan leaves out; the reference plans set them: HM-2 ≥65%
+    (《医养结合服务质量行动方案》 "65周岁以上老年人中医药健康管理率达65%以上"), HM-6 80% (区医养结合工作情况
+    报告 "签约率达到80%"), HM-3 75%, IR-1 50%, IR-4 75%. Every seeded target names its document (《…》),
+    and the targets page shows it."""
+    from yiyang.monitoring.models import Target
+
+    county = Target.objects.filter(region_code="520621000000", period="2026")
+    got = {t.indicator_code: (t.op, int(t.value)) for t in county}
+    assert got["HM-2"] == (">=", 65) and got["HM-6"] == (">=", 80)
+    assert got["HM-3"] == (">=", 75) and got["IR-1"] == (">=", 50) and got["IR-4"] == (">=", 75)
+    assert all("《" in t.source and "》" in t.source for t in county)
+    page = client_for("wjj").get("/monitoring/targets/").content.decode()
+    assert "《医养结合服务质量行动方案》" in page
