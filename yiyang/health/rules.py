@@ -237,6 +237,25 @@ FOLLOW_THROUGH_DAYS = {"mmse": 30, "gds15": 30, "suspected_htn": 28, "suspected_
 DISEASE_CODE_PREFIXES = {"hypertension": ("I10", "I11", "I12", "I13", "I15"), "diabetes": ("E11", "E14")}
 
 
+#: 体检表 非免疫规划预防接种史: a row whose vaccine name contains one of these words is that vaccine
+VACCINE_WORDS = {"influenza": ("流感",), "pneumococcal": ("肺炎",)}
+
+
+def vaccinated(rows: list[dict[str, Any]] | None, check_date: dt.date, vaccine: str) -> bool:
+    """A dose of ``vaccine`` dated in the check's year or in the 365 days before the check."""
+    words = table("VACCINE_WORDS")[vaccine]
+    for row in rows or []:
+        name = str(row.get("name") or "")
+        try:
+            day = dt.date.fromisoformat(str(row.get("date") or ""))
+        except ValueError:
+            continue
+        recent = day.year == check_date.year or check_date - dt.timedelta(days=365) <= day <= check_date
+        if any(w in name for w in words) and recent:
+            return True
+    return False
+
+
 def table(name: str) -> Any:
     """A rule table, with the deployment's override from ``settings.HEALTH_RULES`` if any."""
     overrides = getattr(settings, "HEALTH_RULES", {}) or {}

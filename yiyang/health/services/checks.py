@@ -163,6 +163,8 @@ def record_health_check(
     check.recorded_by = acting_user
     _apply_completeness(check)
     check.notified_in_time = rules.notified_in_time(check_date, check.notice_date)
+    check.influenza_vaccinated = rules.vaccinated(check.vaccinations, check_date, "influenza")
+    check.pneumococcal_vaccinated = rules.vaccinated(check.vaccinations, check_date, "pneumococcal")
     check.save()
     ensure_archive(elder, acting_user=acting_user, established_on=check_date)
     followthrough.after_check(check, acting_user=acting_user)

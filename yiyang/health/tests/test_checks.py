@@ -266,3 +266,27 @@ def test_the_self_care_level_of_the_yearly_check_sets_the_ability_category_by_th
     assert list(ElderCategory.objects.filter(elder=other).values_list("category", flat=True)) == [
         "semi_disabled"
     ]
+
+
+def test_vaccination_rows_of_the_check_feed_the_65_plus_vaccination_rates(
+    users, fresh_elder, check_data, day
+):
+    """国家基本公共卫生服务规范（第三版）健康体检表 非免疫规划预防接种史
+    (名称、接种日期、接种机构). Input: a check
+    listing 流感疫苗 two months before and 23价肺炎球菌多糖疫苗 three years before → influenza counted, the
+    pneumococcal dose is too old; VA-1 counts the elder in its numerator."""
+    from yiyang.monitoring import engine
+    from yiyang.monitoring.periods import parse_period
+    from yiyang.monitoring.registry import get_indicator
+
+    elder = fresh_elder()
+    rows = [
+        {"name": "流感疫苗", "date": (day - dt.timedelta(days=60)).isoformat(), "institution": "双江卫生院"},
+        {"name": "23价肺炎球菌多糖疫苗", "date": (day - dt.timedelta(days=1100)).isoformat()},
+    ]
+    check = services.record_health_check(
+        elder, acting_user=users["doctor_sj"], data=check_data(day) | {"vaccinations": rows}
+    )
+    assert check.influenza_vaccinated and not check.pneumococcal_vaccinated
+    rows = engine.numerator_rows(get_indicator("VA-1"), parse_period(str(day.year)), elder.region_id)
+    assert rows.filter(pk=elder.pk).exists()

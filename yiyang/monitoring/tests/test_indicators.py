@@ -308,3 +308,52 @@ def test_turning_65_on_29_february_is_reckoned_like_the_registry_does(county):
     assert engine.years_before(D(2025, 2, 28), 65) == D(1960, 2, 28)
     assert compute("POP-65", period="2025-02").numerator == 1  # reckoned on 31 Dec 2025
     assert Cat.DISABLED  # the categories module stays importable for HM-5
+
+
+# --------------------------------------------------------------------------------------------------
+# 医养结合 provision, health education, family-doctor teams (江口县实施方案; 国卫办老龄发〔2019〕24号)
+# --------------------------------------------------------------------------------------------------
+
+
+def test_integrated_care_institutions_their_beds_and_township_coverage(county):
+    """《医养结合机构服务指南（试行）》: 医养结合机构 =
+    兼具医疗卫生资质和养老服务能力的医疗卫生机构或养老机构;
+    江口县实施方案: 每个乡镇至少一个医养结合机构或医养联合体. Input: a registered 医养结合机构 (60 beds) in
+    甲街道, an eldercare home with an in-house clinic (40 beds) in 乙一村, an eldercare home without a clinic
+    and a township centre without an eldercare filing → 2 institutions, 100 beds, both townships covered."""
+    make_institution(county["a"], "integrated_care", beds={"eldercare": 40, "eldercare_nursing": 20})
+    make_institution(county["village_b"], "eldercare_home", has_inhouse_clinic=True, beds={"eldercare": 40})
+    make_institution(county["b"], "eldercare_home", beds={"eldercare": 30})
+    make_institution(county["b"], "township_health_centre", beds={"general": 30})
+    assert compute("IC-1").numerator == 2
+    assert compute("IC-2").numerator == 100
+    c = compute("IC-3")
+    assert (c.numerator, c.denominator) == (2, 2)
+
+
+def test_health_education_sessions_attendance_and_family_doctor_teams(county, users):
+    """规范（第三版）健康教育服务规范 (活动记录: 次数、参加人数); 国卫基层发〔2018〕35号
+    家庭医生团队. Input: two
+    sessions in 2026 (30 and 45 attendees) and one in 2025; one active and one retired team → 2 sessions,
+    75 attendees, 1 team."""
+    from yiyang.health.models import EducationActivity, FamilyDoctorTeam
+
+    centre = make_institution(county["a"], "township_health_centre")
+    for day, n in ((D(2026, 3, 1), 30), (D(2026, 9, 1), 45), (D(2025, 9, 1), 50)):
+        EducationActivity.objects.create(
+            topic="chronic",
+            title="讲座",
+            format="lecture",
+            held_on=day,
+            place="村委会",
+            region=county["village_a"],
+            institution=centre,
+            organiser=users["doctor_sj"],
+            attendee_count=n,
+        )
+    assert compute("HE-1").numerator == 2 and compute("HE-2").numerator == 75
+    FamilyDoctorTeam.objects.create(name="甲团队", institution=centre, leader=users["doctor_sj"])
+    FamilyDoctorTeam.objects.create(
+        name="旧团队", institution=centre, leader=users["doctor_sj"], is_active=False
+    )
+    assert compute("FD-1").numerator == 1
