@@ -67,6 +67,10 @@ class ValueOut(Schema):
     light: str
     shortfall: int | None
     computed_at: datetime | None
+    #: a rate over 60/65+ residents: "declared" (统计人口) or "registry" (登记人口, fallback); else null
+    population_source: str | None = None
+    #: 建档率 (registry ÷ declared population, %) when a population is declared
+    registry_coverage: float | None = None
 
 
 class LeagueOut(Schema):
@@ -116,6 +120,23 @@ class TargetIn(Schema):
     op: str = ">="
     value: TargetNumber
     source: str = Field("", max_length=200)
+
+
+class PopulationIn(Schema):
+    region: str
+    year: int
+    group: str = "65+"
+    count: int
+    source: str = Field("", max_length=200)
+
+
+class PopulationOut(Schema):
+    id: int
+    region: str
+    year: int
+    group: str
+    count: int
+    source: str
 
 
 class TargetChange(Schema):
@@ -221,6 +242,8 @@ def value_out(r: ValueRow) -> dict[str, Any]:
         "light": r.judgement.light,
         "shortfall": r.judgement.shortfall,
         "computed_at": r.computed_at,
+        "population_source": r.population_source,
+        "registry_coverage": number(r.registry_coverage),
     }
 
 
@@ -364,6 +387,31 @@ def set_target(request: HttpRequest, payload: TargetIn) -> Status:
         source=payload.source,
     )
     return Status(201 if getattr(target, "created", False) else 200, _target_out(target))
+
+
+@router.post("/monitoring/populations", response={200: PopulationOut})
+@scoped
+def declare_population(request: HttpRequest, payload: PopulationIn) -> dict:
+    """Declare the statistical population (60+ or 65+ residents) of a region of your area for a year, with
+    its source (卫健). It becomes the denominator of the rates over that population; 建档率 shows beside."""
+    _require_set_targets(request)
+    region = region_for_user(request.user, payload.region)
+    row = services.declare_population(
+        acting_user=request.user,
+        region=region,
+        year=payload.year,
+        group=payload.group,
+        count=payload.count,
+        source=payload.source,
+    )
+    return {
+        "id": row.pk,
+        "region": row.region_id,
+        "year": row.year,
+        "group": row.group,
+        "count": row.count,
+        "source": row.source,
+    }
 
 
 @router.put("/monitoring/targets/{target_id}", response=TargetOut)

@@ -272,6 +272,10 @@ class Indicator(_Spec):
     source: Source
     #: models (``app.Model``) that must be installed besides those the queries name — the source app
     requires: list[str] = Field(default_factory=list)
+    #: a rate over "60/65岁及以上常住居民": where a statistical population is declared for the region and
+    #: year (monitoring.DeclaredPopulation), it is the denominator, and the registry's count is kept
+    #: beside it (建档率 = registry ÷ declared); elsewhere the registry count is the denominator, labelled
+    population: Literal["60+", "65+"] | None = None
     drill: Drill | None = None
     numerator: Query
     denominator: BaseQuery | None = None
@@ -283,6 +287,8 @@ class Indicator(_Spec):
         for label in self.requires:
             if not re.match(MODEL_PATTERN, label):
                 raise ValueError(f"requires: {label!r} is not app.Model")
+        if self.population is not None and self.denominator is None:
+            raise ValueError("population: only a rate has a population denominator")
         if self.denominator is None and self.factor != 1:
             raise ValueError("an indicator without denominator is a plain count or sum: factor must be 1")
         return self

@@ -100,6 +100,41 @@ def test_hm1_needs_an_archive_and_a_complete_check_in_the_year(county, centre, d
     assert compute("HM-3", "2025").numerator == 1
 
 
+def test_rates_over_65_plus_residents_take_the_declared_statistical_population(county, centre, doctor, users):
+    """国家基本公共卫生服务规范（第三版）: 老年人健康管理率 = 接受健康管理人数 ÷ 年内辖区内65岁及以上常住居民数
+    — the statistical population, not the registry's. Input: 测试县 declares 8 residents aged 65+ for 2026
+    (统计年鉴) while the registry holds 2, one managed → HM-1 = 1 ÷ 8 with the registry count (2, 建档率
+    25%) kept beside; a township without a declaration falls back to the registry count."""
+    from yiyang.monitoring.models import DeclaredPopulation, IndicatorValue
+    from yiyang.monitoring.values import rows_for
+
+    v = county["village_a"]
+    a, b = make_elder(v, OLD), make_elder(v, OLD)
+    archive(a, centre, D(2020, 1, 1))
+    check(a, centre, doctor, D(2026, 4, 1))
+    assert b.pk
+    DeclaredPopulation.objects.create(
+        region_id=COUNTY,
+        year=2026,
+        group="65+",
+        count=8,
+        source="测试县2026年统计年鉴",
+        as_of=D(2026, 12, 31),
+        declared_by=doctor,
+    )
+    hm1 = compute("HM-1")
+    assert (hm1.numerator, hm1.denominator, hm1.value) == (1, 8, Decimal("12.5000"))
+    assert (hm1.registry_denominator, hm1.declared_population) == (2, 8)
+    town = engine.compute_indicator(get_indicator("HM-1"), COUNTY, parse_period("2026"))[county["a"].code]
+    assert (town.denominator, town.declared_population) == (2, None)
+    engine.materialise(get_indicator("HM-1"), COUNTY, parse_period("2026"))
+    assert IndicatorValue.objects.get(indicator_code="HM-1", region_id=COUNTY, period="2026").denominator == 8
+    row = next(r for r in rows_for(COUNTY, parse_period("2026"), [get_indicator("HM-1")]))
+    assert row.population_source == "declared" and row.registry_coverage == Decimal("25.00")
+    town_row = rows_for(county["a"].code, parse_period("2026"), [get_indicator("HM-1")])[0]
+    assert town_row.population_source == "registry"
+
+
 def test_hm2_counts_complete_tcm_management_in_the_year(county, centre, doctor):
     v = county["village_b"]
     a, b, _c = (make_elder(v, OLD) for _ in range(3))

@@ -230,3 +230,27 @@ def test_the_seeded_targets_include_the_plans_rates_each_with_its_source_documen
     assert all("《" in t.source and "》" in t.source for t in county)
     page = client_for("wjj").get("/monitoring/targets/").content.decode()
     assert "《医养结合服务质量行动方案》" in page
+
+
+def test_an_officer_declares_a_statistical_population_with_its_source(api_for, demo_db):
+    """国家基本公共卫生服务规范（第三版） rates are over 辖区内65岁及以上常住居民 (the statistics, not the
+    registry). Input: wjj declares 江口县 2026 65+ = 36500 from 2026年江口县统计年鉴 → stored; without a
+    source → 422 naming the field; a doctor may not declare."""
+    from yiyang.monitoring.models import DeclaredPopulation
+
+    api = api_for("wjj")
+    body = {
+        "region": "520621",
+        "year": 2026,
+        "group": "65+",
+        "count": 36500,
+        "source": "2026年江口县统计年鉴",
+    }
+    r = api.post("/api/v1/monitoring/populations", body)
+    assert r.status_code == 200 and r.json()["count"] == 36500
+    assert (
+        DeclaredPopulation.objects.get(region_id="520621000000", year=2026).source == "2026年江口县统计年鉴"
+    )
+    bad = api.post("/api/v1/monitoring/populations", body | {"source": ""})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "source"
+    assert api_for("doctor_sj").post("/api/v1/monitoring/populations", body).status_code == 403
