@@ -101,7 +101,8 @@ def test_hm1_needs_an_archive_and_a_complete_check_in_the_year(county, centre, d
 
 
 def test_rates_over_65_plus_residents_take_the_declared_statistical_population(county, centre, doctor, users):
-    """国家基本公共卫生服务规范（第三版）: 老年人健康管理率 = 接受健康管理人数 ÷ 年内辖区内65岁及以上常住居民数
+    """国家基本公共卫生服务规范（第三版）:
+    老年人健康管理率 = 接受健康管理人数 ÷ 年内辖区内65岁及以上常住居民数
     — the statistical population, not the registry's. Input: 测试县 declares 8 residents aged 65+ for 2026
     (统计年鉴) while the registry holds 2, one managed → HM-1 = 1 ÷ 8 with the registry count (2, 建档率
     25%) kept beside; a township without a declaration falls back to the registry count."""
