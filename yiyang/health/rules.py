@@ -602,13 +602,38 @@ ARCHIVE_NUMBER = re.compile(r"^\d{17}$")
 VILLAGE_SEGMENT_RANGES = ((1, 99), (101, 199), (901, 999))
 
 
-def archive_number(village_code: str, serial: int) -> str:
-    """6 digits county + 3 township + 3 village (from the 12-digit statistical code) + 5-digit serial."""
+#: 统计用区划代码 village segment: 居委会 001–199, 村委会 200–399 (国家统计局 统计用区划代码编制规则)
+STAT_VILLAGE_COMMITTEE_FROM = 200
+
+
+def village_segment(village_code: str) -> str:
+    """The archive number's 3-digit village segment for a 12-digit statistical village code.
+
+    居民健康档案 (规范 §5.3) numbers 居委会 001–099 and 村委会 101–199, while the statistical code numbers
+    居委会 001–199 and 村委会 200–399: a 居委会 keeps its number (001–099), a 村委会 200–298 maps to
+    101–199 (200 → 101). Codes beyond those ranges have no segment (ValueError): the county assigns one."""
+    stat = int(village_code[9:12])
+    if 1 <= stat <= 99:
+        return f"{stat:03d}"
+    if STAT_VILLAGE_COMMITTEE_FROM <= stat <= STAT_VILLAGE_COMMITTEE_FROM + 98:
+        return f"{stat - STAT_VILLAGE_COMMITTEE_FROM + 101:03d}"
+    raise ValueError(f"statistical village code {village_code} has no archive village segment")
+
+
+def archive_prefix(village_code: str) -> str:
+    """County (6) + township (3) + village segment (3): the first 12 digits of the village's numbers."""
     if len(village_code) != 12 or not village_code.isdigit():
         raise ValueError("a 12-digit village code is required")
+    return f"{village_code[:9]}{village_segment(village_code)}"
+
+
+def archive_number(village_code: str, serial: int) -> str:
+    """6 digits county + 3 township + 3 village segment (mapped from the statistical village code, see
+    :func:`village_segment`) + 5-digit serial."""
+    prefix = archive_prefix(village_code)
     if not 1 <= serial <= 99_999:
         raise ValueError("the serial runs from 00001 to 99999")
-    return f"{village_code}{serial:05d}"
+    return f"{prefix}{serial:05d}"
 
 
 def check_archive_number(number: str) -> tuple[list[str], list[str]]:

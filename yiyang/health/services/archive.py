@@ -24,8 +24,24 @@ if TYPE_CHECKING:
 
 
 def _next_serial(village_code: str) -> int:
-    top = HealthArchive.objects.filter(number__startswith=village_code).aggregate(m=Max("number"))["m"]
+    prefix = _prefix(village_code)
+    top = HealthArchive.objects.filter(number__startswith=prefix).aggregate(m=Max("number"))["m"]
     return int(top[12:]) + 1 if top else 1
+
+
+def _prefix(village_code: str) -> str:
+    try:
+        return rules.archive_prefix(village_code)
+    except ValueError:
+        raise ServiceError(
+            error_codes.INVALID,
+            _(
+                "Archive number: the village code %(code)s has no archive village segment (residents' "
+                "committees 001–099, village committees 101–199); ask the county to assign one."
+            )
+            % {"code": village_code},
+            field="region",
+        ) from None
 
 
 @transaction.atomic

@@ -24,7 +24,7 @@ def test_complete_check_sets_four_parts_and_creates_the_archive(users, fresh_eld
     assert check.is_complete and check.part_auxiliary and check.year == day.year
     assert check.bmi == Decimal("23.4")
     archive = HealthArchive.objects.get(elder=elder)
-    assert archive.number.startswith(elder.region_id) and len(archive.number) == 17
+    assert archive.number.startswith(rules.archive_prefix(elder.region_id)) and len(archive.number) == 17
     assert rules.check_archive_number(archive.number)[0] == []
     assert AuditEvent.objects.filter(
         object_type="health.healthcheck", object_id=str(check.pk), action="create"
@@ -39,7 +39,7 @@ def test_archive_serials_count_up_per_village(users, fresh_elder, check_data):
     assert first.region_id == second.region_id  # fresh_elder registers in the township's first village
     a = services.ensure_archive(first, acting_user=users["doctor_sj"])
     b = services.ensure_archive(second, acting_user=users["doctor_sj"])
-    assert a.number[:12] == b.number[:12] == first.region_id
+    assert a.number[:12] == b.number[:12] == rules.archive_prefix(first.region_id)
     assert int(b.number[12:]) == int(a.number[12:]) + 1
     assert services.ensure_archive(first, acting_user=users["doctor_sj"]) == a
 
@@ -290,3 +290,12 @@ def test_vaccination_rows_of_the_check_feed_the_65_plus_vaccination_rates(
     assert check.influenza_vaccinated and not check.pneumococcal_vaccinated
     rows = engine.numerator_rows(get_indicator("VA-1"), parse_period(str(day.year)), elder.region_id)
     assert rows.filter(pk=elder.pk).exists()
+
+
+def test_every_demo_archive_number_passes_the_products_own_check(demo_db):
+    """规范 §5.3: the demo county's archive numbers use the archive village segment (001–099, 101–199), so
+    the product's own check neither refuses nor warns on any of them."""
+    numbers = list(HealthArchive.objects.values_list("number", flat=True))
+    assert numbers
+    bad = [n for n in numbers if rules.check_archive_number(n) != ([], [])]
+    assert bad == []

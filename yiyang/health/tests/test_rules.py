@@ -173,6 +173,19 @@ def test_archive_number_vector_37068500100100157():
     assert rules.archive_number("370685001001", 157) == number
 
 
+def test_archive_number_village_segment_is_mapped_from_the_statistical_village_code():
+    """规范 §5.3 居民健康档案编号: 村(居)委会 segment 居委会 001–099, 村委会 101–199; the statistical code
+    (国家统计局 统计用区划代码) numbers 村委会 200–399. Input: 村委会 520621001220 → segment 121, the number
+    52062100112100007 passes the product's own check; 居委会 520621001003 keeps 003."""
+    number = rules.archive_number("520621001220", 7)
+    assert number == "52062100112100007"
+    assert rules.check_archive_number(number) == ([], [])
+    assert rules.archive_number("520621001003", 1)[9:12] == "003"
+    assert rules.archive_number("520621001200", 1)[9:12] == "101"
+    with pytest.raises(ValueError):
+        rules.archive_prefix("520621001350")
+
+
 def test_archive_number_village_segment_outside_ranges_warns_not_refuses():
     errors, warnings = rules.check_archive_number("52062110220200001")
     assert errors == [] and len(warnings) == 1

@@ -50,6 +50,7 @@ def archive(request: HttpRequest, pk: int) -> HttpResponse:
         "diagnosis_form": DiagnosisForm(),
         "basic": _basic_summary(parts.archive),
         "icd_codes": icd.codes().values(),
+        "icd_interim": icd.is_interim(),
     }
     return render(request, "health/archive.html", ctx)
 
