@@ -524,7 +524,17 @@ def work_list(user: User, start: dt.date, end: dt.date) -> dict[str, Any]:
         "services": list(open_services(valid_contracts(contracts, start), start, end)[:200]),
         "expiring": list(expiring(contracts.select_related("elder", "team"), start)[:200]),
         "items": list(open_items(elders)[:200]),
+        "prescriptions": list(long_prescriptions_due(elders, end)[:200]),
     }
+
+
+def long_prescriptions_due(elders: QuerySet[Elder], until: dt.date) -> QuerySet[Medication]:
+    """慢性病长期处方 of the given (scoped) elders, still current, due for review by ``until``."""
+    return (
+        Medication.objects.filter(elder__in=elders, active=True, long_prescription=True, review_on__lte=until)
+        .select_related("elder")
+        .order_by("review_on", "pk")
+    )
 
 
 def open_items(elders: QuerySet[Elder]) -> QuerySet[FollowThroughItem]:

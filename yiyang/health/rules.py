@@ -256,6 +256,11 @@ def vaccinated(rows: list[dict[str, Any]] | None, check_date: dt.date, vaccine: 
     return False
 
 
+#: 《长期处方管理规范（试行）》(国卫办医发〔2021〕17号) 第十六条: "长期处方的处方量一般在4周内；根据慢性病
+#: 特点，病情稳定的患者适当延长，最长不超过12周" [S1]
+LONG_PRESCRIPTION_MAX_WEEKS = 12
+
+
 def table(name: str) -> Any:
     """A rule table, with the deployment's override from ``settings.HEALTH_RULES`` if any."""
     overrides = getattr(settings, "HEALTH_RULES", {}) or {}

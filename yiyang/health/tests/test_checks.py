@@ -299,3 +299,22 @@ def test_every_demo_archive_number_passes_the_products_own_check(demo_db):
     assert numbers
     bad = [n for n in numbers if rules.check_archive_number(n) != ([], [])]
     assert bad == []
+
+
+def test_a_long_prescription_lasts_up_to_12_weeks_and_reaches_the_family_doctors_review_list(
+    users, fresh_elder, today
+):
+    """《长期处方管理规范（试行）》(国卫办医发〔2021〕17号): 慢性病长期处方 "最长不超过12周", reviewed by the
+    family doctor. Input: 氨氯地平 for 12 weeks from today → review date in 12 weeks, on the doctor's work
+    list for that week; 13 weeks → refused naming the field."""
+    elder = fresh_elder()
+    doctor = users["doctor_sj"]
+    data = {"name": "氨氯地平片", "dose": "5mg qd", "started_on": today, "long_prescription": True}
+    with pytest.raises(ServiceError) as exc:
+        services.add_medication(elder, acting_user=doctor, data=data | {"prescribed_weeks": 13})
+    assert exc.value.field == "prescribed_weeks"
+    med = services.add_medication(elder, acting_user=doctor, data=data | {"prescribed_weeks": 12})
+    assert med.review_on == today + dt.timedelta(weeks=12)
+    week = queries.work_list(doctor, med.review_on, med.review_on + dt.timedelta(days=6))
+    assert med in week["prescriptions"]
+    assert med not in queries.work_list(doctor, today, today + dt.timedelta(days=6))["prescriptions"]
