@@ -14,6 +14,7 @@ so 6,000 elders load in seconds.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from decimal import Decimal
 from typing import Any
@@ -311,7 +312,8 @@ def _satisfaction_survey(
         for section in instrument.sections:
             for item in section.items:
                 r = rng.random()
-                answers[item.code] = "5" if r < 0.72 else "4" if r < 0.985 - (1 - coverage[town]) * 0.05 else "3"
+                basic = 0.985 - (1 - coverage[town]) * 0.05
+                answers[item.code] = "5" if r < 0.72 else "4" if r < basic else "3"
         result = score(instrument, answers)
         pattern = {"answers": result.answers, "result": result, "version": instrument.version}
         day = _date_between(rng, dt.date(today.year, 3, 1), today - dt.timedelta(days=2))
@@ -534,7 +536,7 @@ def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | Non
         by_case.setdefault(id(f.case), []).append(f)
     for rows in by_case.values():
         rows.sort(key=lambda f: f.visit_date)
-        for current, following in zip(rows, rows[1:], strict=False):
+        for current, following in itertools.pairwise(rows):
             current.superseded_on = following.visit_date
     ChronicFollowUp.objects.bulk_create(followups, batch_size=2000)
     ChronicCase.objects.bulk_update(cases, ["next_visit_due"], batch_size=1000)
