@@ -209,7 +209,7 @@ def _institutions(rng: random.Random) -> list[Institution]:
         centre = add(f"{town(tname).name}日间照料中心", InstitutionKind.DAY_CARE_CENTRE, town(tname))
         # a township's day-care centre serves its 社区 (居民委员会, village codes 001–099)
         centre.service_area.set(
-            Region.objects.filter(parent=town(tname), level="village", code__regex=r"^[0-9]{9}0[0-9]{2}$")
+            Region.objects.filter(parent=centre.region, level="village", code__regex=r"^[0-9]{9}0[0-9]{2}$")
         )
     # 农村互助幸福院 in about half of the 村 (own generator: the rest of the demo stays as it was)
     mutual = random.Random(4207)

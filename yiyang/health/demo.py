@@ -287,12 +287,12 @@ def _ability_assessments(
         ] or patterns[kind]
     rows: list[AssessmentResponse] = []
     for e in elders:
-        kind = ability.get(e.pk)
+        group = ability.get(e.pk)
         town = e.region_id[:9]
-        if kind is None or town not in teams or rng.random() >= min(0.8, coverage[town] * 0.8):
+        if group is None or town not in teams or rng.random() >= min(0.8, coverage[town] * 0.8):
             continue
         day = _date_between(rng, dt.date(today.year, 2, 1), today - dt.timedelta(days=2))
-        rows.append(_response(e, "gbt42195", rng.choice(patterns[kind]), teams[town].leader, day, 12))
+        rows.append(_response(e, "gbt42195", rng.choice(patterns[group]), teams[town].leader, day, 12))
     AssessmentResponse.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
 
@@ -596,8 +596,9 @@ def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | Non
         batch_size=1000,
     )
 
-    assessed = _ability_assessments(elders, teams, coverage, ability, today)
-    surveyed = _satisfaction_survey(elders, teams, coverage, today)
+    people = list(by_elder.values())
+    assessed = _ability_assessments(people, teams, coverage, ability, today)
+    surveyed = _satisfaction_survey(people, teams, coverage, today)
 
     # Contracts with their services; deliveries as diligently as the township works.
     contracts: list[tuple[Contract, list[str]]] = []

@@ -5,7 +5,7 @@ drill-down lists, targets and recompute runs. Handlers parse, check the region a
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
@@ -24,6 +24,10 @@ from . import drilldown, engine, error_codes, services
 from .access import get_declaration_for_user, get_run_for_user, get_scorecard_for_user, scope_declarations
 from .models import ComputeRun, Declaration, ScorecardAssessment, Target
 from .periods import PeriodError, parse_period
+
+if TYPE_CHECKING:
+    from yiyang.accounts.models import User
+
 from .values import (
     ValueRow,
     can_view_indicators,
@@ -397,7 +401,7 @@ def declare_population(request: HttpRequest, payload: PopulationIn) -> dict:
     _require_set_targets(request)
     region = region_for_user(request.user, payload.region)
     row = services.declare_population(
-        acting_user=request.user,
+        acting_user=cast("User", request.user),
         region=region,
         year=payload.year,
         group=payload.group,
