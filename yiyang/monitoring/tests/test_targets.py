@@ -254,3 +254,20 @@ def test_an_officer_declares_a_statistical_population_with_its_source(api_for, d
     bad = api.post("/api/v1/monitoring/populations", body | {"source": ""})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "source"
     assert api_for("doctor_sj").post("/api/v1/monitoring/populations", body).status_code == 403
+
+
+def test_an_officer_declares_a_population_on_the_page_and_a_missing_source_is_named(client_for, demo_db):
+    """The officer enters the statistical population with its source on a page (统计人口); without a
+    source the page names the field in Chinese and writes nothing."""
+    from yiyang.monitoring.models import DeclaredPopulation
+
+    c = client_for("wjj")
+    body = {"region": "520621000000", "year": "2026", "group": "65+", "count": "36500", "source": ""}
+    bad = c.post("/monitoring/populations/", body)
+    assert bad.status_code == 200 and "来源" in bad.content.decode()
+    assert not DeclaredPopulation.objects.exists()
+    ok = c.post("/monitoring/populations/", body | {"source": "2026年江口县统计年鉴"})
+    assert ok.status_code == 302
+    page = c.get("/monitoring/populations/").content.decode()
+    assert "36500" in page and "2026年江口县统计年鉴" in page
+    assert client_for("doctor_sj").post("/monitoring/populations/", body).status_code in (403, 404)
