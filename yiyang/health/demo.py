@@ -49,6 +49,7 @@ from .models import (
     ContractService,
     EducationActivity,
     FamilyDoctorTeam,
+    FollowThroughItem,
     HealthArchive,
     HealthCheck,
     ServiceDelivery,
@@ -66,6 +67,43 @@ def _date_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
     if end <= start:
         return start
     return start + dt.timedelta(days=rng.randint(0, (end - start).days))
+
+
+def _followthrough_items(
+    checks: list[HealthCheck], cases: list[ChronicCase], year: int
+) -> list[FollowThroughItem]:
+    """What this year's checks ask for next, as services.followthrough.after_check opens it: MMSE and
+    GDS-15 after a positive screen, 疑似 items for high BP or glucose of elders not under management."""
+    managed = {(c.elder_id, c.disease) for c in cases}
+    limits = rules.table("SCREENING_THRESHOLDS")
+    days = rules.table("FOLLOW_THROUGH_DAYS")
+    items: dict[tuple[int, str], FollowThroughItem] = {}
+    for check in checks:
+        if check.year != year:
+            continue
+        day = check.check_date
+        wanted = []
+        if check.cognitive_screen == rules.SCREEN_POSITIVE:
+            wanted.append(("mmse", "认知功能粗筛阳性"))
+        if check.emotional_screen == rules.SCREEN_POSITIVE:
+            wanted.append(("gds15", "情感状态粗筛阳性"))
+        s, d = check.bp_left_systolic or 0, check.bp_left_diastolic or 0
+        high = s >= limits["systolic"] or d >= limits["diastolic"]
+        if (check.elder_id, "hypertension") not in managed and high:
+            wanted.append(("suspected_htn", f"血压 {s}/{d} mmHg"))
+        g = check.fasting_glucose
+        if (check.elder_id, "diabetes") not in managed and g is not None and g >= limits["fasting_glucose"]:
+            wanted.append(("suspected_dm", f"空腹血糖 {g} mmol/L"))
+        for kind, finding in wanted:
+            items[(check.elder_id, kind)] = FollowThroughItem(
+                elder_id=check.elder_id,
+                kind=kind,
+                reason=f"{day.isoformat()}健康体检{finding}",
+                health_check=check,
+                due_on=day + dt.timedelta(days=days[kind]),
+                doctor=check.doctor,
+            )
+    return list(items.values())
 
 
 def _vaccinations(rng: random.Random, day: dt.date) -> list[dict[str, str]]:
@@ -540,6 +578,7 @@ def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | Non
             current.superseded_on = following.visit_date
     ChronicFollowUp.objects.bulk_create(followups, batch_size=2000)
     ChronicCase.objects.bulk_update(cases, ["next_visit_due"], batch_size=1000)
+    FollowThroughItem.objects.bulk_create(_followthrough_items(checks, cases, year), batch_size=2000)
 
     # TCM: about as often as checks, from a few scored answer patterns.
     patterns = _tcm_patterns(rng)
