@@ -9,3 +9,8 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["care"])
+
+# 家庭病床 and 互联网+护理服务 (care/api_homecare.py)
+from .api_homecare import router as _homecare_router  # noqa: E402
+
+router.add_router("", _homecare_router)

@@ -18,3 +18,13 @@ def load_care_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
     for loader in LOADERS:
         counts.update(loader(elders=elders, seed=seed, today=today))
     return counts
+
+
+# 家庭病床 and 互联网+护理服务 (care/homecare_demo.py)
+def _homecare(**kwargs: object) -> dict[str, int]:
+    from .homecare_demo import load_homecare_demo
+
+    return load_homecare_demo(**kwargs)  # type: ignore[arg-type]
+
+
+LOADERS.append(_homecare)

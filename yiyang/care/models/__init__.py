@@ -6,3 +6,10 @@ from .agreements import (  # noqa: F401
     AgreementStatus,
     RoundFrequency,
 )
+from .homecare import (  # noqa: F401
+    FamilySickbed,
+    HomeNurse,
+    ServiceOrder,
+    SickbedDueVisit,
+    SickbedVisit,
+)
