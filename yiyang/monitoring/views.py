@@ -5,7 +5,7 @@ call a service, render. Lists page through the scoped queryset (``LIST_PAGE_SIZE
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -55,6 +55,9 @@ from .values import (
     visible_indicator,
     visible_indicators,
 )
+
+if TYPE_CHECKING:
+    from yiyang.accounts.models import User
 
 PAGE_SIZE = 50
 LIST_PAGE_SIZE = 50
@@ -443,7 +446,9 @@ class PopulationForm(forms.Form):
 
     def __init__(self, *args: Any, regions: list[Region], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [(r.code, r.name) for r in regions]
+        region_field = self.fields["region"]
+        assert isinstance(region_field, forms.ChoiceField)
+        region_field.choices = [(r.code, r.name) for r in regions]
         for field in self.fields.values():
             field.error_messages["required"] = _("%(field)s: this field is required.") % {
                 "field": field.label
@@ -478,7 +483,7 @@ def populations(request: HttpRequest) -> HttpResponse:
             d = form.cleaned_data
             try:
                 services.declare_population(
-                    acting_user=request.user,
+                    acting_user=cast("User", request.user),
                     region=region_for_user(request.user, d["region"]),
                     year=d["year"],
                     group=d["group"],
