@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from yiyang.core.models import InstitutionKind
 from yiyang.core.reach import Reach
 from yiyang.core.regions import subtree_prefix
 from yiyang.core.scoping import NOTHING, has_perm, scope_elders
@@ -35,6 +36,14 @@ if TYPE_CHECKING:
     AnyUser = User | AnonymousUser
 
 M = TypeVar("M", bound=Model)
+
+#: the eldercare institutions that must run a clinic or hold an agreement: IR-5's population (a village's
+#: 农村互助幸福院 is a mutual-aid place, not an 养老机构 held to it)
+COVERED_KINDS = (
+    InstitutionKind.ELDERCARE_HOME,
+    InstitutionKind.DAY_CARE_CENTRE,
+    InstitutionKind.INTEGRATED_CARE,
+)
 
 SCOPED_MODELS: tuple[type[Model], ...] = (Agreement, InHouseClinic)
 
@@ -186,10 +195,9 @@ def clinicians_of(institution_ids: list[int]) -> QuerySet:
 def eldercare_homes(user: AnyUser) -> QuerySet:
     """Eldercare institutions whose medical services the user may look at: the region's for officers,
     their own for a home's staff (reference data shows them the county's; their care records do not)."""
-    from yiyang.core.models import ELDERCARE_KINDS
     from yiyang.core.scoping import scope_institutions
 
-    qs = scope_institutions(user).filter(kind__in=ELDERCARE_KINDS, is_active=True)
+    qs = scope_institutions(user).filter(kind__in=COVERED_KINDS, is_active=True)
     if not has_perm(user, "agreement.coverage"):
         qs = qs.filter(pk__in=own_institution_ids(user))
     return qs.order_by("region_id", "name")

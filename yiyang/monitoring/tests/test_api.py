@@ -50,13 +50,14 @@ def test_ir5_and_ir6_of_the_demo_county_come_from_its_clinics_and_agreements(api
     day (IR-5), and of those without a clinic, the ones under agreement (IR-6), worked out here from
     the care records themselves."""
     from yiyang.care.models import Agreement, InHouseClinic
-    from yiyang.core.models import ELDERCARE_KINDS, Institution
+    from yiyang.core.models import Institution
+
+    # IR-5's population: 养老机构 (homes, day-care centres, integrated institutions), not 互助幸福院
+    kinds = ["eldercare_home", "day_care_centre", "integrated_care"]
 
     services.compute_now("520621000000", "2026", ["IR-5", "IR-6"])
     day = dt.date(2026, 12, 31)
-    homes = Institution.objects.filter(
-        region__code__startswith="520621", kind__in=ELDERCARE_KINDS, is_active=True
-    )
+    homes = Institution.objects.filter(region__code__startswith="520621", kind__in=kinds, is_active=True)
     clinic = {c.eldercare_institution_id for c in InHouseClinic.objects.all() if c.is_valid_on(day)}
     agreed = {a.eldercare_institution_id for a in Agreement.objects.all() if a.is_in_force_on(day)}
     ids = {h.pk for h in homes}
