@@ -12,4 +12,7 @@ from __future__ import annotations
 
 from django.db.models import Model
 
-SCOPED_MODELS: tuple[type[Model], ...] = ()
+from .models.stays import Bed
+
+#: beds: their functions are in :mod:`yiyang.care.access_stays` (stays and care notes reach an elder)
+SCOPED_MODELS: tuple[type[Model], ...] = (Bed,)

@@ -9,3 +9,7 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["care"])
+
+from .api_stays import router as stays_router  # noqa: E402
+
+router.add_router("", stays_router)

@@ -6,3 +6,11 @@ from .agreements import (  # noqa: F401
     AgreementStatus,
     RoundFrequency,
 )
+from .stays import (  # noqa: F401
+    Bed,
+    BedKind,
+    BedStatus,
+    CareNote,
+    Stay,
+    StayStatus,
+)
