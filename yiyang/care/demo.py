@@ -18,3 +18,12 @@ def load_care_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
     for loader in LOADERS:
         counts.update(loader(elders=elders, seed=seed, today=today))
     return counts
+
+
+def _load_stays(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
+    from .demo_stays import load_stays_demo
+
+    return load_stays_demo(elders=elders, seed=seed, today=today)
+
+
+LOADERS.append(_load_stays)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from yiyang.care.models.stays import ACTIVE_STAY_STATUSES, Bed, BedKind, Stay
+from yiyang.care.models.stays import Bed, BedKind, Stay
 from yiyang.care.services import stays as services
 from yiyang.core.models import Elder, ElderStatus, Institution
 
@@ -48,7 +48,7 @@ def newcomer(demo_db, welfare) -> Elder:  # type: ignore[no-untyped-def]
             region__code__startswith="520621",
             birth_date__lte=dt.date(1950, 1, 1),
         )
-        .exclude(stays__status__in=ACTIVE_STAY_STATUSES)
+        .filter(stays__isnull=True)
         .order_by("-pk")
         .first()
     )
