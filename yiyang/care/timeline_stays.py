@@ -97,7 +97,7 @@ def note_entries(elder: Elder, year: int | None, limit: int) -> list[Entry]:
         Entry(
             day=clock.local_date(n.done_at),
             kind="care_note",
-            title=f"{_('Care note')}：{n.get_kind_display()}",
+            title=_("Care note: %(kind)s") % {"kind": n.get_kind_display()},
             summary=f"{n.content[:80]}（{n.done_by.get_full_name() or n.done_by.get_username()}）",
             pk=n.pk,
             url=_stay_url(n.stay_id),

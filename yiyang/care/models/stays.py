@@ -110,7 +110,7 @@ class AdmissionSource(models.TextChoices):
 
 
 class DischargeDestination(models.TextChoices):
-    HOME = "home", _("Home")
+    HOME = "home", _("Back home")
     HOSPITAL = "hospital", _("Hospital")
     OTHER_INSTITUTION = "other_institution", _("Another institution")
     OTHER = "other", _("Other")
@@ -203,9 +203,9 @@ class Stay(models.Model):
 
 class CareNoteKind(models.TextChoices):
     DAILY_LIFE = "daily_life", _("Daily life care")
-    NURSING = "nursing", _("Nursing")
+    NURSING = "nursing", _("Nursing care")
     MEDICATION = "medication", _("Medication")
-    REHABILITATION = "rehabilitation", _("Rehabilitation")
+    REHABILITATION = "rehabilitation", _("Rehabilitation exercise")
     PSYCHOLOGICAL = "psychological", _("Psychological care")
     OBSERVATION = "observation", _("Observation")
 
