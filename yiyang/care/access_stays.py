@@ -111,9 +111,7 @@ def admission_elders(institution: Institution) -> QuerySet[Elder]:
     """The elders an institution may admit: the active elders registered in its county (its catchment).
     Admission is how a home's relationship with an elder begins, so the elder is not yet in its scope;
     the admission writes the grant that opens the record (and its audit row)."""
-    return Elder.objects.filter(
-        region__code__startswith=institution.region_id[:6], status=ElderStatus.ACTIVE
-    )
+    return Elder.objects.filter(region__code__startswith=institution.region_id[:6], status=ElderStatus.ACTIVE)
 
 
 def get_admission_elder(user: User | AnonymousUser, institution: Institution, pk: object) -> Elder:

@@ -287,8 +287,10 @@ def list_stays(request: HttpRequest, filters: Query[StayQuery]) -> dict:
     if filters.active is not None:
         from .models.stays import ACTIVE_STAY_STATUSES
 
-        qs = qs.filter(status__in=ACTIVE_STAY_STATUSES) if filters.active else qs.exclude(
-            status__in=ACTIVE_STAY_STATUSES
+        qs = (
+            qs.filter(status__in=ACTIVE_STAY_STATUSES)
+            if filters.active
+            else qs.exclude(status__in=ACTIVE_STAY_STATUSES)
         )
     page, size = filters.page, filters.page_size
     rows = list(qs[(page - 1) * size : page * size])
@@ -328,7 +330,9 @@ def create_stay(request: HttpRequest, payload: StayIn) -> Status:
 @scoped
 def get_stay(request: HttpRequest, stay_id: int) -> dict:
     stay = access_stays.get_stay_for_user(request.user, stay_id)
-    core_services.record_view(stay.elder, acting_user=cast(Any, request.user), what=str(Stay._meta.verbose_name))
+    core_services.record_view(
+        stay.elder, acting_user=cast(Any, request.user), what=str(Stay._meta.verbose_name)
+    )
     return stay_out(stay, request.user)
 
 

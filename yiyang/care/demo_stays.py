@@ -47,7 +47,7 @@ from .models.stays import (
 
 HOME_KINDS = (InstitutionKind.ELDERCARE_HOME, InstitutionKind.INTEGRATED_CARE)
 WELFARE = "江口县社会福利院"
-NOTES = {
+NOTES: dict[str, list[str]] = {
     CareNoteKind.DAILY_LIFE: ["协助洗漱、进食，午休正常", "协助沐浴，更换衣物床单", "陪同户外散步30分钟"],
     CareNoteKind.NURSING: ["翻身拍背，皮肤完好无压红", "测量血压 132/80 mmHg", "会阴护理，皮肤清洁"],
     CareNoteKind.MEDICATION: ["按医嘱服用降压药，已看服到口", "协助注射胰岛素，餐前血糖 7.2"],
@@ -60,14 +60,14 @@ GUARDIANS = ["儿子", "女儿", "侄子", "配偶", "孙子"]
 def _layout(kind: str, n: int, institution: Institution) -> list[tuple[str, str, str, str]]:
     """(building, floor, room, number) for ``n`` beds of ``kind``: rooms of 2–4 beds on floors of ten."""
     per_room = 2 if kind in (BedKind.ELDERCARE_NURSING, BedKind.HOSPICE) else 3
-    building = {
+    building: str = {
         BedKind.ELDERCARE: "1号楼",
         BedKind.ELDERCARE_NURSING: "2号楼",
         BedKind.GENERAL: "住院楼",
         BedKind.NURSING: "护理楼",
         BedKind.REHAB: "康复楼",
         BedKind.HOSPICE: "安宁楼",
-    }.get(kind, "1号楼")
+    }.get(BedKind(kind), "1号楼")
     out = []
     for i in range(n):
         room_no, bed_no = divmod(i, per_room)
@@ -109,7 +109,15 @@ class _History:
         self.rows: list[tuple[Stay, str, str, str, dt.date, str, dict[str, Any], User]] = []
 
     def add(
-        self, stay: Stay, action: str, a: str, b: str, day: dt.date, user: User, reason: str = "", **details: Any
+        self,
+        stay: Stay,
+        action: str,
+        a: str,
+        b: str,
+        day: dt.date,
+        user: User,
+        reason: str = "",
+        **details: Any,
     ) -> None:
         self.rows.append((stay, action, a, b, day, reason, {"date": day.isoformat(), **details}, user))
 
@@ -170,7 +178,9 @@ def load_stays_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]
     def guardian(stay: Stay) -> None:
         if rng.random() < 0.9:
             phone = f"1{rng.choice('3589')}{rng.randint(10**8, 10**9 - 1)}"
-            stay.guardian_name = rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(["建国", "秀英", "明", "芳", "伟"])
+            stay.guardian_name = rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(
+                ["建国", "秀英", "明", "芳", "伟"]
+            )
             stay.guardian_relation = rng.choice(GUARDIANS)
             stay.guardian_phone_encrypted = crypto.encrypt(phone)
             stay.guardian_phone_masked = mask_phone(phone)
@@ -184,7 +194,9 @@ def load_stays_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]
         user = yly if home.name == WELFARE else system
         switch = home.is_medical or home.has_inhouse_clinic
         home_beds = [b for b in beds[home.pk] if b.kind != BedKind.DAY_CARE]
-        free = {k: [b for b in home_beds if b.kind == k] for k in (BedKind.ELDERCARE, BedKind.ELDERCARE_NURSING)}
+        free = {
+            k: [b for b in home_beds if b.kind == k] for k in (BedKind.ELDERCARE, BedKind.ELDERCARE_NURSING)
+        }
         for k in free:
             rng.shuffle(free[k])
         residents = list(
@@ -198,7 +210,9 @@ def load_stays_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]
             if not pool:
                 break
             bed = pool.pop()
-            admitted = today if (n == 0 and home.name == WELFARE) else today - dt.timedelta(days=rng.randint(5, 720))
+            admitted = (
+                today if (n == 0 and home.name == WELFARE) else today - dt.timedelta(days=rng.randint(5, 720))
+            )
             stay = Stay(
                 elder_id=elder_id,
                 institution=home,
@@ -286,7 +300,13 @@ def load_stays_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]
     # deaths: one long-staying resident per home died last month
     deaths: list[Stay] = []
     for home in homes:
-        candidates = [s for s in stays if s.institution_id == home.pk and s.status == StayStatus.CARE and (today - s.admitted_on).days > 90]
+        candidates = [
+            s
+            for s in stays
+            if s.institution_id == home.pk
+            and s.status == StayStatus.CARE
+            and (today - s.admitted_on).days > 90
+        ]
         if candidates:
             s = max(candidates, key=lambda x: x.elder_id)
             day = today - dt.timedelta(days=rng.randint(3, 30))
@@ -302,7 +322,7 @@ def load_stays_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]
                 elder_id=s.elder_id,
                 from_status=ElderStatus.ACTIVE,
                 to_status=ElderStatus.DECEASED,
-                effective_date=s.ended_on,
+                effective_date=s.ended_on or today,
                 reason=f"在{s.institution.name}入住期间去世",
                 changed_by=yly if s.institution.name == WELFARE else system,
             )
@@ -353,13 +373,18 @@ def load_stays_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]
             continue
         for d in range(min(7, (today - s.admitted_on).days + 1)):
             if rng.random() < 0.6:
-                kind = rng.choice(list(NOTES))
+                note_kind = rng.choice(list(NOTES))
                 at = now - dt.timedelta(days=d, hours=rng.randint(1, 10))
                 if clock.local_date(at) < s.admitted_on:
                     continue
                 notes.append(
                     CareNote(
-                        stay=s, elder_id=s.elder_id, kind=kind, content=rng.choice(NOTES[kind]), done_at=at, done_by=yly
+                        stay=s,
+                        elder_id=s.elder_id,
+                        kind=note_kind,
+                        content=rng.choice(NOTES[note_kind]),
+                        done_at=at,
+                        done_by=yly,
                     )
                 )
     CareNote.objects.bulk_create(notes, batch_size=2000)

@@ -141,8 +141,9 @@ def totals(per_institution: dict[int, list[KindCount]]) -> list[KindCount]:
     return sorted(out.values(), key=lambda k: order.index(k.kind))
 
 
-def institutions_with_beds() -> QuerySet[Institution]:
+def institutions_with_beds() -> QuerySet[Institution, Any]:
     """Institutions that have beds, entered or declared (``pk`` values, for a sub-query)."""
     return Institution.objects.filter(
-        Q(pk__in=Bed.objects.values("institution_id")) | Q(pk__in=BedCapacity.objects.values("institution_id"))
+        Q(pk__in=Bed.objects.values("institution_id"))
+        | Q(pk__in=BedCapacity.objects.values("institution_id"))
     ).values("pk")

@@ -15,6 +15,7 @@ def register() -> None:
     for source in SOURCES:
         register_timeline_source(source)
 
+
 from .timeline_stays import SOURCES as _STAY_SOURCES  # noqa: E402
 
 SOURCES.extend(_STAY_SOURCES)

@@ -91,7 +91,8 @@ def note_entries(elder: Elder, year: int | None, limit: int) -> list[Entry]:
     if year is not None:
         tz = clock.zone()
         qs = qs.filter(
-            done_at__gte=dt.datetime(year, 1, 1, tzinfo=tz), done_at__lt=dt.datetime(year + 1, 1, 1, tzinfo=tz)
+            done_at__gte=dt.datetime(year, 1, 1, tzinfo=tz),
+            done_at__lt=dt.datetime(year + 1, 1, 1, tzinfo=tz),
         )
     return [
         Entry(

@@ -1,8 +1,8 @@
 """The eldercare institution's workspace: what a home's staff see on their home page and in their menu.
 
-A user who works at an eldercare institution (养老院, 敬老院, 医养结合机构) gets a home's interface — residents
-by care level, today's admissions and discharges, free beds, agreements, assessments due, overdue items —
-and a home's menu, not a health centre's counts of a whole township.
+A user who works at an eldercare institution (养老院, 敬老院, 医养结合机构) gets a home's interface —
+residents by care level, today's admissions and discharges, free beds, agreements, assessments due,
+overdue items — and a home's menu, not a health centre's counts of a whole township.
 """
 
 from __future__ import annotations
@@ -40,7 +40,11 @@ def home_institution(user: User | AnonymousUser) -> Institution | None:
     if not user.is_authenticated:
         return None
     for a in user.active_assignments:
-        if a.reach == Reach.INSTITUTION and a.institution is not None and a.institution.kind in ELDERCARE_KINDS:
+        if (
+            a.reach == Reach.INSTITUTION
+            and a.institution is not None
+            and a.institution.kind in ELDERCARE_KINDS
+        ):
             return a.institution
     return None
 
@@ -112,7 +116,9 @@ def build(user: User, institution: Institution) -> Workspace:
     ]
     ws.assessments_due = _assessments_due(user, active, today)
     ws.overdue = _overdue(active, today) + [
-        {"stay": d["stay"], "what": _("Ability reassessment overdue")} for d in ws.assessments_due if d["overdue"]
+        {"stay": d["stay"], "what": _("Ability reassessment overdue")}
+        for d in ws.assessments_due
+        if d["overdue"]
     ]
     return ws
 
@@ -142,7 +148,9 @@ def _assessments_due(user: User, active: Any, today: dt.date) -> list[dict[str, 
 def _overdue(active: Any, today: dt.date) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     long_leave = today - dt.timedelta(days=LEAVE_OVERDUE_DAYS)
-    for s in active.filter(status=StayStatus.ON_LEAVE, leave_since__lt=long_leave).select_related("elder", "bed"):
+    for s in active.filter(status=StayStatus.ON_LEAVE, leave_since__lt=long_leave).select_related(
+        "elder", "bed"
+    ):
         out.append({"stay": s, "what": _("On leave for more than %(n)s days") % {"n": LEAVE_OVERDUE_DAYS}})
     since = clock.now() - dt.timedelta(days=CARE_NOTE_OVERDUE_DAYS)
     quiet = (
@@ -153,9 +161,7 @@ def _overdue(active: Any, today: dt.date) -> list[dict[str, Any]]:
         .select_related("elder", "bed")
     )
     for s in quiet[:50]:
-        out.append(
-            {"stay": s, "what": _("No care note for %(n)s days") % {"n": CARE_NOTE_OVERDUE_DAYS}}
-        )
+        out.append({"stay": s, "what": _("No care note for %(n)s days") % {"n": CARE_NOTE_OVERDUE_DAYS}})
     return out
 
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.care.workspace import home_nav, home_institution
+from yiyang.care.workspace import home_institution, home_nav
 from yiyang.core.scoping import has_perm
 
 NAV = [

@@ -213,7 +213,9 @@ class CareNoteKind(models.TextChoices):
 class CareNote(models.Model):
     """照护记录: what was done for a resident, by whom and when (a daily care record)."""
 
-    stay = models.ForeignKey(Stay, on_delete=models.PROTECT, related_name="care_notes", verbose_name=_("stay"))
+    stay = models.ForeignKey(
+        Stay, on_delete=models.PROTECT, related_name="care_notes", verbose_name=_("stay")
+    )
     elder = models.ForeignKey(
         Elder, on_delete=models.PROTECT, related_name="care_notes", verbose_name=_("elder")
     )

@@ -76,7 +76,11 @@ def staff_institution_ids(user: User | AnonymousUser) -> list[int]:
     if not user.is_authenticated:
         return []
     return sorted(
-        {a.institution_id for a in user.active_assignments if a.reach == Reach.INSTITUTION and a.institution_id}
+        {
+            a.institution_id
+            for a in user.active_assignments
+            if a.reach == Reach.INSTITUTION and a.institution_id
+        }
     )
 
 
@@ -135,9 +139,9 @@ def create_room_beds(
         raise ServiceError(INVALID, _("First bed number: between 1 and 999."), field="first_number")
     numbers = [str(n) for n in range(first_number, first_number + count)]
     taken = set(
-        Bed.objects.filter(institution=institution, building=building, room=room, number__in=numbers).values_list(
-            "number", flat=True
-        )
+        Bed.objects.filter(
+            institution=institution, building=building, room=room, number__in=numbers
+        ).values_list("number", flat=True)
     )
     if taken:
         raise ServiceError(
@@ -174,7 +178,9 @@ def create_room_beds(
 
 
 @transaction.atomic
-def set_bed_in_service(bed: Bed, *, acting_user: User | AnonymousUser, in_service: bool, reason: str = "") -> Bed:
+def set_bed_in_service(
+    bed: Bed, *, acting_user: User | AnonymousUser, in_service: bool, reason: str = ""
+) -> Bed:
     """Take a free bed out of service (repairs, isolation) or put it back. An occupied bed cannot go."""
     user = _require_staff(acting_user, bed.institution, "bed.manage")
     row = Bed.objects.select_for_update().get(pk=bed.pk)
@@ -216,9 +222,7 @@ def _lock_free_bed(institution: Institution, bed_id: Any, *, field: str = "bed_i
             status=409,
         )
     if bed.kind == BedKind.DAY_CARE:
-        raise ServiceError(
-            INVALID, _("Bed: a day-care place is not a bed to stay in."), field=field
-        )
+        raise ServiceError(INVALID, _("Bed: a day-care place is not a bed to stay in."), field=field)
     return bed
 
 
@@ -258,14 +262,16 @@ def _check_day(day: Any, *, field: str, not_before: dt.date | None = None) -> dt
 def _guardian_phone(phone: str) -> str:
     phone = (phone or "").strip().replace(" ", "").replace("-", "")
     if phone and not (phone.isdigit() and 7 <= len(phone) <= 15):
-        raise ServiceError(
-            INVALID, _("Guardian phone: 7 to 15 digits."), field="guardian_phone"
-        )
+        raise ServiceError(INVALID, _("Guardian phone: 7 to 15 digits."), field="guardian_phone")
     return phone
 
 
 def _refuse_active(elder: Elder) -> None:
-    current = Stay.objects.filter(elder=elder, status__in=ACTIVE_STAY_STATUSES).select_related("institution").first()
+    current = (
+        Stay.objects.filter(elder=elder, status__in=ACTIVE_STAY_STATUSES)
+        .select_related("institution")
+        .first()
+    )
     if current is not None:
         raise ServiceError(
             STAY_ACTIVE,
@@ -375,7 +381,9 @@ def admit(
 def _day_of(t: Transition) -> dt.date:
     day = t.extra.get("date") or clock.today()
     stay: Stay = t.obj
-    not_before = stay.leave_since if stay.status == StayStatus.ON_LEAVE and stay.leave_since else stay.admitted_on
+    not_before = (
+        stay.leave_since if stay.status == StayStatus.ON_LEAVE and stay.leave_since else stay.admitted_on
+    )
     day = _check_day(day, field="date", not_before=not_before)
     t.extra["date"] = day
     t.details["date"] = day.isoformat()
@@ -602,9 +610,7 @@ def add_care_note(
         raise ServiceError(INVALID, _("What was done: at most 1000 characters."), field="content")
     when = done_at or clock.now()
     if when > clock.now() or clock.local_date(when) < stay.admitted_on:
-        raise ServiceError(
-            INVALID, _("Done at: between the admission and now."), field="done_at"
-        )
+        raise ServiceError(INVALID, _("Done at: between the admission and now."), field="done_at")
     note = CareNote.objects.create(
         stay=stay, elder_id=stay.elder_id, kind=kind, content=content, done_at=when, done_by=user
     )

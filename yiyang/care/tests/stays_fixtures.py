@@ -41,7 +41,7 @@ def make_beds(users):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def newcomer(demo_db, welfare) -> Elder:  # type: ignore[no-untyped-def]
     """An active elder of the county who stays nowhere and lives at home (not yet in the home's scope)."""
-    return (
+    elder = (
         Elder.objects.filter(
             status=ElderStatus.ACTIVE,
             residence_institution=None,
@@ -52,6 +52,8 @@ def newcomer(demo_db, welfare) -> Elder:  # type: ignore[no-untyped-def]
         .order_by("-pk")
         .first()
     )
+    assert elder is not None
+    return elder
 
 
 @pytest.fixture

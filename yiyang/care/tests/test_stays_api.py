@@ -11,7 +11,14 @@ from yiyang.core.grants import grants_from
 from yiyang.core.models import AccessGrant, Elder, ElderStatus, Institution
 from yiyang.core.scoping import scope_elders
 
-from .stays_fixtures import admitted, make_beds, newcomer, stay_row, welfare  # noqa: F401
+from . import stays_fixtures
+from .stays_fixtures import stay_row
+
+# the shared fixtures of the bed and stay tests
+admitted = stays_fixtures.admitted
+make_beds = stays_fixtures.make_beds
+newcomer = stays_fixtures.newcomer
+welfare = stays_fixtures.welfare
 
 CHINESE = "\u4e00"
 
@@ -20,7 +27,9 @@ def _has_chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
-def test_admission_answers_201_and_opens_the_record_to_the_home(api_for, users, welfare, make_beds, newcomer, today):
+def test_admission_answers_201_and_opens_the_record_to_the_home(
+    api_for, users, welfare, make_beds, newcomer, today
+):
     """Given a free 护理型床位, when yly_admin admits an elder of the county, then the stay is 201, the bed is
     occupied, the elder lives at the home and the home's staff see the elder (an access grant)."""
     bed = make_beds(BedKind.ELDERCARE_NURSING, 1)[0]
@@ -51,7 +60,11 @@ def test_admission_answers_201_and_opens_the_record_to_the_home(api_for, users, 
 def test_a_second_admission_to_an_occupied_bed_is_409_in_chinese_and_writes_nothing(
     api_for, welfare, admitted, newcomer, today
 ):
-    other = Elder.objects.filter(status=ElderStatus.ACTIVE, residence_institution=None).exclude(pk=newcomer.pk).first()
+    other = (
+        Elder.objects.filter(status=ElderStatus.ACTIVE, residence_institution=None)
+        .exclude(pk=newcomer.pk)
+        .first()
+    )
     before = (Stay.objects.count(), AccessGrant.objects.count())
 
     r = api_for("yly_admin").post(
@@ -110,7 +123,12 @@ def test_a_home_cannot_admit_to_another_institution(api_for, newcomer):
     bed = Bed.objects.filter(institution=integrated, status=BedStatus.FREE).first()
     r = api_for("yly_admin").post(
         "/api/v1/stays",
-        {"elder_id": newcomer.pk, "institution_id": integrated.pk, "bed_id": bed.pk if bed else 1, "mode": "care"},
+        {
+            "elder_id": newcomer.pk,
+            "institution_id": integrated.pk,
+            "bed_id": bed.pk if bed else 1,
+            "mode": "care",
+        },
     )
     assert r.status_code in (403, 404)
     assert not Stay.objects.filter(elder=newcomer, status__in=["care", "medical", "on_leave"]).exists()
@@ -124,9 +142,10 @@ def test_beds_list_shows_occupancy(api_for, welfare, admitted):
     assert row["status"] == "occupied" and row["kind"] == "eldercare_nursing"
     assert row["stay"]["id"] == admitted.pk and row["stay"]["elder_id"] == admitted.elder_id
     nursing = next(k for k in body["summary"] if k["kind"] == "eldercare_nursing")
-    assert nursing["occupied"] >= 1 and nursing["total"] == Bed.objects.filter(
-        institution=welfare, kind="eldercare_nursing"
-    ).count()
+    assert (
+        nursing["occupied"] >= 1
+        and nursing["total"] == Bed.objects.filter(institution=welfare, kind="eldercare_nursing").count()
+    )
     free = [b for b in body["results"] if b["status"] == "free"]
     assert all(b["stay"] is None for b in free)
 
@@ -178,12 +197,16 @@ def test_transfer_moves_the_resident_and_frees_the_old_bed(api_for, admitted, ma
     assert stay_row(admitted).bed_id == new.pk
 
 
-def test_transfer_to_an_occupied_bed_is_409_and_changes_nothing(api_for, users, welfare, admitted, make_beds, today):
+def test_transfer_to_an_occupied_bed_is_409_and_changes_nothing(
+    api_for, users, welfare, admitted, make_beds, today
+):
     from yiyang.care.services import stays as services
 
     beds = make_beds(BedKind.ELDERCARE, 1)
     other_elder = (
-        Elder.objects.filter(status=ElderStatus.ACTIVE, residence_institution=None, region__code__startswith="520621")
+        Elder.objects.filter(
+            status=ElderStatus.ACTIVE, residence_institution=None, region__code__startswith="520621"
+        )
         .exclude(pk=admitted.elder_id)
         .first()
     )
@@ -281,7 +304,9 @@ def test_death_records_the_elders_death_through_the_registry(api_for, admitted, 
 
 def test_care_notes_say_what_was_done_by_whom_and_when(api_for, admitted):
     api = api_for("yly_admin")
-    r = api.post(f"/api/v1/stays/{admitted.pk}/care-notes", {"kind": "nursing", "content": "翻身拍背，皮肤完好"})
+    r = api.post(
+        f"/api/v1/stays/{admitted.pk}/care-notes", {"kind": "nursing", "content": "翻身拍背，皮肤完好"}
+    )
     assert r.status_code == 201, r.content
     assert r.json()["done_by"] and r.json()["kind_label"]
     notes = api.get(f"/api/v1/stays/{admitted.pk}/care-notes").json()

@@ -71,14 +71,22 @@ def test_yly_admin_admits_to_a_nursing_bed_switches_to_medical_and_back_with_one
     admin = User.objects.get(username="yly_admin")
     welfare = Institution.objects.get(name="江口县社会福利院")
     beds = services.create_room_beds(
-        acting_user=admin, institution=welfare, building="3号楼", room="388", kind=BedKind.ELDERCARE_NURSING, count=2
+        acting_user=admin,
+        institution=welfare,
+        building="3号楼",
+        room="388",
+        kind=BedKind.ELDERCARE_NURSING,
+        count=2,
     )
     elder = (
-        Elder.objects.filter(status=ElderStatus.ACTIVE, residence_institution=None, region__code__startswith="520621")
+        Elder.objects.filter(
+            status=ElderStatus.ACTIVE, residence_institution=None, region__code__startswith="520621"
+        )
         .filter(stays__isnull=True)
         .order_by("pk")
         .first()
     )
+    assert elder is not None
     id_number = crypto.decrypt(elder.id_number_encrypted)
     base = live_server.url
     page = laptop()

@@ -12,21 +12,35 @@ from yiyang.core.models import Elder, ElderStatus, Institution
 from yiyang.core.testing.machines import walk
 from yiyang.health.queries import timeline
 
-from .stays_fixtures import WELFARE, admitted, make_beds, newcomer, welfare  # noqa: F401
+from . import stays_fixtures
+from .stays_fixtures import WELFARE
+
+# the shared fixtures of the bed and stay tests
+admitted = stays_fixtures.admitted
+make_beds = stays_fixtures.make_beds
+newcomer = stays_fixtures.newcomer
+welfare = stays_fixtures.welfare
 
 _rooms = itertools.count(1)
 
 
 def _bed(institution: Institution, status: str = BedStatus.FREE) -> Bed:
     return Bed.objects.create(
-        institution=institution, building="walk", room=f"W{next(_rooms)}", number="1", kind=BedKind.ELDERCARE, status=status
+        institution=institution,
+        building="walk",
+        room=f"W{next(_rooms)}",
+        number="1",
+        kind=BedKind.ELDERCARE,
+        status=status,
     )
 
 
 def test_the_stay_machine_walked(users, today):
     welfare = Institution.objects.get(name=WELFARE)
     elders = iter(
-        Elder.objects.filter(status=ElderStatus.ACTIVE, residence_institution=None, region__code__startswith="520621")
+        Elder.objects.filter(
+            status=ElderStatus.ACTIVE, residence_institution=None, region__code__startswith="520621"
+        )
         .filter(stays__isnull=True)
         .order_by("pk")
     )

@@ -92,7 +92,9 @@ def bed_add(request: HttpRequest) -> HttpResponse:
                 room=request.POST.get("room", ""),
                 kind=request.POST.get("kind", ""),
                 count=_int(request.POST.get("count"), "count", _("Number of beds")),
-                first_number=_int(request.POST.get("first_number") or "1", "first_number", _("First bed number")),
+                first_number=_int(
+                    request.POST.get("first_number") or "1", "first_number", _("First bed number")
+                ),
             )
         except ServiceError as exc:
             messages.error(request, exc.message)
@@ -110,7 +112,9 @@ def _int(text: str | None, field: str, label: str) -> int:
     try:
         return int(text or "")
     except ValueError:
-        raise ServiceError("INVALID", _("%(field)s: give a whole number.") % {"field": label}, field=field) from None
+        raise ServiceError(
+            "INVALID", _("%(field)s: give a whole number.") % {"field": label}, field=field
+        ) from None
 
 
 @scoped
@@ -145,7 +149,11 @@ def admit(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("%(name)s admitted.") % {"name": elder.name})
                 return redirect("care:resident-detail", stay.pk)
-    free = [b for b, s in occupancy.beds_with_stays(institution) if s is None and b.status == "free" and b.kind != BedKind.DAY_CARE]
+    free = [
+        b
+        for b, s in occupancy.beds_with_stays(institution)
+        if s is None and b.status == "free" and b.kind != BedKind.DAY_CARE
+    ]
     return render(
         request,
         "care/stays/admit.html",
@@ -201,7 +209,9 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "stay": stay,
             "history": [history_row(services.STAY, r) for r in services.STAY.history(stay)],
             "machine": services.STAY,
-            "actions": [(a, services.STAY.action_label(a)) for a in services.STAY.available(request.user, stay)],
+            "actions": [
+                (a, services.STAY.action_label(a)) for a in services.STAY.available(request.user, stay)
+            ],
             "free_beds": free,
             "destinations": DischargeDestination.choices,
             "notes": list(access_stays.care_notes_of(stay)[:50]),
@@ -234,9 +244,7 @@ def stay_move(request: HttpRequest, pk: int) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request, _("Done: %(action)s.") % {"action": services.STAY.action_label(t.action)}
-        )
+        messages.success(request, _("Done: %(action)s.") % {"action": services.STAY.action_label(t.action)})
     return redirect("care:resident-detail", stay.pk)
 
 
