@@ -270,13 +270,6 @@ def load_stays_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]
             moves.append(("discharge", ended, None))
             stays.append(stay)
             plans.append((stay, moves))
-    # one discharge today at the welfare home, so its home page shows the day's work
-    for stay, moves in plans:
-        if stay.institution.name == WELFARE and stay.status == StayStatus.DISCHARGED:
-            stay.ended_on = today
-            moves[-1] = ("discharge", today, None)
-            break
-
     # apply the moves on the unsaved stays (state, bed, dates), then write everything
     for stay, moves in plans:
         state = StayStatus.CARE
@@ -297,7 +290,7 @@ def load_stays_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]
         stay.status = state
     Stay.objects.bulk_create(stays, batch_size=1000)
 
-    # deaths: one long-staying resident per home died last month
+    # deaths: one long-staying resident per home died this month
     deaths: list[Stay] = []
     for home in homes:
         candidates = [
@@ -309,7 +302,9 @@ def load_stays_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]
         ]
         if candidates:
             s = max(candidates, key=lambda x: x.elder_id)
-            day = today - dt.timedelta(days=rng.randint(3, 30))
+            # at the welfare home today, so its home page shows the day's work (a death keeps the
+            # elder's residence: the home still sees its late resident, and only its residents)
+            day = today if home.name == WELFARE else today - dt.timedelta(days=rng.randint(3, 30))
             s._demo_moves = [*getattr(s, "_demo_moves", []), ("death", s.status, StayStatus.DECEASED, day)]  # type: ignore[attr-defined]
             s.status, s.ended_on = StayStatus.DECEASED, day
             deaths.append(s)
