@@ -170,7 +170,14 @@ def load_stays_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]
         .values_list("pk", "birth_date")
         .order_by("pk")
     )
+    # a few more current residents per home, so a small demo's homes show real work (the elders with
+    # the highest ids: tests and fixtures pick the first elders of a health centre)
+    per_home = min(10, elders // 60)
+    past_pool.sort(key=lambda row: -row[0])
+    moving_in = past_pool[: per_home * len(homes)]
+    past_pool = past_pool[len(moving_in) :]
     rng.shuffle(past_pool)
+    moved: dict[int, list[int]] = defaultdict(list)
     history = _History()
     stays: list[Stay] = []
     plans: list[tuple[Stay, list[tuple]]] = []
@@ -204,6 +211,9 @@ def load_stays_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]
             .order_by("pk")
             .values_list("pk", "birth_date")
         )
+        newcomers, moving_in = moving_in[:per_home], moving_in[per_home:]
+        residents += newcomers
+        moved[home.pk] = [pk for pk, _b in newcomers]
         for n, (elder_id, _birth) in enumerate(residents):
             kind = BedKind.ELDERCARE_NURSING if elder_id in disabled else BedKind.ELDERCARE
             pool = free[kind] or free[BedKind.ELDERCARE] or free[BedKind.ELDERCARE_NURSING]
@@ -242,7 +252,7 @@ def load_stays_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]
             stays.append(stay)
             plans.append((stay, moves))
         # two years of stays that have ended: discharges (and deaths among those who stayed long)
-        past = max(4, len(home_beds) // 6)
+        past = min(max(4, len(home_beds) // 6), max(4, elders // 40))
         for _ in range(past):
             if not past_pool:
                 break
@@ -289,6 +299,9 @@ def load_stays_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]
             stay._demo_moves = [*getattr(stay, "_demo_moves", []), moves_state]  # type: ignore[attr-defined]
         stay.status = state
     Stay.objects.bulk_create(stays, batch_size=1000)
+    for home_id, ids in moved.items():
+        housed = [s.elder_id for s in stays if s.institution_id == home_id and s.elder_id in set(ids)]
+        Elder.objects.filter(pk__in=housed).update(residence_institution_id=home_id)
 
     # deaths: one long-staying resident per home died this month
     deaths: list[Stay] = []

@@ -35,6 +35,10 @@ LEAVE_OVERDUE_DAYS = 30
 CARE_NOTE_OVERDUE_DAYS = 7
 
 
+#: the due list's reason codes, as a home reads them (other reasons are the trigger's own words)
+DUE_REASONS = {"due": _("12-month reassessment due"), "never": _("Never assessed")}
+
+
 def home_institution(user: User | AnonymousUser) -> Institution | None:
     """The eldercare institution the user works at (the first, if several), else None."""
     if not user.is_authenticated:
@@ -138,7 +142,7 @@ def _assessments_due(user: User, active: Any, today: dt.date) -> list[dict[str, 
                     "stay": stays[entry.elder.pk],
                     "due": due,
                     "level": entry.level_name,
-                    "reasons": entry.reasons,
+                    "reasons": [str(DUE_REASONS.get(r, r)) for r in entry.reasons],
                     "overdue": bool(due and due < today),
                 }
             )

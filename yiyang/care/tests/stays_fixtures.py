@@ -46,7 +46,7 @@ def newcomer(demo_db, welfare) -> Elder:  # type: ignore[no-untyped-def]
             status=ElderStatus.ACTIVE,
             residence_institution=None,
             region__code__startswith="520621",
-            birth_date__lte=dt.date(1950, 1, 1),
+            birth_date__lte=dt.date(1960, 1, 1),
         )
         .filter(stays__isnull=True)
         .order_by("-pk")

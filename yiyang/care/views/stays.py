@@ -197,6 +197,8 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # a former resident's record is closed to the home: the stay stays listed, the archive does not
     in_scope = elder_in_scope(request.user, stay.elder_id)
     assessments = list(assessment_history(stay.elder, user=request.user)[:10]) if in_scope else []
+    for a in assessments:
+        a.instrument_name = _instrument_name(a.instrument_code)  # type: ignore[attr-defined]
     free = [
         b
         for b, s in occupancy.beds_with_stays(stay.institution)
@@ -223,6 +225,15 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "in_scope": in_scope,
         },
     )
+
+
+def _instrument_name(code: str) -> str:
+    from yiyang.assessments.registry import get_instrument
+
+    try:
+        return get_instrument(code).name
+    except Exception:  # an instrument no longer shipped keeps its code
+        return code
 
 
 @scoped
