@@ -146,6 +146,33 @@ for _role, _perms in MONITORING_PERMISSIONS.items():
         ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
     )
 
+# Family sickbeds (家庭病床) and 互联网+护理服务 orders (care/services/homecare.py). Clinicians and the
+# administrators of medical institutions admit sickbeds and run the order desk (dispatching needs a
+# place on the institution's home-nursing roster or its administration, see care.homecare_access);
+# family doctors request orders and follow their elders' sickbeds; officers read.
+HOMECARE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.HEALTH_OFFICER: frozenset({"sickbed.view", "order.view"}),
+    Role.INSTITUTION_ADMIN: frozenset(
+        {"sickbed.view", "sickbed.change", "order.view", "order.request", "order.dispatch", "order.settle"}
+    ),
+    Role.CLINICIAN: frozenset(
+        {
+            "sickbed.view",
+            "sickbed.change",
+            "order.view",
+            "order.request",
+            "order.dispatch",
+            "order.serve",
+            "order.settle",
+        }
+    ),
+    Role.FAMILY_DOCTOR: frozenset({"sickbed.view", "order.view", "order.request"}),
+}
+for _role, _perms in HOMECARE_PERMISSIONS.items():
+    ROLE_SPECS[_role] = RoleSpec(
+        ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
+    )
+
 # Beds and stays (care): the institution's staff admit, move and discharge residents and write care
 # notes; the administrator keeps the beds; officers read occupancy (卫健 of their region, 民政 of the
 # eldercare institutions of their region).

@@ -10,6 +10,12 @@ from ninja import Router
 
 router = Router(tags=["care"])
 
+# 家庭病床 and 互联网+护理服务 (care/api_homecare.py)
+from .api_homecare import router as _homecare_router  # noqa: E402
+
+router.add_router("", _homecare_router)
+
+# beds and stays (care/api_stays.py)
 from .api_stays import router as stays_router  # noqa: E402
 
 router.add_router("", stays_router)

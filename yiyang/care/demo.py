@@ -20,6 +20,17 @@ def load_care_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
     return counts
 
 
+# 家庭病床 and 互联网+护理服务 (care/homecare_demo.py)
+def _homecare(**kwargs: object) -> dict[str, int]:
+    from .homecare_demo import load_homecare_demo
+
+    return load_homecare_demo(**kwargs)  # type: ignore[arg-type]
+
+
+LOADERS.append(_homecare)
+
+
+# beds and stays (care/demo_stays.py)
 def _load_stays(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
     from .demo_stays import load_stays_demo
 

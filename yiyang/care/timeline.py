@@ -7,8 +7,13 @@ from __future__ import annotations
 
 from yiyang.health.queries import TimelineSource, register_timeline_source
 
+from .homecare_timeline import SOURCES as _homecare_sources
+
 #: one source per kind of care record (rounds, home visits, referrals, stays…)
 SOURCES: list[TimelineSource] = []
+
+# 家庭病床 and 互联网+护理服务 (care/homecare_timeline.py)
+SOURCES += _homecare_sources
 
 
 def register() -> None:

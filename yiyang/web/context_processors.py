@@ -18,6 +18,8 @@ NAV = [
     ("assessments:due-list", _("Reassessments due"), "elder.view"),
     ("health:worklist", _("Health management"), "health.view"),
     ("monitoring:dashboard", _("Monitoring"), "monitoring.view"),
+    ("care:sickbed-list", _("Family sickbeds"), "sickbed.change"),
+    ("care:order-desk", _("Home nursing orders"), "order.request"),
     ("core:institution-list", _("Institutions"), "institution.view"),
     ("care:occupancy", _("Bed occupancy"), "stay.view"),
     ("core:region-tree", _("Regions"), None),

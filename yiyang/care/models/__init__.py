@@ -6,6 +6,13 @@ from .agreements import (  # noqa: F401
     AgreementStatus,
     RoundFrequency,
 )
+from .homecare import (  # noqa: F401
+    FamilySickbed,
+    HomeNurse,
+    ServiceOrder,
+    SickbedDueVisit,
+    SickbedVisit,
+)
 from .stays import (  # noqa: F401
     Bed,
     BedKind,
