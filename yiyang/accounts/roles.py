@@ -146,6 +146,20 @@ for _role, _perms in MONITORING_PERMISSIONS.items():
         ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
     )
 
+# Two-way referral (care.Referral). Sending and receiving are also bound to the institution: the sending
+# side sends and cancels, the receiving side accepts, declines, receives, completes and returns
+# (care.services.referrals). 卫健 reads the region's referrals and the green channel's timeliness.
+REFERRAL_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.HEALTH_OFFICER: frozenset({"referral.view"}),
+    Role.INSTITUTION_ADMIN: frozenset({"referral.view", "referral.send", "referral.receive"}),
+    Role.CLINICIAN: frozenset({"referral.view", "referral.send", "referral.receive"}),
+    Role.FAMILY_DOCTOR: frozenset({"referral.view", "referral.send"}),
+}
+for _role, _perms in REFERRAL_PERMISSIONS.items():
+    ROLE_SPECS[_role] = RoleSpec(
+        ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
+    )
+
 # Family sickbeds (家庭病床) and 互联网+护理服务 orders (care/services/homecare.py). Clinicians and the
 # administrators of medical institutions admit sickbeds and run the order desk (dispatching needs a
 # place on the institution's home-nursing roster or its administration, see care.homecare_access);

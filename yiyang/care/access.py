@@ -12,6 +12,12 @@ from __future__ import annotations
 
 from django.db.models import Model
 
+# Referrals (双向转诊) reach an elder; their scoping (sender, receiver, region) lives in its own module.
+from .access_referrals import (  # noqa: F401
+    get_referral_for_user,
+    referral_archive_summary,
+    scope_referrals,
+)
 from .models.stays import Bed
 
 #: beds: their functions are in :mod:`yiyang.care.access_stays` (stays and care notes reach an elder)

@@ -10,6 +10,11 @@ from ninja import Router
 
 router = Router(tags=["care"])
 
+# 双向转诊 (care/api_referrals.py)
+from .api_referrals import router as referrals_router  # noqa: E402
+
+router.add_router("", referrals_router)
+
 # 家庭病床 and 互联网+护理服务 (care/api_homecare.py)
 from .api_homecare import router as _homecare_router  # noqa: E402
 

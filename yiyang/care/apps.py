@@ -13,3 +13,10 @@ class CareConfig(AppConfig):
         from . import timeline
 
         timeline.register()
+
+        # 双向转诊: a chronic follow-up that decides 紧急转诊 opens a draft referral (health sends, care acts)
+        from yiyang.health.signals import urgent_referral_decided
+
+        from .services.referrals import on_urgent_referral
+
+        urgent_referral_decided.connect(on_urgent_referral, dispatch_uid="care.referral_from_followup")

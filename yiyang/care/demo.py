@@ -20,6 +20,16 @@ def load_care_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
     return counts
 
 
+# 双向转诊 (care/demo_referrals.py): after the agreements' loader when both exist
+def _load_referrals(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
+    from .demo_referrals import load_referrals_demo
+
+    return load_referrals_demo(elders=elders, seed=seed, today=today)
+
+
+LOADERS.append(_load_referrals)
+
+
 # 家庭病床 and 互联网+护理服务 (care/homecare_demo.py)
 def _homecare(**kwargs: object) -> dict[str, int]:
     from .homecare_demo import load_homecare_demo

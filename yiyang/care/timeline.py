@@ -21,6 +21,16 @@ def register() -> None:
         register_timeline_source(source)
 
 
+# 双向转诊: each completed referral's summary (care/timeline_referrals.py)
+def _referral_source() -> TimelineSource:
+    from .timeline_referrals import SOURCE
+
+    return SOURCE
+
+
+SOURCES.append(_referral_source())
+
+
 from .timeline_stays import SOURCES as _STAY_SOURCES  # noqa: E402
 
 SOURCES.extend(_STAY_SOURCES)

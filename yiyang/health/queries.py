@@ -511,14 +511,35 @@ def yearly_results(elder: Elder) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------
 
 
+def referral_checks_due(elders: QuerySet[Elder], until: dt.date) -> QuerySet[ChronicFollowUp]:
+    """转诊后2周内随访: follow-ups that referred the elder (转诊 or 紧急转诊, rows A–C of the decision
+    table) and are still the case's latest, whose 2-week check falls on or before ``until`` (overdue
+    ones included). The check is done by recording the case's next follow-up."""
+    from .models.chronic import FollowUpAction
+
+    return (
+        ChronicFollowUp.objects.filter(
+            elder__in=elders,
+            action__in=[FollowUpAction.REFER, FollowUpAction.URGENT_REFERRAL],
+            superseded_on__isnull=True,
+            case__closed_on__isnull=True,
+            next_visit_date__lte=until,
+        )
+        .select_related("elder", "case")
+        .order_by("next_visit_date", "pk")
+    )
+
+
 def work_list(user: User, start: dt.date, end: dt.date) -> dict[str, Any]:
-    """A family doctor's week: follow-ups due, elders without this year's check, contract services
-    due and contracts expiring, across the elders in their scope (each row links to the elder)."""
+    """A family doctor's week: follow-ups due, the 2-week checks after a referral, elders without this
+    year's check, contract services due and contracts expiring, across the elders in their scope (each
+    row links to the elder)."""
     elders = health_elders(user)
     contracts = Contract.objects.filter(elder__in=elders)
     cases = ChronicCase.objects.filter(elder__in=elders).select_related("elder")
     return {
         "followups": list(due_followups(cases, end)[:200]),
+        "referral_checks": list(referral_checks_due(elders, end)[:200]),
         "checks": list(without_check(elders, end.year).order_by("region_id", "name")[:200]),
         "services": list(open_services(valid_contracts(contracts, start), start, end)[:200]),
         "expiring": list(expiring(contracts.select_related("elder", "team"), start)[:200]),

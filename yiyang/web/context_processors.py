@@ -17,6 +17,8 @@ NAV = [
     ("core:elder-create", _("Register elder"), "elder.add"),
     ("assessments:due-list", _("Reassessments due"), "elder.view"),
     ("health:worklist", _("Health management"), "health.view"),
+    ("care:referral-list", _("Referrals"), "referral.view"),
+    ("care:referral-queue", _("Referrals to receive"), "referral.receive"),
     ("monitoring:dashboard", _("Monitoring"), "monitoring.view"),
     ("care:sickbed-list", _("Family sickbeds"), "sickbed.change"),
     ("care:order-desk", _("Home nursing orders"), "order.request"),

@@ -13,6 +13,12 @@ from .homecare import (  # noqa: F401
     SickbedDueVisit,
     SickbedVisit,
 )
+from .referrals import (  # noqa: F401
+    Referral,
+    ReferralDirection,
+    ReferralStatus,
+    ReferralUrgency,
+)
 from .stays import (  # noqa: F401
     Bed,
     BedKind,

@@ -1,6 +1,7 @@
 """The elder API (/api/v1/elders…) as a client uses it: token, search, create, change, reveal, status."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -226,7 +227,10 @@ def test_openapi_document_and_docs_are_served_offline(api_for):
     spec = c.get("/api/v1/openapi.json").json()
     assert "/api/v1/elders/{elder_id}/reveal" in spec["paths"]
     docs = c.get("/api/v1/docs").content.decode()
-    assert "cdn" not in docs.lower() and "/static/ninja/swagger-ui-bundle.js" in docs
+    # No script, style or link points at another host (a bare "cdn" check failed whenever the page's
+    # random CSRF token happened to contain those letters).
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", docs, re.IGNORECASE)
+    assert "/static/ninja/swagger-ui-bundle.js" in docs
 
 
 def test_list_order_is_the_same_whether_sorted_after_filtering_or_not(demo_db):

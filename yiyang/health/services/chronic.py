@@ -16,6 +16,8 @@ from yiyang.core.scoping import require_perm
 from .. import error_codes, formdata, icd, rules
 from ..fields import FOLLOWUP_INPUT_FIELDS
 from ..models import ChronicCase, ChronicFollowUp, Disease, HealthCheck
+from ..models.chronic import FollowUpAction
+from ..signals import urgent_referral_decided
 from ._common import _check_date, _labels, _refuse, acting_institution, check_field_values
 from .archive import ensure_archive
 
@@ -189,6 +191,8 @@ def record_followup(case: ChronicCase, *, acting_user: User, data: dict[str, Any
     if decision.urgent_reasons and not followup.referral_reason:
         followup.referral_reason = "；".join(decision.urgent_reasons)[:200]
     followup.save()
+    if decision.action == FollowUpAction.URGENT_REFERRAL:
+        urgent_referral_decided.send(sender=ChronicFollowUp, followup=followup, acting_user=acting_user)
     link_followups(case)
     latest = previous_followup(case, dt.date.max)
     case.next_visit_due = latest.next_visit_date if latest else followup.next_visit_date
