@@ -62,6 +62,8 @@ HOME_NAV = [
     ("care:care-notes", _("Care records"), "stay.view"),
     ("assessments:due-list", _("Reassessments due"), "elder.view"),
     ("health:worklist", _("Medical services"), "health.view"),
+    ("care:referral-list", _("Referrals"), "referral.view"),
+    ("care:referral-queue", _("Referrals to receive"), "referral.receive"),
     ("monitoring:dashboard", _("Monitoring"), "monitoring.view"),
 ]
 
