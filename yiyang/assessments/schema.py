@@ -31,6 +31,10 @@ CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    #: provenance and transcription remarks for the reviewer (docs/assessments.md): never rendered on
+    #: forms, results or PDFs, unlike ``note``
+    review_note: str = ""
+
 
 def _registry_guard(kind: str, registry: Callable[[], dict[str, type[_Spec]]]) -> BeforeValidator:
     """A before-validator that refuses an unknown ``type`` and names the allowed ones."""

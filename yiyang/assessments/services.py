@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import hashlib
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -37,16 +41,30 @@ if TYPE_CHECKING:
 #: the instrument whose final level sets the elder's ability category
 ABILITY_INSTRUMENT = "gbt42195"
 
-#: GB/T 42195 final level → elder category. The standard grades 能力完好 … 完全失能 and does not define
-#: 失能/半失能; this mapping (轻度、中度 → 半失能; 重度、完全 → 失能; 完好 → neither) is a product
-#: decision recorded in docs/assessments.md.
-ABILITY_CATEGORIES: dict[str, str | None] = {
-    "0": None,
-    "1": ElderCategoryCode.SEMI_DISABLED,
-    "2": ElderCategoryCode.SEMI_DISABLED,
-    "3": ElderCategoryCode.DISABLED,
-    "4": ElderCategoryCode.DISABLED,
-}
+#: where the level → 失能/半失能 mapping lives (data a county or 民政 may change; see the file's note)
+ABILITY_CATEGORIES_FILE = Path(__file__).parent / "data" / "ability_categories.yaml"
+
+
+def ability_categories() -> dict[str, Any]:
+    """The level → category mapping per instrument (``settings.ABILITY_CATEGORIES`` overrides the file)."""
+    override = getattr(settings, "ABILITY_CATEGORIES", None)
+    if override:
+        return dict(override)
+    return _ability_file()
+
+
+@functools.cache
+def _ability_file() -> dict[str, Any]:
+    return yaml.safe_load(ABILITY_CATEGORIES_FILE.read_text(encoding="utf-8"))
+
+
+def ability_category(instrument_code: str, level_code: str | None) -> str | None:
+    """失能 (``disabled``), 半失能 (``semi_disabled``) or None for a level of the instrument."""
+    table = ability_categories().get(instrument_code) or {}
+    value = table.get(str(level_code)) if level_code is not None else None
+    return value if value in ABILITY_CATEGORY_CODES else None
+
+
 ABILITY_CATEGORY_CODES = (ElderCategoryCode.DISABLED, ElderCategoryCode.SEMI_DISABLED)
 
 
@@ -362,7 +380,7 @@ def _is_latest(response: AssessmentResponse) -> bool:
 def _apply_ability_category(response: AssessmentResponse, *, acting_user: User) -> None:
     """Set 失能 or 半失能 (or neither) from the final GB/T 42195 level, linked to the response."""
     elder = response.elder
-    wanted = ABILITY_CATEGORIES.get(response.level_code)
+    wanted = ability_category(response.instrument_code, response.level_code)
     rows = ElderCategory.objects.filter(elder=elder, category__in=ABILITY_CATEGORY_CODES)
     before = sorted(rows.values_list("category", flat=True))
     rows.exclude(category=wanted).delete()

@@ -206,7 +206,25 @@ def _institutions(rng: random.Random) -> list[Institution]:
     )
     homes.append(private)
     for tname in ["双江", "凯德", "太平"]:
-        add(f"{town(tname).name}日间照料中心", InstitutionKind.DAY_CARE_CENTRE, town(tname))
+        centre = add(f"{town(tname).name}日间照料中心", InstitutionKind.DAY_CARE_CENTRE, town(tname))
+        # a township's day-care centre serves its 社区 (居民委员会, village codes 001–099)
+        centre.service_area.set(
+            Region.objects.filter(parent=centre.region, level="village", code__regex=r"^[0-9]{9}0[0-9]{2}$")
+        )
+    # 农村互助幸福院 in about half of the 村 (own generator: the rest of the demo stays as it was)
+    mutual = random.Random(4207)
+    for village in Region.objects.filter(parent_id__in=[t.code for t in townships], level="village").order_by(
+        "code"
+    ):
+        if int(village.code[9:]) >= 200 and mutual.random() < 0.5:
+            made.append(
+                Institution.objects.create(
+                    name=f"{village.name.removesuffix('村民委员会')}村互助幸福院",
+                    kind=InstitutionKind.MUTUAL_AID_HOME,
+                    region=village,
+                    ownership=EldercareOwnership.PUBLIC,
+                )
+            )
     return made
 
 

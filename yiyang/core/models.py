@@ -95,6 +95,8 @@ class InstitutionKind(models.TextChoices):
     VILLAGE_CLINIC = "village_clinic", _("Village clinic")
     ELDERCARE_HOME = "eldercare_home", _("Eldercare institution")
     DAY_CARE_CENTRE = "day_care_centre", _("Day-care centre")
+    #: 农村互助幸福院: the rural village's day-care and mutual-aid place (民政)
+    MUTUAL_AID_HOME = "mutual_aid_home", _("Rural mutual-aid happiness home")
     INTEGRATED_CARE = "integrated_care", _("Integrated medical and eldercare institution")
     HOSPICE_CENTRE = "hospice_centre", _("Hospice centre")
 
@@ -115,7 +117,12 @@ MEDICAL_KINDS = frozenset(
 )
 #: institutions governed by civil affairs (民政): eldercare homes, day-care centres, integrated institutions
 ELDERCARE_KINDS = frozenset(
-    {InstitutionKind.ELDERCARE_HOME, InstitutionKind.DAY_CARE_CENTRE, InstitutionKind.INTEGRATED_CARE}
+    {
+        InstitutionKind.ELDERCARE_HOME,
+        InstitutionKind.DAY_CARE_CENTRE,
+        InstitutionKind.MUTUAL_AID_HOME,
+        InstitutionKind.INTEGRATED_CARE,
+    }
 )
 HOSPITAL_KINDS = frozenset(
     {InstitutionKind.GENERAL_HOSPITAL, InstitutionKind.TCM_HOSPITAL, InstitutionKind.REHAB_HOSPITAL}

@@ -14,6 +14,7 @@ so 6,000 elders load in seconds.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from decimal import Decimal
 from typing import Any
@@ -33,6 +34,7 @@ from yiyang.core.models import (
     RESIDENT_STATUSES,
     AccessGrant,
     Elder,
+    ElderCategory,
     ElderStatus,
     Institution,
     InstitutionKind,
@@ -47,6 +49,7 @@ from .models import (
     ContractService,
     EducationActivity,
     FamilyDoctorTeam,
+    FollowThroughItem,
     HealthArchive,
     HealthCheck,
     ServiceDelivery,
@@ -66,8 +69,82 @@ def _date_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
     return start + dt.timedelta(days=rng.randint(0, (end - start).days))
 
 
+def _followthrough_items(
+    checks: list[HealthCheck], cases: list[ChronicCase], year: int
+) -> list[FollowThroughItem]:
+    """What this year's checks ask for next, as services.followthrough.after_check opens it: MMSE and
+    GDS-15 after a positive screen, 疑似 items for high BP or glucose of elders not under management."""
+    managed = {(c.elder_id, c.disease) for c in cases}
+    limits = rules.table("SCREENING_THRESHOLDS")
+    days = rules.table("FOLLOW_THROUGH_DAYS")
+    items: dict[tuple[int, str], FollowThroughItem] = {}
+    for check in checks:
+        if check.year != year:
+            continue
+        day = check.check_date
+        wanted = []
+        if check.cognitive_screen == rules.SCREEN_POSITIVE:
+            wanted.append(("mmse", "认知功能粗筛阳性"))
+        if check.emotional_screen == rules.SCREEN_POSITIVE:
+            wanted.append(("gds15", "情感状态粗筛阳性"))
+        s, d = check.bp_left_systolic or 0, check.bp_left_diastolic or 0
+        high = s >= limits["systolic"] or d >= limits["diastolic"]
+        if (check.elder_id, "hypertension") not in managed and high:
+            wanted.append(("suspected_htn", f"血压 {s}/{d} mmHg"))
+        g = check.fasting_glucose
+        if (check.elder_id, "diabetes") not in managed and g is not None and g >= limits["fasting_glucose"]:
+            wanted.append(("suspected_dm", f"空腹血糖 {g} mmol/L"))
+        for kind, finding in wanted:
+            items[(check.elder_id, kind)] = FollowThroughItem(
+                elder_id=check.elder_id,
+                kind=kind,
+                reason=f"{day.isoformat()}健康体检{finding}",
+                health_check=check,
+                due_on=day + dt.timedelta(days=days[kind]),
+                doctor=check.doctor,
+            )
+    return list(items.values())
+
+
+def _vaccinations(rng: random.Random, day: dt.date) -> list[dict[str, str]]:
+    """非免疫规划预防接种史 rows: influenza for about a fifth of elders, pneumococcal for a few."""
+    rows = []
+    if rng.random() < 0.2:
+        rows.append(
+            {
+                "name": "流感疫苗",
+                "date": (day - dt.timedelta(days=rng.randint(20, 300))).isoformat(),
+                "institution": "",
+            }
+        )
+    if rng.random() < 0.07:
+        rows.append(
+            {
+                "name": "23价肺炎球菌多糖疫苗",
+                "date": (day - dt.timedelta(days=rng.randint(20, 330))).isoformat(),
+                "institution": "",
+            }
+        )
+    return rows
+
+
+def _selfcare_level(r: float, ability: str | None) -> str:
+    """The 自理 level of the 体检表 consistent with the elder's 失能/半失能 category (the mapping data:
+    不能自理 → 失能, 中度依赖 → 半失能)."""
+    if ability == "disabled":
+        return "4" if r < 0.8 else "3"
+    if ability == "semi_disabled":
+        return "3" if r < 0.8 else "2"
+    return "1" if r < 0.88 else "2"
+
+
 def _check_values(
-    rng: random.Random, day: dt.date, complete: bool, hypertensive: bool, diabetic: bool
+    rng: random.Random,
+    day: dt.date,
+    complete: bool,
+    hypertensive: bool,
+    diabetic: bool,
+    ability: str | None = None,
 ) -> dict:
     sbp = int(rng.gauss(148 if hypertensive else 128, 14))
     dbp = int(min(sbp - 30, rng.gauss(86 if hypertensive else 78, 8)))
@@ -77,7 +154,7 @@ def _check_values(
         "check_date": day,
         "symptoms": ["1"] if rng.random() < 0.6 else rng.sample(["2", "3", "4", "13", "14", "15"], 2),
         "self_rating": rng.choice("11222233345"),
-        "selfcare_level": rng.choice("1111111223"),
+        "selfcare_level": _selfcare_level(rng.random(), ability),
         "cognitive_screen": "2" if rng.random() < 0.06 else "1",
         "emotional_screen": "2" if rng.random() < 0.08 else "1",
         "exercise_frequency": rng.choice("1123344"),
@@ -91,6 +168,11 @@ def _check_values(
         "height": height,
         "weight": weight,
         "waist": Decimal(str(round(rng.gauss(84, 8), 1))),
+        "lips": "1" if rng.random() < 0.9 else rng.choice("24"),
+        "dentition": ["1"] if rng.random() < 0.35 else rng.sample(["2", "3", "4"], rng.randint(1, 2)),
+        "pharynx": "1" if rng.random() < 0.88 else "2",
+        "vision_left": Decimal(str(round(min(5.2, max(3.8, rng.gauss(4.7, 0.3))), 1))),
+        "vision_right": Decimal(str(round(min(5.2, max(3.8, rng.gauss(4.7, 0.3))), 1))),
         "hearing": "2" if rng.random() < 0.12 else "1",
         "motor_function": "2" if rng.random() < 0.05 else "1",
         "skin": "1",
@@ -98,6 +180,11 @@ def _check_values(
         "breath_sounds": "1",
         "heart_rate": rng.randint(60, 92),
         "heart_rhythm": "1" if rng.random() < 0.93 else "2",
+        "abdominal_tenderness": "1",
+        "abdominal_mass": "1",
+        "hepatomegaly": "1",
+        "splenomegaly": "1",
+        "shifting_dullness": "1",
         "lower_limb_edema": "1",
         "hemoglobin": Decimal(rng.randint(105, 160)),
         "white_cells": Decimal(str(round(rng.uniform(4.0, 9.5), 1))),
@@ -124,9 +211,19 @@ def _check_values(
     }
     if not complete:
         for name in rng.sample(
-            ["ldl", "hdl", "abdominal_ultrasound", "ecg", "health_evaluation", "waist"], 2
+            [
+                "ldl",
+                "hdl",
+                "abdominal_ultrasound",
+                "ecg",
+                "health_evaluation",
+                "waist",
+                "pharynx",
+                "vision_left",
+            ],
+            2,
         ):
-            values[name] = None if name not in ("health_evaluation",) else ""
+            values[name] = None if name not in ("health_evaluation", "pharynx") else ""
     return values
 
 
@@ -161,6 +258,106 @@ def _tcm_patterns(rng: random.Random) -> list[dict]:
         result = score(instrument, answers)
         patterns.append({"answers": result.answers, "result": result})
     return patterns
+
+
+def _answer_patterns(instrument_code: str, rng: random.Random, lean: str, n: int) -> list[dict]:
+    """Scored answer sets for an instrument: ``lean`` "high" picks the better options, "low" the worse."""
+    instrument = get_instrument(instrument_code)
+    out = []
+    for _ in range(n):
+        answers: dict[str, str] = {}
+        for section in instrument.sections:
+            for item in section.items:
+                ranked = sorted(item.options, key=lambda o: -(o.score or 0))
+                pool = ranked[:2] if lean == "high" else ranked[1:4] if lean == "mid" else ranked[-3:]
+                answers[item.code] = rng.choice(pool).code
+        result = score(instrument, answers)
+        out.append({"answers": result.answers, "result": result, "version": instrument.version})
+    return out
+
+
+def _response(elder: Elder, code: str, pattern: dict, assessor: User, day: dt.date, due: int | None):  # type: ignore[no-untyped-def]
+    result = pattern["result"]
+    d = result.as_dict()
+    level = d.get("level") or {}
+    response = AssessmentResponse(
+        elder=elder,
+        instrument_code=code,
+        instrument_version=pattern["version"],
+        status=ResponseStatus.FINAL,
+        answers=pattern["answers"],
+        total=result.total,
+        subscores=result.subscores,
+        result=d,
+        level_code=level.get("code", "") if isinstance(level, dict) else "",
+        level_name=level.get("name", "") if isinstance(level, dict) else "",
+        level_reason=result.level_reason or "",
+        assessor=assessor,
+        assessed_at=dt.datetime.combine(day, dt.time(10, 0), tzinfo=dt.UTC),
+        finalised_at=dt.datetime.combine(day, dt.time(10, 20), tzinfo=dt.UTC),
+        reassessment_due=rules.add_months(day, due) if due else None,
+    )
+    response.content_hash = content_hash(response)
+    return response
+
+
+def _ability_assessments(
+    elders: list[Elder],
+    teams: dict[str, FamilyDoctorTeam],
+    coverage: dict[str, float],
+    ability: dict[int, str],
+    today: dt.date,
+) -> int:
+    """A year of GB/T 42195 assessments for the disabled and semi-disabled (HM-5 near its 70 % target):
+    each assessed elder's category follows the assessed level through the mapping data."""
+    from yiyang.assessments.services import ability_category
+
+    rng = random.Random(42195)
+    patterns = {
+        "semi_disabled": _answer_patterns("gbt42195", rng, "mid", 8),
+        "disabled": _answer_patterns("gbt42195", rng, "low", 8),
+    }
+    for kind in patterns:
+        patterns[kind] = [
+            p
+            for p in patterns[kind]
+            if ability_category("gbt42195", p["result"].as_dict()["level"]["code"]) == kind
+        ] or patterns[kind]
+    rows: list[AssessmentResponse] = []
+    for e in elders:
+        group = ability.get(e.pk)
+        town = e.region_id[:9]
+        if group is None or town not in teams or rng.random() >= min(0.8, coverage[town] * 0.8):
+            continue
+        day = _date_between(rng, dt.date(today.year, 2, 1), today - dt.timedelta(days=2))
+        rows.append(_response(e, "gbt42195", rng.choice(patterns[group]), teams[town].leader, day, 12))
+    AssessmentResponse.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def _satisfaction_survey(
+    elders: list[Elder], teams: dict[str, FamilyDoctorTeam], coverage: dict[str, float], today: dt.date
+) -> int:
+    """医养结合服务满意度调查: a sample of elders each year (SA-1…SA-4), mostly satisfied."""
+    rng = random.Random(9090)
+    instrument = get_instrument("satisfaction")
+    rows: list[AssessmentResponse] = []
+    for e in elders:
+        town = e.region_id[:9]
+        if town not in teams or rng.random() >= 0.12:
+            continue
+        answers: dict[str, str] = {}
+        for section in instrument.sections:
+            for item in section.items:
+                r = rng.random()
+                basic = 0.985 - (1 - coverage[town]) * 0.05
+                answers[item.code] = "5" if r < 0.72 else "4" if r < basic else "3"
+        result = score(instrument, answers)
+        pattern = {"answers": result.answers, "result": result, "version": instrument.version}
+        day = _date_between(rng, dt.date(today.year, 3, 1), today - dt.timedelta(days=2))
+        rows.append(_response(e, "satisfaction", pattern, teams[town].leader, day, None))
+    AssessmentResponse.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
 
 
 @transaction.atomic
@@ -222,6 +419,12 @@ def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | Non
             birth_date__lte=rules.latest_birth_date_for_service(year),
         ).order_by("pk")
     )
+    ability = dict(
+        ElderCategory.objects.filter(category__in=["disabled", "semi_disabled"]).values_list(
+            "elder_id", "category"
+        )
+    )
+    vaccine_rng = random.Random(seed + 65)
     checks: list[HealthCheck] = []
     cases: list[ChronicCase] = []
     archived: set[int] = set()
@@ -245,7 +448,10 @@ def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | Non
                 continue
             day = _date_between(rng, dt.date(y, 3, 1), end)
             complete = rng.random() < 0.85
-            values = _check_values(rng, day, complete, e.pk in hyper, e.pk in diab)
+            values = _check_values(rng, day, complete, e.pk in hyper, e.pk in diab, ability.get(e.pk))
+            vaccinations = _vaccinations(vaccine_rng, day)
+            if vaccinations:
+                values["vaccinations"] = vaccinations
             missing = rules.missing_parts(values)
             notice = None
             if rng.random() < 0.82:
@@ -266,6 +472,8 @@ def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | Non
                 part_auxiliary=not missing["auxiliary"],
                 part_guidance=not missing["guidance"],
                 is_complete=all(not m for m in missing.values()),
+                influenza_vaccinated=rules.vaccinated(vaccinations, day, "influenza"),
+                pneumococcal_vaccinated=rules.vaccinated(vaccinations, day, "pneumococcal"),
                 **{k: v for k, v in values.items() if v is not None},
             )
             checks.append(check)
@@ -298,14 +506,21 @@ def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | Non
         team = teams[town]
         diligence = coverage[town]
         day = max(case.enrolled_on, dt.date(year - 1, 1, 1)) + dt.timedelta(days=rng.randint(0, 40))
+        # Each patient has a usual level: counties report control near 50–70 %, so about 60 % of
+        # patients sit below target and the rest above it, visit after visit (own generator).
+        usual = random.Random(case.elder_id * 7 + len(case.disease))
+        on_target = usual.random() < 0.5
+        mean_sbp = usual.gauss(134, 5) if on_target else usual.gauss(160, 6)
+        mean_fbg = usual.gauss(6.2, 0.35) if on_target else usual.gauss(8.6, 0.9)
         previous = None
+        previous_controlled: bool | None = None
         next_due = case.enrolled_on
         while day <= today:
             if rng.random() < diligence + 0.05:
-                s = int(rng.gauss(142, 14))
-                d = int(min(s - 30, rng.gauss(86, 8)))
+                s = int(rng.gauss(mean_sbp, 7))
+                d = int(min(s - 30, rng.gauss(78 if on_target else 88, 5)))
                 glucose = (
-                    Decimal(str(round(max(4.2, rng.gauss(7.2, 1.4)), 1)))
+                    Decimal(str(round(max(4.2, rng.gauss(mean_fbg, 0.5)), 1)))
                     if case.disease == "diabetes"
                     else None
                 )
@@ -317,6 +532,7 @@ def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | Non
                     fasting_glucose=glucose if glucose is None else min(glucose, Decimal("16.0")),
                     adverse_reaction=rng.random() < 0.03,
                     previous_classification=previous,
+                    previous_controlled=previous_controlled,
                 )
                 decision = rules.decide(facts, day)
                 followups.append(
@@ -341,6 +557,7 @@ def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | Non
                     )
                 )
                 previous = decision.classification
+                previous_controlled = decision.controlled
                 next_due = decision.next_visit_date
                 day = (
                     decision.next_visit_date
@@ -350,8 +567,18 @@ def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | Non
             else:
                 day += dt.timedelta(days=rng.randint(60, 120))
         case.next_visit_due = next_due
+    # Each follow-up knows the date of the case's next one (as services.link_followups keeps it): HM-8B/8D
+    # read the last follow-up of a period through it.
+    by_case: dict[int, list[ChronicFollowUp]] = {}
+    for f in followups:
+        by_case.setdefault(id(f.case), []).append(f)
+    for rows in by_case.values():
+        rows.sort(key=lambda f: f.visit_date)
+        for current, following in itertools.pairwise(rows):
+            current.superseded_on = following.visit_date
     ChronicFollowUp.objects.bulk_create(followups, batch_size=2000)
     ChronicCase.objects.bulk_update(cases, ["next_visit_due"], batch_size=1000)
+    FollowThroughItem.objects.bulk_create(_followthrough_items(checks, cases, year), batch_size=2000)
 
     # TCM: about as often as checks, from a few scored answer patterns.
     patterns = _tcm_patterns(rng)
@@ -399,7 +626,7 @@ def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | Non
                     c: sorted(rng.sample(["1", "2", "3", "4", "5"], 2))
                     for c in services.constitutions_needing_guidance(info["levels"])
                 },
-                is_complete=True,
+                is_complete=not services.tcm.all_no(info["levels"]),
                 institution=info["team"].institution,
                 doctor=info["team"].leader,
             )
@@ -407,6 +634,10 @@ def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | Non
         ],
         batch_size=1000,
     )
+
+    people = list(by_elder.values())
+    assessed = _ability_assessments(people, teams, coverage, ability, today)
+    surveyed = _satisfaction_survey(people, teams, coverage, today)
 
     # Contracts with their services; deliveries as diligently as the township works.
     contracts: list[tuple[Contract, list[str]]] = []
@@ -527,4 +758,6 @@ def load_health_demo(*, elders: int = 0, seed: int = 20221, today: dt.date | Non
         "deliveries": len(deliveries),
         "archives": len(archives),
         "education": len(activities),
+        "ability_assessments": assessed,
+        "satisfaction_responses": surveyed,
     }

@@ -29,7 +29,15 @@ ARCHIVE_ROW_TABLES = ("surgeries", "traumas", "transfusions")
 #: everything ``services.update_archive`` takes and the audit diff covers
 ARCHIVE_FIELDS = [*ARCHIVE_ITEM_FIELDS, "family_history", *ARCHIVE_ROW_TABLES]
 #: 主要用药情况 of the archive: one current medication
-MEDICATION_FIELDS = ["name", "route", "dose", "started_on", "adherence"]
+MEDICATION_FIELDS = [
+    "name",
+    "route",
+    "dose",
+    "started_on",
+    "adherence",
+    "long_prescription",
+    "prescribed_weeks",
+]
 
 # ----------------------------------------------------------------------------------------- row tables
 

@@ -376,6 +376,9 @@ class FollowUpForm(forms.ModelForm):
         if disease == "hypertension":
             for name in hidden:
                 self.fields.pop(name, None)
+        # 规范 §2.5/§3.4: blood pressure at every follow-up, diabetes included (the ≥180/110 danger sign)
+        for name in ("systolic", "diastolic"):
+            self.fields[name].required = True
         for field in self.fields.values():
             if isinstance(field, (forms.DecimalField, forms.IntegerField)):
                 field.validators = []
@@ -406,7 +409,9 @@ class ContractForm(forms.Form):
         self.fields["team"].queryset = teams
         from .models import TeamMember
 
-        members = TeamMember.objects.filter(team__in=teams, is_active=True).select_related("user", "team")
+        members = TeamMember.objects.filter(
+            team__in=teams, is_active=True, role__in=rules.table("CONTRACT_DOCTOR_ROLES")
+        ).select_related("user", "team")
         self.fields["doctor"].choices = [(m.user_id, f"{m.user} · {m.team}") for m in members]
 
 
@@ -429,6 +434,9 @@ class DeliveryForm(forms.Form):
 class TcmForm(forms.Form):
     service_date = forms.DateField(label=_("Service date"), widget=DATE)
     guidance_other = forms.CharField(label=_("Other guidance"), max_length=200, required=False)
+    contradiction_confirmed = forms.BooleanField(
+        label=_("Yin and yang deficiency both yes: cause checked, the answers are right"), required=False
+    )
 
     def __init__(self, *args, instrument, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

@@ -33,6 +33,7 @@ from .models import (
     Diagnosis,
     EducationActivity,
     FamilyDoctorTeam,
+    FollowThroughItem,
     HealthArchive,
     HealthCheck,
     Medication,
@@ -543,7 +544,23 @@ def work_list(user: User, start: dt.date, end: dt.date) -> dict[str, Any]:
         "checks": list(without_check(elders, end.year).order_by("region_id", "name")[:200]),
         "services": list(open_services(valid_contracts(contracts, start), start, end)[:200]),
         "expiring": list(expiring(contracts.select_related("elder", "team"), start)[:200]),
+        "items": list(open_items(elders)[:200]),
+        "prescriptions": list(long_prescriptions_due(elders, end)[:200]),
     }
+
+
+def long_prescriptions_due(elders: QuerySet[Elder], until: dt.date) -> QuerySet[Medication]:
+    """慢性病长期处方 of the given (scoped) elders, still current, due for review by ``until``."""
+    return (
+        Medication.objects.filter(elder__in=elders, active=True, long_prescription=True, review_on__lte=until)
+        .select_related("elder")
+        .order_by("review_on", "pk")
+    )
+
+
+def open_items(elders: QuerySet[Elder]) -> QuerySet[FollowThroughItem]:
+    """Follow-through items not yet done (MMSE, GDS-15, 疑似/复查) of the given (scoped) elders."""
+    return FollowThroughItem.objects.filter(elder__in=elders, done_on__isnull=True).select_related("elder")
 
 
 @dataclass(frozen=True)
@@ -554,6 +571,7 @@ class ArchiveParts:
     diagnoses: QuerySet[Diagnosis]
     medications: QuerySet[Medication]
     tcm_history: list[TcmRecord]
+    items: list[FollowThroughItem]
 
 
 def archive_parts(elder: Elder) -> ArchiveParts:
@@ -563,4 +581,5 @@ def archive_parts(elder: Elder) -> ArchiveParts:
         diagnoses=Diagnosis.objects.filter(elder=elder),
         medications=Medication.objects.filter(elder=elder, active=True),
         tcm_history=list(TcmRecord.objects.filter(elder=elder).order_by("-service_date")[:10]),
+        items=list(FollowThroughItem.objects.filter(elder=elder, done_on__isnull=True)),
     )

@@ -93,6 +93,12 @@ CHECK_PARTS: dict[str, list[Any]] = {
         "height",
         "weight",
         "waist",
+        # 规范 老年人健康管理服务规范 二.(二): "…腹部等常规体格检查，并对口腔、视力、听力和运动功能等进行
+        # 粗测判断" [S2]: 口腔 (口唇, 齿列, 咽部), 视力 (both eyes), 听力, 运动功能, 腹部 (five rows)
+        "lips",
+        "dentition",
+        "pharynx",
+        [("vision_left", "vision_right")],
         "hearing",
         "motor_function",
         "skin",
@@ -100,6 +106,11 @@ CHECK_PARTS: dict[str, list[Any]] = {
         "breath_sounds",
         "heart_rate",
         "heart_rhythm",
+        "abdominal_tenderness",
+        "abdominal_mass",
+        "hepatomegaly",
+        "splenomegaly",
+        "shifting_dullness",
         "lower_limb_edema",
     ],
     # §1.1: the free auxiliary tests for elders are required for a person aged 65+ [S1]/[D]
@@ -154,8 +165,13 @@ URGENT_THRESHOLDS = {
         "glucose_at_least": Decimal("16.7"),
         "glucose_at_most": Decimal("3.9"),
         "temperature_above": Decimal("39"),
+        # §3.2 "持续性心动过速（心率超过100次/分钟）": a measured rate above 100 counts [S2]
+        "heart_rate_above": 100,
     },
 }
+#: §3.3 "出现药物不良反应" with §3.2's 血糖≤3.9 mmol/L: a hypoglycaemia on treatment is classified
+#: 不良反应 (never 控制满意) and still referred urgently (row A) [S2]/[D].
+DM_HYPOGLYCAEMIA_AT_MOST = Decimal("3.9")
 #: §2.2(1) / §3.2 danger signs a doctor ticks; any one means urgent referral. 心前区疼痛 is the [!]
 #: non-mandatory extra of one source; it is offered and counts when ticked.
 DANGER_SIGNS = {
@@ -197,10 +213,52 @@ DECISION_TABLE = [
 ROUTINE_INTERVAL_MONTHS = 3
 # 规范管理 ("按照规范要求" is NOT FOUND; [local] default: at least 4 face-to-face follow-ups in the year,
 # §2.2 [S2]) is counted by the indicator engine only: monitoring/indicators/HM-8A.yaml and HM-8C.yaml.
-#: Contract period "原则上一年" vs "不少于一年" [!]: the default length offered, not enforced.
+#: Contract period: 《关于规范家庭医生签约服务管理的指导意见》(国卫基层发〔2018〕35号) "签约周期原则上为
+#: 一年": the default length offered and the longest allowed; a longer relationship is a chain of
+#: renewals (Contract.renewal_of).
 CONTRACT_MONTHS = 12
+#: 签约医生: the 35号文's 家庭医生 are physicians — 全科医生, 具备能力的乡镇卫生院医师 and 乡村医生, 中医类别
+#: 医师 — supported by nurses and public-health staff in the team; team roles that may be the contract's
+#: doctor (a deployment may widen this, e.g. with "public_health").
+CONTRACT_DOCTOR_ROLES = ("gp", "village_doctor", "tcm")
 #: How many days ahead the expiring-contracts list looks [local].
 EXPIRING_WITHIN_DAYS = 30
+
+
+#: 体检表 认知功能/情感状态: "1 粗筛阴性 2 粗筛阳性"
+SCREEN_POSITIVE = "2"
+#: 规范 高血压患者健康管理服务规范 一.(筛查): "血压 ≥140/90mmHg…建议…复查"; 2型糖尿病: 空腹血糖 ≥7.0 mmol/L is
+#: the diagnostic threshold (WHO 1999, adopted by the 规范's 糖尿病 management). A check of an elder not
+#: under management at or above these puts them on the 疑似/复查 list [S2].
+SCREENING_THRESHOLDS = {"systolic": 140, "diastolic": 90, "fasting_glucose": Decimal("7.0")}
+#: Days to do a follow-through item [local]: the 规范 names the next step, not its deadline.
+FOLLOW_THROUGH_DAYS = {"mmse": 30, "gds15": 30, "suspected_htn": 28, "suspected_dm": 28}
+#: ICD-10 categories that already record the managed disease on the problem list
+DISEASE_CODE_PREFIXES = {"hypertension": ("I10", "I11", "I12", "I13", "I15"), "diabetes": ("E11", "E14")}
+
+
+#: 体检表 非免疫规划预防接种史: a row whose vaccine name contains one of these words is that vaccine
+VACCINE_WORDS = {"influenza": ("流感",), "pneumococcal": ("肺炎",)}
+
+
+def vaccinated(rows: list[dict[str, Any]] | None, check_date: dt.date, vaccine: str) -> bool:
+    """A dose of ``vaccine`` dated in the check's year or in the 365 days before the check."""
+    words = table("VACCINE_WORDS")[vaccine]
+    for row in rows or []:
+        name = str(row.get("name") or "")
+        try:
+            day = dt.date.fromisoformat(str(row.get("date") or ""))
+        except ValueError:
+            continue
+        recent = day.year == check_date.year or check_date - dt.timedelta(days=365) <= day <= check_date
+        if any(w in name for w in words) and recent:
+            return True
+    return False
+
+
+#: 《长期处方管理规范（试行）》(国卫办医发〔2021〕17号) 第十六条: "长期处方的处方量一般在4周内；根据慢性病
+#: 特点，病情稳定的患者适当延长，最长不超过12周" [S1]
+LONG_PRESCRIPTION_MAX_WEEKS = 12
 
 
 def table(name: str) -> Any:
@@ -390,12 +448,18 @@ class VisitFacts:
     diastolic: int | None = None
     fasting_glucose: Decimal | None = None
     temperature: Decimal | None = None
+    heart_rate: int | None = None
+    #: the patient takes glucose- or BP-lowering drugs (medications listed, adherence not 不服药)
+    on_treatment: bool = False
     danger_signs: list[str] = field(default_factory=list)
     adverse_reaction: bool = False
     adverse_reaction_hard_to_control: bool = False
     new_complication: bool = False
     #: the classification code of the immediately previous follow-up of the case, if any
     previous_classification: str | None = None
+    #: whether BP (or glucose) was below the target at the previous follow-up (None: not known; then
+    #: only a previous 控制不满意 classification counts as uncontrolled)
+    previous_controlled: bool | None = None
 
 
 @dataclass
@@ -423,7 +487,7 @@ def is_controlled(facts: VisitFacts) -> bool:
             return False
         limits = htn_limits(facts.age)
         return facts.systolic < limits["systolic"] and facts.diastolic < limits["diastolic"]
-    if facts.fasting_glucose is None:
+    if facts.fasting_glucose is None or is_low_glucose(facts):
         return False
     return Decimal(str(facts.fasting_glucose)) < table("DM_GLUCOSE_LIMIT")
 
@@ -448,6 +512,10 @@ def urgent_reasons(facts: VisitFacts) -> list[str]:
         and Decimal(str(facts.temperature)) > t["temperature_above"]
     ):
         out.append(_("temperature above %(t)s °C") % {"t": t["temperature_above"]})
+    if facts.heart_rate is not None and "heart_rate_above" in t and facts.heart_rate > t["heart_rate_above"]:
+        out.append(
+            _("heart rate %(v)s above %(t)s/min") % {"v": facts.heart_rate, "t": t["heart_rate_above"]}
+        )
     signs = dict(table("DANGER_SIGNS")[facts.disease])
     out.extend(signs[s] for s in facts.danger_signs if s in signs)
     return out
@@ -459,7 +527,7 @@ def classification_of(facts: VisitFacts, controlled: bool) -> str:
     Severity: 并发症 > 不良反应 > 控制不满意 > 控制满意 [D]."""
     if facts.new_complication:
         return "4"
-    if facts.adverse_reaction:
+    if facts.adverse_reaction or is_hypoglycaemia(facts):
         return "3"
     if not controlled:
         return "2"
@@ -468,11 +536,39 @@ def classification_of(facts: VisitFacts, controlled: bool) -> str:
 
 NOT_SATISFACTORY = ("2", "3")
 
+
+def is_low_glucose(facts: VisitFacts) -> bool:
+    """Diabetes with FBG ≤ 3.9 mmol/L: never 控制满意 (§3.2 lists it as a danger sign)."""
+    return (
+        facts.disease == "diabetes"
+        and facts.fasting_glucose is not None
+        and Decimal(str(facts.fasting_glucose)) <= table("DM_HYPOGLYCAEMIA_AT_MOST")
+    )
+
+
+def is_hypoglycaemia(facts: VisitFacts) -> bool:
+    """A low glucose on treatment: a drug reaction, classified 不良反应 (§3.3)."""
+    return facts.on_treatment and is_low_glucose(facts)
+
+
+def _previous_uncontrolled(facts: VisitFacts) -> bool:
+    if facts.previous_controlled is not None:
+        return facts.previous_classification in NOT_SATISFACTORY and not facts.previous_controlled
+    return facts.previous_classification == "2"
+
+
+def _uncontrolled_twice(facts: VisitFacts) -> bool:
+    """§2.3 "连续两次出现血压控制不满意": the target missed at this visit and at the previous one. A
+    visit classified 不良反应 whose BP was on target is not a first 控制不满意 (§2.3 treats 不良反应 and
+    控制不满意 as separate grounds) [S2]."""
+    return not is_controlled(facts) and _previous_uncontrolled(facts)
+
+
 PREDICATES: dict[str, Callable[[VisitFacts, str, list[str]], bool]] = {
     "danger": lambda f, c, u: bool(u),
     "complication": lambda f, c, u: f.new_complication,
     "not_satisfactory_twice_or_adr_hard": lambda f, c, u: (
-        (c in NOT_SATISFACTORY and f.previous_classification in NOT_SATISFACTORY)
+        (c in NOT_SATISFACTORY and _uncontrolled_twice(f))
         or (f.adverse_reaction and f.adverse_reaction_hard_to_control)
     ),
     "not_satisfactory": lambda f, c, u: c in NOT_SATISFACTORY,
@@ -511,13 +607,38 @@ ARCHIVE_NUMBER = re.compile(r"^\d{17}$")
 VILLAGE_SEGMENT_RANGES = ((1, 99), (101, 199), (901, 999))
 
 
-def archive_number(village_code: str, serial: int) -> str:
-    """6 digits county + 3 township + 3 village (from the 12-digit statistical code) + 5-digit serial."""
+#: 统计用区划代码 village segment: 居委会 001–199, 村委会 200–399 (国家统计局 统计用区划代码编制规则)
+STAT_VILLAGE_COMMITTEE_FROM = 200
+
+
+def village_segment(village_code: str) -> str:
+    """The archive number's 3-digit village segment for a 12-digit statistical village code.
+
+    居民健康档案 (规范 §5.3) numbers 居委会 001–099 and 村委会 101–199, while the statistical code numbers
+    居委会 001–199 and 村委会 200–399: a 居委会 keeps its number (001–099), a 村委会 200–298 maps to
+    101–199 (200 → 101). Codes beyond those ranges have no segment (ValueError): the county assigns one."""
+    stat = int(village_code[9:12])
+    if 1 <= stat <= 99:
+        return f"{stat:03d}"
+    if STAT_VILLAGE_COMMITTEE_FROM <= stat <= STAT_VILLAGE_COMMITTEE_FROM + 98:
+        return f"{stat - STAT_VILLAGE_COMMITTEE_FROM + 101:03d}"
+    raise ValueError(f"statistical village code {village_code} has no archive village segment")
+
+
+def archive_prefix(village_code: str) -> str:
+    """County (6) + township (3) + village segment (3): the first 12 digits of the village's numbers."""
     if len(village_code) != 12 or not village_code.isdigit():
         raise ValueError("a 12-digit village code is required")
+    return f"{village_code[:9]}{village_segment(village_code)}"
+
+
+def archive_number(village_code: str, serial: int) -> str:
+    """6 digits county + 3 township + 3 village segment (mapped from the statistical village code, see
+    :func:`village_segment`) + 5-digit serial."""
+    prefix = archive_prefix(village_code)
     if not 1 <= serial <= 99_999:
         raise ValueError("the serial runs from 00001 to 99999")
-    return f"{village_code}{serial:05d}"
+    return f"{prefix}{serial:05d}"
 
 
 def check_archive_number(number: str) -> tuple[list[str], list[str]]:

@@ -5,7 +5,7 @@ drill-down lists, targets and recompute runs. Handlers parse, check the region a
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
@@ -24,6 +24,10 @@ from . import drilldown, engine, error_codes, services
 from .access import get_declaration_for_user, get_run_for_user, get_scorecard_for_user, scope_declarations
 from .models import ComputeRun, Declaration, ScorecardAssessment, Target
 from .periods import PeriodError, parse_period
+
+if TYPE_CHECKING:
+    from yiyang.accounts.models import User
+
 from .values import (
     ValueRow,
     can_view_indicators,
@@ -67,6 +71,10 @@ class ValueOut(Schema):
     light: str
     shortfall: int | None
     computed_at: datetime | None
+    #: a rate over 60/65+ residents: "declared" (统计人口) or "registry" (登记人口, fallback); else null
+    population_source: str | None = None
+    #: 建档率 (registry ÷ declared population, %) when a population is declared
+    registry_coverage: float | None = None
 
 
 class LeagueOut(Schema):
@@ -116,6 +124,23 @@ class TargetIn(Schema):
     op: str = ">="
     value: TargetNumber
     source: str = Field("", max_length=200)
+
+
+class PopulationIn(Schema):
+    region: str
+    year: int
+    group: str = "65+"
+    count: int
+    source: str = Field("", max_length=200)
+
+
+class PopulationOut(Schema):
+    id: int
+    region: str
+    year: int
+    group: str
+    count: int
+    source: str
 
 
 class TargetChange(Schema):
@@ -221,6 +246,8 @@ def value_out(r: ValueRow) -> dict[str, Any]:
         "light": r.judgement.light,
         "shortfall": r.judgement.shortfall,
         "computed_at": r.computed_at,
+        "population_source": r.population_source,
+        "registry_coverage": number(r.registry_coverage),
     }
 
 
@@ -364,6 +391,31 @@ def set_target(request: HttpRequest, payload: TargetIn) -> Status:
         source=payload.source,
     )
     return Status(201 if getattr(target, "created", False) else 200, _target_out(target))
+
+
+@router.post("/monitoring/populations", response={200: PopulationOut})
+@scoped
+def declare_population(request: HttpRequest, payload: PopulationIn) -> dict:
+    """Declare the statistical population (60+ or 65+ residents) of a region of your area for a year, with
+    its source (卫健). It becomes the denominator of the rates over that population; 建档率 shows beside."""
+    _require_set_targets(request)
+    region = region_for_user(request.user, payload.region)
+    row = services.declare_population(
+        acting_user=cast("User", request.user),
+        region=region,
+        year=payload.year,
+        group=payload.group,
+        count=payload.count,
+        source=payload.source,
+    )
+    return {
+        "id": row.pk,
+        "region": row.region_id,
+        "year": row.year,
+        "group": row.group,
+        "count": row.count,
+        "source": row.source,
+    }
 
 
 @router.put("/monitoring/targets/{target_id}", response=TargetOut)

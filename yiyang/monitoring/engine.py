@@ -123,6 +123,29 @@ def _related_rows(rel: Any, where: list[Any], period: Period) -> QuerySet:
     return inner
 
 
+def prorated_bands(at_least: int, period: Period) -> list[tuple[int, dt.date | None, dt.date]]:
+    """For a yearly count pro-rated by time under management: ``(required, first, last)`` — a row managed
+    from a day in ``first``…``last`` (``first`` None: on or before 1 January) needs ``required`` rows.
+
+    Managed days d = period end − max(start, 1 January) + 1; required = ceil(at_least × d ÷ days in
+    the year), at least 1. A row enrolled in October needs one visit in the year, not four."""
+    year_start = dt.date(period.year, 1, 1)
+    days_in_year = (dt.date(period.year, 12, 31) - year_start).days + 1
+    end = period.end
+    bands: dict[int, list[dt.date]] = {}
+    day = end
+    while day >= year_start:
+        d = (end - day).days + 1
+        required = max(1, -(-at_least * d // days_in_year))
+        bands.setdefault(required, []).append(day)
+        day -= dt.timedelta(days=1)
+    out: list[tuple[int, dt.date | None, dt.date]] = []
+    for required, days in sorted(bands.items()):
+        first, last = min(days), max(days)
+        out.append((required, None if first == year_start else first, last))
+    return out
+
+
 def condition_q(model: type[models.Model], cond: Any, period: Period) -> Q:
     """One condition of a definition as a ``Q`` on ``model`` (the building blocks of the language)."""
     ref = period.reference_date
@@ -186,7 +209,17 @@ def condition_q(model: type[models.Model], cond: Any, period: Period) -> Q:
             .annotate(n=Count("pk"))
             .values("n")
         )
-        return Q(GreaterThanOrEqual(models.Subquery(n, output_field=models.IntegerField()), cond.at_least))
+        counted = models.Subquery(n, output_field=models.IntegerField())
+        if cond.prorate_from is None:
+            return Q(GreaterThanOrEqual(counted, cond.at_least))
+        resolve_field(model, cond.prorate_from)
+        q = Q(pk__in=[])
+        for required, lo, hi in prorated_bands(cond.at_least, period):
+            band = Q(**{f"{cond.prorate_from}__lte": hi})
+            if lo is not None:
+                band &= Q(**{f"{cond.prorate_from}__gte": lo})
+            q |= band & Q(GreaterThanOrEqual(counted, required))
+        return q
     if isinstance(cond, schema.ExistsCondition):
         rel = model._meta.get_field(cond.relation)
         if not rel.is_relation or not (
@@ -367,6 +400,21 @@ class Computed:
     numerator: Decimal | None
     denominator: Decimal | None
     value: Decimal | None
+    #: a population rate's registry count (the denominator unless a population is declared) and the
+    #: declared statistical population (then the denominator)
+    registry_denominator: Decimal | None = None
+    declared_population: Decimal | None = None
+
+
+def declared_populations(region_code: str, year: int, group: str) -> dict[str, Decimal]:
+    """``{region code: declared count}`` for the region's subtree, the year and the population group."""
+    from .models import DeclaredPopulation
+
+    lo, hi = subtree_range(region_code)
+    rows = DeclaredPopulation.objects.filter(
+        region_id__gte=lo, region_id__lte=hi, year=year, group=group
+    ).values_list("region_id", "count")
+    return {code: Decimal(n) for code, n in rows}
 
 
 def ancestors_within(code: str, root: str) -> list[str]:
@@ -440,11 +488,26 @@ def compute_indicator(
             lambda: query_row_sets(den_query, period, region_code),
             region_code,
         )
+    declared: dict[str, Decimal] = {}
+    if ind.population is not None:
+        key = ("population", region_code, period.year, ind.population)
+        if memo is not None and key in memo:
+            declared = memo[key]
+        else:
+            declared = declared_populations(region_code, period.year, ind.population)
+            if memo is not None:
+                memo[key] = declared
     out = {}
     for c in codes:
         n = num.get(c, Decimal(0))
         d = den.get(c, Decimal(0)) if ind.denominator is not None else None
-        out[c] = Computed(ind.code, ind.version, c, period.label, True, n, d, rate(ind, n, d))
+        registry = d if ind.population is not None else None
+        stated = declared.get(c)
+        if stated is not None:
+            d = stated
+        out[c] = Computed(
+            ind.code, ind.version, c, period.label, True, n, d, rate(ind, n, d), registry, stated
+        )
     return out
 
 
@@ -522,6 +585,8 @@ def write_values(
                         numerator=c.numerator,
                         denominator=c.denominator,
                         value=c.value,
+                        registry_denominator=c.registry_denominator,
+                        declared_population=c.declared_population,
                         computed_at=now,
                     )
                     for c in keep
@@ -533,22 +598,26 @@ def write_values(
 
 #: the staging table of the PostgreSQL write: session-local, emptied at each commit
 STAGE_SQL = (
-    "CREATE TEMP TABLE IF NOT EXISTS monitoring_value_stage (region_id varchar(12) NOT NULL, "
+    "CREATE TEMP TABLE IF NOT EXISTS monitoring_value_stage2 (region_id varchar(12) NOT NULL, "
     "source_available boolean NOT NULL, numerator numeric(16, 2), denominator numeric(16, 2), "
-    "value numeric(16, 4)) ON COMMIT DELETE ROWS"
+    "value numeric(16, 4), registry_denominator numeric(16, 2), declared_population numeric(16, 2)) "
+    "ON COMMIT DELETE ROWS"
 )
 COPY_SQL = (
-    "COPY monitoring_value_stage (region_id, source_available, numerator, denominator, value) FROM STDIN"
+    "COPY monitoring_value_stage2 (region_id, source_available, numerator, denominator, value, "
+    "registry_denominator, declared_population) FROM STDIN"
 )
 UPSERT_SQL = (
     "INSERT INTO monitoring_indicatorvalue (indicator_code, definition_version, region_id, period, "
-    "source_available, numerator, denominator, value, computed_at) "
-    "SELECT %s, %s, region_id, %s, source_available, numerator, denominator, value, %s "
-    "FROM monitoring_value_stage "
+    "source_available, numerator, denominator, value, registry_denominator, declared_population, "
+    "computed_at) "
+    "SELECT %s, %s, region_id, %s, source_available, numerator, denominator, value, registry_denominator, "
+    "declared_population, %s FROM monitoring_value_stage2 "
     "ON CONFLICT (indicator_code, region_id, period) DO UPDATE SET "
     "definition_version = EXCLUDED.definition_version, source_available = EXCLUDED.source_available, "
     "numerator = EXCLUDED.numerator, denominator = EXCLUDED.denominator, value = EXCLUDED.value, "
-    "computed_at = EXCLUDED.computed_at"
+    "registry_denominator = EXCLUDED.registry_denominator, "
+    "declared_population = EXCLUDED.declared_population, computed_at = EXCLUDED.computed_at"
 )
 DELETE_LEFT_OUT_SQL = (
     "DELETE FROM monitoring_indicatorvalue WHERE indicator_code = %s AND period = %s AND region_id = ANY(%s)"
@@ -560,10 +629,20 @@ def _upsert_postgresql(
 ) -> None:
     with connection.cursor() as cursor:
         cursor.execute(STAGE_SQL)  # once per database connection
-        cursor.execute("TRUNCATE monitoring_value_stage")  # within a longer transaction (tests) not empty
+        cursor.execute("TRUNCATE monitoring_value_stage2")  # within a longer transaction (tests) not empty
         with cursor.cursor.copy(COPY_SQL) as copy:
             for c in keep:
-                copy.write_row((c.region, c.source_available, c.numerator, c.denominator, c.value))
+                copy.write_row(
+                    (
+                        c.region,
+                        c.source_available,
+                        c.numerator,
+                        c.denominator,
+                        c.value,
+                        c.registry_denominator,
+                        c.declared_population,
+                    )
+                )
         cursor.execute(UPSERT_SQL, [ind.code, ind.version, period.label, now])
         if skip:
             cursor.execute(DELETE_LEFT_OUT_SQL, [ind.code, period.label, skip])
@@ -583,19 +662,41 @@ def _adjust_ancestors(
     if old is None or not ancestors or not (old.source_available and new.source_available):
         return
     d_num = (new.numerator or 0) - (old.numerator or 0)
-    d_den = (new.denominator or 0) - (old.denominator or 0) if ind.denominator is not None else None
+    population = ind.population is not None
+    if ind.denominator is None:
+        d_den = None
+    elif population:  # the registry counts add up; a declared population stays as declared
+        old_registry = old.registry_denominator if old.registry_denominator is not None else old.denominator
+        d_den = (new.registry_denominator or 0) - (old_registry or 0)
+    else:
+        d_den = (new.denominator or 0) - (old.denominator or 0)
     if not d_num and not d_den:
         return
     for row in IndicatorValue.objects.select_for_update().filter(
         indicator_code=ind.code, period=period.label, region_id__in=ancestors, source_available=True
     ):
         row.numerator = (row.numerator or 0) + d_num
-        if d_den is not None:
+        if d_den is not None and population:
+            registry = row.registry_denominator if row.registry_denominator is not None else row.denominator
+            row.registry_denominator = (registry or 0) + d_den
+            row.denominator = (
+                row.declared_population if row.declared_population is not None else row.registry_denominator
+            )
+        elif d_den is not None:
             row.denominator = (row.denominator or 0) + d_den
         row.value = rate(ind, row.numerator, row.denominator)
         row.computed_at = now
         row.definition_version = ind.version
-        row.save(update_fields=["numerator", "denominator", "value", "computed_at", "definition_version"])
+        row.save(
+            update_fields=[
+                "numerator",
+                "denominator",
+                "registry_denominator",
+                "value",
+                "computed_at",
+                "definition_version",
+            ]
+        )
 
 
 def compute_all(

@@ -26,6 +26,14 @@ class IndicatorValue(models.Model):
     numerator = models.DecimalField(_("numerator"), max_digits=16, decimal_places=2, null=True)
     denominator = models.DecimalField(_("denominator"), max_digits=16, decimal_places=2, null=True)
     value = models.DecimalField(_("value"), max_digits=16, decimal_places=4, null=True)
+    #: for a rate over a population (``Indicator.population``): the registry's count, and the declared
+    #: statistical population when one exists (then it is the denominator; 建档率 = registry ÷ declared)
+    registry_denominator = models.DecimalField(
+        _("registry count"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    declared_population = models.DecimalField(
+        _("declared population"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
     computed_at = models.DateTimeField(_("computed at"), default=clock.now)
 
     class Meta:
@@ -286,3 +294,39 @@ class Report(models.Model):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         ordering = ["-generated_at", "-id"]
+
+
+class PopulationGroup(models.TextChoices):
+    AGED_60 = "60+", _("Residents aged 60 or more")
+    AGED_65 = "65+", _("Residents aged 65 or more")
+
+
+class DeclaredPopulation(models.Model):
+    """统计人口: the official count of resident elders of a region for a year (统计年鉴, 人口抽样调查,
+    公安/卫健 年报), entered by an officer with its source or imported. Rates over "65岁及以上常住居民"
+    take it as their denominator when one is declared; the registry count is the fallback."""
+
+    region = models.ForeignKey(
+        "core.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    group = models.CharField(_("population"), max_length=3, choices=PopulationGroup.choices)
+    count = models.PositiveIntegerField(_("number of residents"))
+    source = models.CharField(_("source"), max_length=200)
+    #: 31 December of ``year``: the day the count stands for (marks the year's values for recompute)
+    as_of = models.DateField(_("as of"))
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("declared by")
+    )
+    declared_at = models.DateTimeField(_("declared at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("declared population")
+        verbose_name_plural = _("declared populations")
+        ordering = ["-year", "region_id", "group"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year", "group"], name="monitoring_population_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.year} {self.group}: {self.count}"

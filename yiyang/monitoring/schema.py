@@ -117,6 +117,11 @@ class CountRelatedCondition(_Spec):
     relation: str = Field(min_length=1)
     at_least: int = Field(ge=1)
     where: list[Condition] = Field(default_factory=list)
+    #: pro-rate ``at_least`` (a yearly count) by the time under management: a date field of this row
+    #: (enrolment) from which the row is managed. The rows must then have at least
+    #: ceil(at_least × managed days ÷ days in the year), and at least 1, where the managed days run from
+    #: the later of this date and 1 January to the period's end (a quarter or month is year to date).
+    prorate_from: str | None = None
 
 
 class AnyCondition(_Spec):
@@ -293,6 +298,10 @@ class Indicator(_Spec):
     source: Source
     #: models (``app.Model``) that must be installed besides those the queries name — the source app
     requires: list[str] = Field(default_factory=list)
+    #: a rate over "60/65岁及以上常住居民": where a statistical population is declared for the region and
+    #: year (monitoring.DeclaredPopulation), it is the denominator, and the registry's count is kept
+    #: beside it (建档率 = registry ÷ declared); elsewhere the registry count is the denominator, labelled
+    population: Literal["60+", "65+"] | None = None
     drill: Drill | None = None
     numerator: Query
     denominator: BaseQuery | None = None
@@ -304,6 +313,8 @@ class Indicator(_Spec):
         for label in self.requires:
             if not re.match(MODEL_PATTERN, label):
                 raise ValueError(f"requires: {label!r} is not app.Model")
+        if self.population is not None and self.denominator is None:
+            raise ValueError("population: only a rate has a population denominator")
         if self.denominator is None and self.factor != 1:
             raise ValueError("an indicator without denominator is a plain count or sum: factor must be 1")
         return self

@@ -26,7 +26,17 @@ from yiyang.core.models import Institution, Region
 from yiyang.core.scoping import region_scope_prefixes, require_perm
 
 from . import engine, error_codes, outbox, signals
-from .models import ComputeRun, Declaration, IndicatorValue, RecomputeMark, RunStatus, Target, TargetOp
+from .models import (
+    ComputeRun,
+    Declaration,
+    DeclaredPopulation,
+    IndicatorValue,
+    PopulationGroup,
+    RecomputeMark,
+    RunStatus,
+    Target,
+    TargetOp,
+)
 from .periods import PeriodError, parse_period
 from .registry import UnknownIndicator, all_indicators, get_indicator
 
@@ -488,3 +498,85 @@ def remove_target(*, acting_user: User, target: Target) -> None:
         changes={"target": [f"{target.op}{target.value}", None]},
     )
     target.delete()
+
+
+@transaction.atomic
+def declare_population(
+    *,
+    acting_user: User,
+    region: Region,
+    year: int,
+    group: str,
+    count: Any,
+    source: str,
+) -> DeclaredPopulation:
+    """Declare (or replace) the statistical population of a region in the officer's area for a year:
+    the denominator of the rates over "60/65岁及以上常住居民" from then on (a source is required)."""
+    require_perm(acting_user, "indicator.declare")
+    _require_region_in_scope(acting_user, region.code)
+    if group not in PopulationGroup.values:
+        raise ServiceError("INVALID_GROUP", _("Population: choose 60+ or 65+."), field="group")
+    if not isinstance(year, int) or isinstance(year, bool) or not 1990 <= year <= clock.today().year + 1:
+        raise ServiceError("INVALID_YEAR", _("Year: give a year from 1990 to next year."), field="year")
+    try:
+        number = int(str(count).strip())
+    except (TypeError, ValueError):
+        number = -1
+    if isinstance(count, bool) or number < 0 or number > 100_000_000:
+        raise ServiceError(
+            "INVALID_VALUE", _("Number of residents: a whole number, 0 or more."), field="count"
+        )
+    source = (source or "").strip()
+    if len(source) < 2:
+        raise ServiceError(
+            "SOURCE_REQUIRED",
+            _("Source: name the statistics the number comes from (for example 2026年统计年鉴)."),
+            field="source",
+        )
+    old = DeclaredPopulation.objects.select_for_update().filter(region=region, year=year, group=group).first()
+    row, _created = DeclaredPopulation.objects.update_or_create(
+        region=region,
+        year=year,
+        group=group,
+        defaults={
+            "count": number,
+            "source": source[:200],
+            "as_of": dt.date(year, 12, 31),
+            "declared_by": acting_user,
+            "declared_at": clock.now(),
+        },
+    )
+    audit.record(
+        "update" if old else "create",
+        user=acting_user,
+        obj=row,
+        changes={
+            "count": [old.count if old else None, number],
+            "source": [old.source if old else None, source],
+        },
+    )
+    return row
+
+
+def load_populations_file(path: Path, *, acting_user: User) -> int:
+    """Import declared populations from a CSV file with the header ``region,year,group,count,source``
+    (``indicators load-populations FILE``). Each row goes through :func:`declare_population`."""
+    import csv
+
+    count = 0
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            code = str(row["region"]).strip().ljust(12, "0")
+            region = Region.objects.filter(code=code).first()
+            if region is None:
+                raise ServiceError("UNKNOWN_REGION", _("Region %(code)s does not exist.") % {"code": code})
+            declare_population(
+                acting_user=acting_user,
+                region=region,
+                year=int(row["year"]),
+                group=row["group"].strip(),
+                count=row["count"],
+                source=row["source"],
+            )
+            count += 1
+    return count

@@ -88,6 +88,8 @@ def watched() -> dict[type[models.Model], tuple[set[str], set[str]]]:
             if with_subset and isinstance(ind.numerator, schema.SubsetQuery):
                 conditions += list(ind.numerator.where)
             _exists_paths(model, region_path, conditions, local)
+        if ind.population is not None:
+            local[apps.get_model("monitoring", "DeclaredPopulation")].add("region")
         for model, ps in local.items():
             paths[model] |= ps
             codes[model].add(ind.code)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("declarations/", views.declarations, name="declarations"),
     path("declarations/<int:pk>/evidence/", views.declaration_evidence, name="declaration-evidence"),
     path("targets/", views.targets, name="targets"),
+    path("populations/", views.populations, name="populations"),
     path("fragments/indicators/", views.indicator_fragment, name="indicator-fragment"),
 ]
 

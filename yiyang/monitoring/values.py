@@ -90,6 +90,23 @@ class ValueRow:
     judgement: Judgement
     #: not computed yet, and a drain has been asked for it (shown as 计算中)
     pending: bool = False
+    #: a population rate: the registry's count and the declared statistical population (if any)
+    registry_denominator: Decimal | None = None
+    declared_population: Decimal | None = None
+
+    @property
+    def population_source(self) -> str | None:
+        """declared (统计人口) or registry (登记人口, the fallback) for a population rate; else None."""
+        if self.indicator.population is None or not self.computed:
+            return None
+        return "declared" if self.declared_population is not None else "registry"
+
+    @property
+    def registry_coverage(self) -> Decimal | None:
+        """建档率: registry count ÷ declared population, in %."""
+        if not self.declared_population or self.registry_denominator is None:
+            return None
+        return (self.registry_denominator * 100 / self.declared_population).quantize(Decimal("0.01"))
 
     @property
     def code(self) -> str:
@@ -166,6 +183,8 @@ def _row(ind: Indicator, region_code: str, period: Period, v: IndicatorValue | N
         v.computed_at,
         target,
         j,
+        registry_denominator=v.registry_denominator,
+        declared_population=v.declared_population,
     )
 
 

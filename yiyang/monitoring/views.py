@@ -5,7 +5,7 @@ call a service, render. Lists page through the scoped queryset (``LIST_PAGE_SIZE
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -39,7 +39,7 @@ from .access import (
     scope_runs,
     scope_scorecards,
 )
-from .models import Target, TargetOp
+from .models import DeclaredPopulation, PopulationGroup, Target, TargetOp
 from .periods import Period, PeriodError, parse_period, trend_periods
 from .registry import all_indicators
 from .values import (
@@ -55,6 +55,9 @@ from .values import (
     visible_indicator,
     visible_indicators,
 )
+
+if TYPE_CHECKING:
+    from yiyang.accounts.models import User
 
 PAGE_SIZE = 50
 LIST_PAGE_SIZE = 50
@@ -428,6 +431,77 @@ def targets(request: HttpRequest) -> HttpResponse:
     ]
     ctx = {"table": table, "region": region, "form": form, "can_set": can_set}
     return render(request, "monitoring/targets.html", ctx)
+
+
+class PopulationForm(forms.Form):
+    """统计人口: the officer declares a region's 60+/65+ residents for a year, with the source."""
+
+    region = forms.ChoiceField(label=gettext_lazy("Region"))
+    year = forms.IntegerField(label=gettext_lazy("Year"))
+    group = forms.ChoiceField(
+        label=gettext_lazy("Population"), choices=PopulationGroup.choices, initial="65+"
+    )
+    count = forms.IntegerField(label=gettext_lazy("Number of residents"))
+    source = forms.CharField(label=gettext_lazy("Source"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, regions: list[Region], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        region_field = self.fields["region"]
+        assert isinstance(region_field, forms.ChoiceField)
+        region_field.choices = [(r.code, r.name) for r in regions]
+        for field in self.fields.values():
+            field.error_messages["required"] = _("%(field)s: this field is required.") % {
+                "field": field.label
+            }
+            field.error_messages["invalid"] = _("%(field)s: enter a whole number.") % {"field": field.label}
+            field.error_messages["invalid_choice"] = _("%(field)s: choose one from the list.") % {
+                "field": field.label
+            }
+
+
+@scoped
+@login_required
+def populations(request: HttpRequest) -> HttpResponse:
+    """统计人口: the declared populations of the user's area; a 卫健 officer declares one
+    (``services.declare_population``). Rates over 65+ residents take them as their denominator."""
+    _require_view(request)
+    region = home_region(request.user)
+    if region is None:
+        raise Http404
+    can_set = has_perm(request.user, "indicator.declare")
+    form = None
+    if can_set:
+        form = PopulationForm(
+            request.POST or None,
+            regions=_target_regions(request),
+            initial={"region": region.code, "year": clock.today().year},
+        )
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.declare_population(
+                    acting_user=cast("User", request.user),
+                    region=region_for_user(request.user, d["region"]),
+                    year=d["year"],
+                    group=d["group"],
+                    count=d["count"],
+                    source=d.get("source") or "",
+                )
+            except ServiceError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("Population saved."))
+                return redirect("monitoring:populations")
+    prefix = next((p for p in sorted(region_scope_prefixes(request.user)) if p), region.code)
+    rows = DeclaredPopulation.objects.filter(region__code__startswith=prefix).select_related("region")
+    return render(
+        request,
+        "monitoring/populations.html",
+        {"rows": rows, "region": region, "form": form, "can_set": can_set},
+    )
 
 
 # --------------------------------------------------------------------------------------------------

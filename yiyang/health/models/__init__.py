@@ -19,6 +19,7 @@ from .family import (
     ServicePackageItem,
     TeamMember,
 )
+from .followthrough import FollowThroughItem, ItemKind
 from .tcm import TcmRecord
 
 __all__ = [
@@ -33,8 +34,10 @@ __all__ = [
     "EducationActivity",
     "EducationTopic",
     "FamilyDoctorTeam",
+    "FollowThroughItem",
     "HealthArchive",
     "HealthCheck",
+    "ItemKind",
     "Medication",
     "PopulationGroup",
     "ServiceDelivery",

@@ -136,6 +136,10 @@ class Medication(models.Model):
     started_on = models.DateField(_("started on"), null=True, blank=True)
     adherence = models.CharField(_("adherence"), max_length=1, choices=Adherence.choices, blank=True)
     active = models.BooleanField(_("current"), default=True)
+    #: 慢性病长期处方: prescribed for up to 12 weeks at once, reviewed by the family doctor by ``review_on``
+    long_prescription = models.BooleanField(_("long prescription"), default=False)
+    prescribed_weeks = models.PositiveSmallIntegerField(_("weeks prescribed"), null=True, blank=True)
+    review_on = models.DateField(_("review by"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )

@@ -175,6 +175,10 @@ class HealthCheck(models.Model):
     part_auxiliary = models.BooleanField(_("auxiliary tests done"), default=False)
     part_guidance = models.BooleanField(_("health guidance given"), default=False)
     is_complete = models.BooleanField(_("complete"), default=False)
+    #: set by the service from the 非免疫规划预防接种史 rows (rules.vaccinated): a dose in the year before
+    #: the check or in the check's year (VA-1, VA-2)
+    influenza_vaccinated = models.BooleanField(_("influenza vaccine in the last year"), default=False)
+    pneumococcal_vaccinated = models.BooleanField(_("pneumococcal vaccine in the last year"), default=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )

@@ -32,6 +32,12 @@ class TcmRecord(models.Model):
     guidance = models.JSONField(_("guidance given"), default=dict, blank=True)
     guidance_other = models.CharField(_("other guidance"), max_length=200, blank=True)
     is_complete = models.BooleanField(_("complete"), default=False)
+    recollect_by = models.DateField(
+        _("re-collect by"),
+        null=True,
+        blank=True,
+        help_text=_("Every constitution judged no: collect the answers again within 2 weeks."),
+    )
     institution = models.ForeignKey(
         "core.Institution", on_delete=models.PROTECT, related_name="+", verbose_name=_("institution")
     )

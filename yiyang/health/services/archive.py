@@ -24,8 +24,24 @@ if TYPE_CHECKING:
 
 
 def _next_serial(village_code: str) -> int:
-    top = HealthArchive.objects.filter(number__startswith=village_code).aggregate(m=Max("number"))["m"]
+    prefix = _prefix(village_code)
+    top = HealthArchive.objects.filter(number__startswith=prefix).aggregate(m=Max("number"))["m"]
     return int(top[12:]) + 1 if top else 1
+
+
+def _prefix(village_code: str) -> str:
+    try:
+        return rules.archive_prefix(village_code)
+    except ValueError:
+        raise ServiceError(
+            error_codes.INVALID,
+            _(
+                "Archive number: the village code %(code)s has no archive village segment (residents' "
+                "committees 001–099, village committees 101–199); ask the county to assign one."
+            )
+            % {"code": village_code},
+            field="region",
+        ) from None
 
 
 @transaction.atomic
@@ -163,6 +179,7 @@ def add_medication(elder: Elder, *, acting_user: User, data: dict[str, Any]) -> 
     check_field_values(Medication, {k: data.get(k) for k in MEDICATION_FIELDS if k != "started_on"})
     if data.get("started_on") is not None:
         _check_date(elder, data["started_on"], "started_on", Medication)
+    long_prescription, weeks, review_on = _long_prescription(data)
     medication = Medication.objects.create(
         elder=elder,
         name=data["name"].strip(),
@@ -170,10 +187,30 @@ def add_medication(elder: Elder, *, acting_user: User, data: dict[str, Any]) -> 
         dose=data.get("dose", ""),
         started_on=data.get("started_on"),
         adherence=data.get("adherence", ""),
+        long_prescription=long_prescription,
+        prescribed_weeks=weeks,
+        review_on=review_on,
         recorded_by=acting_user,
     )
     audit.record("create", user=acting_user, obj=medication, changes={"elder": [None, elder.pk]})
     return medication
+
+
+def _long_prescription(data: dict[str, Any]) -> tuple[bool, int | None, dt.date | None]:
+    """慢性病长期处方: 1–12 weeks (rules.LONG_PRESCRIPTION_MAX_WEEKS); the review date is the end of the
+    prescription, counted from its start (or today)."""
+    if not data.get("long_prescription"):
+        return False, None, None
+    weeks = data.get("prescribed_weeks")
+    limit = rules.table("LONG_PRESCRIPTION_MAX_WEEKS")
+    if not isinstance(weeks, int) or isinstance(weeks, bool) or not 1 <= weeks <= limit:
+        raise ServiceError(
+            error_codes.INVALID,
+            _("Weeks prescribed: a long prescription lasts 1 to %(max)s weeks.") % {"max": limit},
+            field="prescribed_weeks",
+        )
+    start = data.get("started_on") or clock.today()
+    return True, weeks, start + dt.timedelta(weeks=weeks)
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from yiyang.core.scoping import require_perm
 from .. import error_codes, formdata, rules
 from ..fields import CHECK_INPUT_FIELDS, CHECK_ROW_TABLES, MEASURED_FIELDS
 from ..models import HealthCheck
+from . import followthrough
 from ._common import (
     _check_date,
     _label,
@@ -162,8 +163,11 @@ def record_health_check(
     check.recorded_by = acting_user
     _apply_completeness(check)
     check.notified_in_time = rules.notified_in_time(check_date, check.notice_date)
+    check.influenza_vaccinated = rules.vaccinated(check.vaccinations, check_date, "influenza")
+    check.pneumococcal_vaccinated = rules.vaccinated(check.vaccinations, check_date, "pneumococcal")
     check.save()
     ensure_archive(elder, acting_user=acting_user, established_on=check_date)
+    followthrough.after_check(check, acting_user=acting_user)
     changes = audit.diff(before, _snapshot(check, CHECK_INPUT_FIELDS))
     audit.record("create" if creating else "update", user=acting_user, obj=check, changes=changes)
     return check

@@ -18,6 +18,7 @@ from ..fields import FOLLOWUP_INPUT_FIELDS
 from ..models import ChronicCase, ChronicFollowUp, Disease, HealthCheck
 from ..models.chronic import FollowUpAction
 from ..signals import urgent_referral_decided
+from . import followthrough
 from ._common import _check_date, _labels, _refuse, acting_institution, check_field_values
 from .archive import ensure_archive
 
@@ -62,6 +63,7 @@ def enrol_case(
         created_by=acting_user,
     )
     ensure_archive(elder, acting_user=acting_user, established_on=enrolled_on)
+    followthrough.after_enrolment(case, acting_user=acting_user)
     audit.record(
         "create", user=acting_user, obj=case, changes={"elder": [None, elder.pk], "disease": [None, disease]}
     )
@@ -124,14 +126,16 @@ def record_followup(case: ChronicCase, *, acting_user: User, data: dict[str, Any
         raise ServiceError(
             error_codes.INVALID, _("%(field)s: required.") % {"field": labels["method"]}, field="method"
         )
-    if case.disease == Disease.HYPERTENSION and (
-        values.get("systolic") is None or values.get("diastolic") is None
-    ):
-        raise ServiceError(
-            error_codes.INVALID,
-            _("%(field)s: required at a hypertension follow-up.") % {"field": labels["systolic"]},
-            field="systolic",
+    # §2.5 and §3.4: both follow-up forms have 血压 as a required sign; at a diabetes visit too, so the
+    # ≥180/110 danger criterion of §3.2 is never skipped
+    if values.get("systolic") is None or values.get("diastolic") is None:
+        missing = "systolic" if values.get("systolic") is None else "diastolic"
+        message = (
+            _("%(field)s: required at a hypertension follow-up.")
+            if case.disease == Disease.HYPERTENSION
+            else _("%(field)s: required at a diabetes follow-up.")
         )
+        raise ServiceError(error_codes.INVALID, message % {"field": labels[missing]}, field=missing)
     if case.disease == Disease.DIABETES and values.get("fasting_glucose") is None:
         raise ServiceError(
             error_codes.INVALID,
@@ -161,11 +165,14 @@ def record_followup(case: ChronicCase, *, acting_user: User, data: dict[str, Any
         diastolic=values.get("diastolic"),
         fasting_glucose=values.get("fasting_glucose"),
         temperature=values.get("temperature"),
+        heart_rate=values.get("heart_rate"),
+        on_treatment=bool(values.get("medications")) or values.get("adherence") in ("1", "2"),
         danger_signs=list(values.get("danger_signs") or []),
         adverse_reaction=bool(values.get("adverse_reaction")),
         adverse_reaction_hard_to_control=bool(values.get("adverse_reaction_hard_to_control")),
         new_complication=bool(values.get("new_complication")),
         previous_classification=previous.classification if previous else None,
+        previous_controlled=previous.controlled if previous else None,
     )
     decision = rules.decide(facts, visit_date)
     followup = ChronicFollowUp(

@@ -374,9 +374,28 @@ def sign_contract(
         raise ServiceError(
             error_codes.PACKAGE_REQUIRED, _("Service packages: choose at least one."), field="packages"
         )
-    if not TeamMember.objects.filter(team=team, user=doctor, is_active=True).exists():
+    member = TeamMember.objects.filter(team=team, user=doctor, is_active=True).first()
+    if member is None:
         raise ServiceError(
             error_codes.DOCTOR_NOT_IN_TEAM, _("Family doctor: must be a member of the team."), field="doctor"
+        )
+    if member.role not in rules.table("CONTRACT_DOCTOR_ROLES"):
+        raise ServiceError(
+            error_codes.DOCTOR_NOT_PHYSICIAN,
+            _(
+                "Family doctor: %(name)s is the team's %(role)s; the contracted doctor must be a physician "
+                "(general practitioner, village doctor or TCM physician)."
+            )
+            % {"name": doctor, "role": member.get_role_display()},
+            field="doctor",
+        )
+    longest = rules.add_months(start, rules.table("CONTRACT_MONTHS")) - dt.timedelta(days=1)
+    if end > longest:
+        raise ServiceError(
+            error_codes.CONTRACT_PERIOD,
+            _("End date: a contract lasts at most one year (until %(day)s); renew it to continue.")
+            % {"day": longest.isoformat()},
+            field="end_date",
         )
     villages = set(team.villages.values_list("code", flat=True))
     if villages and elder.region_id not in villages:

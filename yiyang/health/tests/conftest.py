@@ -31,6 +31,11 @@ def complete_check_data(day: dt.date) -> dict:
         "height": Decimal("160"),
         "weight": Decimal("60"),
         "waist": Decimal("82"),
+        "lips": "1",
+        "dentition": ["1"],
+        "pharynx": "1",
+        "vision_left": Decimal("4.9"),
+        "vision_right": Decimal("5.0"),
         "hearing": "1",
         "motor_function": "1",
         "skin": "1",
@@ -38,6 +43,11 @@ def complete_check_data(day: dt.date) -> dict:
         "breath_sounds": "1",
         "heart_rate": 72,
         "heart_rhythm": "1",
+        "abdominal_tenderness": "1",
+        "abdominal_mass": "1",
+        "hepatomegaly": "1",
+        "splenomegaly": "1",
+        "shifting_dullness": "1",
         "lower_limb_edema": "1",
         "hemoglobin": Decimal("130"),
         "white_cells": Decimal("6.2"),
@@ -152,7 +162,7 @@ def sj_team(users, packages, fresh_elder):
         name="双江测试团队",
         leader=admin,
         villages=villages,
-        members=[(member, "nurse")],
+        members=[(member, "village_doctor")],
     )
     member._assignments_cache = None
     return team

@@ -82,7 +82,9 @@ def test_diabetes_follow_up_controlled_below_7(users, fresh_elder, today):
         source="screening",
     )
     fu = services.record_followup(
-        case, acting_user=users["doctor_sj"], data=visit(today, fasting_glucose=Decimal("6.9"))
+        case,
+        acting_user=users["doctor_sj"],
+        data=visit(today, fasting_glucose=Decimal("6.9"), systolic=130, diastolic=80),
     )
     assert fu.controlled and fu.classification == "1" and fu.rule == "E"
     assert case.icd10_code == "E11.9"
@@ -139,3 +141,88 @@ def test_follow_up_links_migration_backfills_existing_rows(users, htn_case, toda
     got = [ChronicFollowUp.objects.get(pk=f.pk).superseded_on for f in made]
     # the two visits on the same day are ordered by entry: the first is followed by the second
     assert got == [days[1], days[2], days[3], None]
+
+
+@pytest.fixture
+def dm_case(users, fresh_elder, today):
+    return services.enrol_case(
+        fresh_elder(),
+        acting_user=users["doctor_sj"],
+        disease="diabetes",
+        diagnosed_on=today - dt.timedelta(days=400),
+        source="screening",
+        enrolled_on=today - dt.timedelta(days=100),
+    )
+
+
+def test_an_adverse_reaction_visit_with_bp_on_target_is_not_the_first_of_two_uncontrolled(
+    users, htn_case, today
+):
+    """国家基本公共卫生服务规范（第三版）高血压患者健康管理服务规范 2.(2): "对第一次出现血压控制不满意…或
+    出现药物不良反应的患者…2周内随访"; "对连续两次出现血压控制不满意…转诊". Input: the previous visit
+    controlled with an adverse reaction, this visit 160/80 at age 70 → the first uncontrolled visit:
+    adjust and follow up within 2 weeks, not refer."""
+    doctor = users["doctor_sj"]
+    first_day = today - dt.timedelta(days=20)
+    adr = services.record_followup(
+        htn_case,
+        acting_user=doctor,
+        data=visit(
+            first_day, systolic=130, diastolic=80, adverse_reaction=True, adverse_reaction_detail="干咳"
+        ),
+    )
+    assert adr.classification == "3" and adr.controlled
+    this_day = first_day + dt.timedelta(days=14)
+    assert htn_case.elder.age_on(this_day) >= 65
+    fu = services.record_followup(
+        htn_case, acting_user=doctor, data=visit(this_day, systolic=160, diastolic=80)
+    )
+    assert (fu.classification, fu.rule, fu.action) == ("2", "D", "recheck")
+    assert fu.next_visit_date == this_day + dt.timedelta(days=14)
+
+
+def test_diabetes_follow_up_needs_blood_pressure(users, dm_case, today):
+    """规范（第三版）2型糖尿病患者健康管理服务规范 2.(1): 血压 ≥180/110 mmHg is a danger sign for urgent
+    referral, so every diabetes follow-up measures BP (随访服务记录表 体征: 血压)."""
+    with pytest.raises(ServiceError) as exc:
+        services.record_followup(
+            dm_case, acting_user=users["doctor_sj"], data=visit(today, fasting_glucose=Decimal("6.5"))
+        )
+    assert exc.value.field == "systolic" and "糖尿病" in exc.value.message
+
+
+def test_diabetes_measured_heart_rate_above_100_is_a_danger_sign(users, dm_case, today):
+    """规范（第三版）2型糖尿病 2.(1): "持续性心动过速（心率超过100次/分钟）" is a danger sign: a measured
+    heart rate of 105 refers urgently even when the doctor did not tick the box."""
+    fu = services.record_followup(
+        dm_case,
+        acting_user=users["doctor_sj"],
+        data=visit(today, fasting_glucose=Decimal("6.5"), systolic=130, diastolic=80, heart_rate=105),
+    )
+    assert (fu.rule, fu.action) == ("A", "urgent_referral")
+    assert "105" in fu.referral_reason
+    ok = services.record_followup(
+        dm_case,
+        acting_user=users["doctor_sj"],
+        data=visit(today, fasting_glucose=Decimal("6.5"), systolic=130, diastolic=80, heart_rate=100),
+    )
+    assert ok.rule == "E"
+
+
+def test_diabetes_hypoglycaemia_on_treatment_is_an_adverse_reaction_and_still_urgent(users, dm_case, today):
+    """规范（第三版）2型糖尿病 2.(1) and 2.(3): 空腹血糖 ≤3.9 mmol/L is a danger sign (urgent referral);
+    on glucose-lowering drugs it is a 药物不良反应 — classified 不良反应, never 控制满意."""
+    fu = services.record_followup(
+        dm_case,
+        acting_user=users["doctor_sj"],
+        data=visit(
+            today,
+            fasting_glucose=Decimal("3.6"),
+            systolic=130,
+            diastolic=80,
+            adherence="1",
+            medications=[{"name": "二甲双胍", "dose": "0.5g tid"}],
+        ),
+    )
+    assert fu.classification == "3" and not fu.controlled
+    assert fu.action == "urgent_referral"

@@ -13,12 +13,12 @@ from yiyang.health import queries, rules, services
 from yiyang.health.models import Contract, ContractService
 
 
-def sign(users, team, elder, packages, start, **kw):
+def sign(users, team, elder, packages, start, doctor=None, **kw):
     return services.sign_contract(
         elder,
         acting_user=users["doctor_sj"],
         team=team,
-        doctor=users["doctor_sj"],
+        doctor=doctor or users["doctor_sj"],
         packages=[packages["ELDERLY"]],
         signed_on=min(start, clock.today()),
         start_date=start,
@@ -130,7 +130,7 @@ def test_expiring_list_within_30_days(users, sj_team, packages, fresh_elder, tod
         sj_team,
         fresh_elder(),
         packages,
-        today - dt.timedelta(days=340),
+        today - dt.timedelta(days=334),
         end_date=today + dt.timedelta(days=30),
     )
     later_elder = fresh_elder(exclude=(soon.elder_id,))
@@ -229,3 +229,46 @@ def test_a_removed_member_cannot_be_the_contracted_doctor(
         )
     assert exc.value.field == "doctor"
     assert not Contract.objects.filter(elder=elder).exists()
+
+
+def test_the_contracted_doctor_must_be_a_physician_not_a_nurse(users, sj_team, packages, fresh_elder, today):
+    """《关于规范家庭医生签约服务管理的指导意见》(国卫基层发〔2018〕35号) 二.(一): 家庭医生 are 全科医生,
+    乡镇卫生院医师, 乡村医生 and 中医类别医师; nurses support the team. Input: a team member whose role is
+    护士 named as the 签约医生 → refused naming the doctor field; the same member as 乡村医生 signs."""
+    from yiyang.health.models import TeamMember
+
+    member = TeamMember.objects.get(team=sj_team, user__username="jtys_test")
+    member.role = "nurse"
+    member.save()
+    with pytest.raises(ServiceError) as exc:
+        sign(users, sj_team, fresh_elder(), packages, today, doctor=member.user)
+    assert exc.value.code == "DOCTOR_NOT_PHYSICIAN" and exc.value.field == "doctor"
+    assert "医师" in exc.value.message or "医生" in exc.value.message
+    member.role = "village_doctor"
+    member.save()
+    assert sign(users, sj_team, fresh_elder(), packages, today, doctor=member.user).doctor == member.user
+
+
+def test_a_contract_lasts_at_most_a_year_and_renewals_chain(users, sj_team, packages, fresh_elder, today):
+    """国卫基层发〔2018〕35号 二.(四): "签约周期原则上为一年，期满后居民可续约或选择其他家庭医生团队签约".
+    Input: a two-year end date → refused (CONTRACT_PERIOD on end_date); a one-year contract renewed twice
+    is a chain of three one-year contracts, each following the one it renews."""
+    elder = fresh_elder()
+    start = today - dt.timedelta(days=800)
+    with pytest.raises(ServiceError) as exc:
+        sign(
+            users,
+            sj_team,
+            elder,
+            packages,
+            start,
+            end_date=rules.add_months(start, 24) - dt.timedelta(days=1),
+        )
+    assert exc.value.code == "CONTRACT_PERIOD" and exc.value.field == "end_date"
+    first = sign(users, sj_team, elder, packages, start)
+    second = services.renew_contract(first, acting_user=users["doctor_sj"], signed_on=first.end_date)
+    third = services.renew_contract(second, acting_user=users["doctor_sj"], signed_on=second.end_date)
+    assert third.renewal_of == second and second.renewal_of == first
+    for old, new in ((first, second), (second, third)):
+        assert new.start_date == old.end_date + dt.timedelta(days=1)
+        assert new.end_date == rules.add_months(new.start_date, 12) - dt.timedelta(days=1)

@@ -58,6 +58,7 @@ def test_check_form_saves_and_refuses_with_a_named_field(client_for, fresh_elder
     post = {k: v for k, v in data.items() if not isinstance(complete_check_data(today)[k], list)}
     post["symptoms"] = ["1"]
     post["guidance"] = ["2"]
+    post["dentition"] = ["1"]
     bad = c.post(
         f"/health/elders/{elder.pk}/checks/new/", post | {"bp_left_systolic": "30", "bp_left_diastolic": "20"}
     )
@@ -70,12 +71,13 @@ def test_check_form_saves_and_refuses_with_a_named_field(client_for, fresh_elder
 
 def test_batch_queue_moves_to_the_next_elder(client_for, fresh_elder, today):
     first = fresh_elder()
+    fresh_elder(exclude=(first.pk,))  # a second unchecked elder, whatever the demo left in the village
     village = first.region_id
     c = client_for("doctor_sj")
     page = c.get("/health/checks/batch/", {"village": village}).content.decode()
     assert first.name in page
     post = {k: v for k, v in complete_check_data(today).items() if not isinstance(v, list)}
-    post |= {"symptoms": ["1"], "guidance": ["2"]}
+    post |= {"symptoms": ["1"], "guidance": ["2"], "dentition": ["1"]}
     queue_first = c.get("/health/checks/batch/", {"village": village}).context["queue"][0]
     r = c.post(f"/health/elders/{queue_first.pk}/checks/new/?queue={village}", post)
     assert r.status_code == 302 and f"queue={village}" in r["Location"]

@@ -88,6 +88,29 @@ def test_previous_controlled_then_uncontrolled_is_only_first_time():
     assert decide(htn(60, 150, 95, previous_classification="1"), VISIT).rule == "D"
 
 
+def test_adverse_reaction_with_bp_on_target_does_not_start_two_uncontrolled():
+    """规范（第三版）高血压 2.(2)/(3): 连续两次 means BP above target twice; a previous 不良反应 visit whose
+    BP was on target is not the first. Input: previous controlled with ADR, this visit 160/80 at 70."""
+    d = decide(htn(70, 160, 80, previous_classification="3", previous_controlled=True), VISIT)
+    assert (d.classification, d.rule, d.action) == ("2", "D", "recheck")
+    assert d.next_visit_date == VISIT + dt.timedelta(days=14)
+    again = decide(htn(70, 160, 80, previous_classification="3", previous_controlled=False), VISIT)
+    assert again.action == "refer"
+
+
+def test_diabetes_low_glucose_is_never_controlled_and_on_treatment_is_an_adverse_reaction():
+    """规范（第三版）2型糖尿病 2.(1)/(3): FBG ≤3.9 is urgent; on treatment it is 不良反应, never 控制满意."""
+    d = decide(dm(3.9, on_treatment=True), VISIT)
+    assert (d.classification, d.controlled, d.action) == ("3", False, "urgent_referral")
+    assert decide(dm(3.5), VISIT).classification != "1"
+
+
+def test_diabetes_measured_heart_rate_over_100_is_urgent():
+    """规范（第三版）2型糖尿病 2.(1): 心率超过100次/分钟 → urgent; 100 itself is not."""
+    assert decide(dm(6.0, heart_rate=101), VISIT).rule == "A"
+    assert decide(dm(6.0, heart_rate=100), VISIT).rule == "E"
+
+
 def test_d1_d2_glucose_cut_off_is_7_0():
     """D1: FBG 6.9 → 控制满意; D2: FBG 7.0 first time → 控制不满意, ≤14 days."""
     assert decide(dm(6.9), VISIT).classification == "1"
@@ -148,6 +171,19 @@ def test_archive_number_vector_37068500100100157():
         "serial": "00157",
     }
     assert rules.archive_number("370685001001", 157) == number
+
+
+def test_archive_number_village_segment_is_mapped_from_the_statistical_village_code():
+    """规范 §5.3 居民健康档案编号: 村(居)委会 segment 居委会 001–099, 村委会 101–199; the statistical code
+    (国家统计局 统计用区划代码) numbers 村委会 200–399. Input: 村委会 520621001220 → segment 121, the number
+    52062100112100007 passes the product's own check; 居委会 520621001003 keeps 003."""
+    number = rules.archive_number("520621001220", 7)
+    assert number == "52062100112100007"
+    assert rules.check_archive_number(number) == ([], [])
+    assert rules.archive_number("520621001003", 1)[9:12] == "003"
+    assert rules.archive_number("520621001200", 1)[9:12] == "101"
+    with pytest.raises(ValueError):
+        rules.archive_prefix("520621001350")
 
 
 def test_archive_number_village_segment_outside_ranges_warns_not_refuses():

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from yiyang.core import clock
 from yiyang.core import services as core_services
 from yiyang.core.access import scoped
 from yiyang.core.errors import ServiceError
@@ -36,6 +37,8 @@ def archive(request: HttpRequest, pk: int) -> HttpResponse:
         "diagnoses": parts.diagnoses,
         "medications": parts.medications,
         "tcm_history": parts.tcm_history,
+        "items": parts.items,
+        "today": clock.today(),
         "constitution_names": dict(formdata.TCM_CONSTITUTIONS),
         "cases": elder.chronic_cases.all(),
         "contracts": elder.family_contracts.select_related("team").order_by("-start_date")[:5],
@@ -47,6 +50,7 @@ def archive(request: HttpRequest, pk: int) -> HttpResponse:
         "diagnosis_form": DiagnosisForm(),
         "basic": _basic_summary(parts.archive),
         "icd_codes": icd.codes().values(),
+        "icd_interim": icd.is_interim(),
     }
     return render(request, "health/archive.html", ctx)
 

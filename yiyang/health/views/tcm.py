@@ -37,6 +37,7 @@ def tcm_create(request: HttpRequest, pk: int) -> HttpResponse:
                 guidance=form.guidance(),
                 service_date=form.cleaned_data["service_date"],
                 guidance_other=form.cleaned_data["guidance_other"],
+                contradiction_confirmed=form.cleaned_data["contradiction_confirmed"],
             )
         except ServiceError as exc:
             for err in exc.as_list():
@@ -46,6 +47,16 @@ def tcm_create(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, _("Your role may not fill in this instrument."))
         else:
             name = formdata.label(formdata.TCM_CONSTITUTIONS, record.primary_constitution)
-            messages.success(request, _("Saved: main constitution %(c)s.") % {"c": name or "—"})
+            if record.recollect_by:
+                messages.warning(
+                    request,
+                    _(
+                        "Saved as incomplete: every constitution is judged no. Collect the answers again "
+                        "by %(day)s."
+                    )
+                    % {"day": record.recollect_by.isoformat()},
+                )
+            else:
+                messages.success(request, _("Saved: main constitution %(c)s.") % {"c": name or "—"})
             return redirect("health:archive", elder.pk)
     return render(request, "health/tcm_form.html", {"elder": elder, "form": form})

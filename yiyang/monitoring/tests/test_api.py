@@ -37,10 +37,11 @@ def test_values_for_the_county_with_target_and_traffic_light(api_for, computed):
     assert res.status_code == 200
     rows = {r["code"]: r for r in res.json()}
     ir3 = rows["IR-3"]
-    # the demo county: 5 of its 11 hospitals and health centres are elder-friendly, the target is ≥ 60 %
-    assert (ir3["numerator"], ir3["denominator"], ir3["target"], ir3["target_op"]) == (5, 11, 60, ">=")
-    # 45 % misses the target and lies below 90 % of it (54 %): red; 7 of 11 are needed, 2 more
-    assert (ir3["status"], ir3["light"], ir3["shortfall"]) == ("not_met", "red", 2)
+    # the demo county: 5 of its 12 grade-II hospitals (县中医医院 included) and health centres are
+    # elder-friendly, the target is ≥ 60 %
+    assert (ir3["numerator"], ir3["denominator"], ir3["target"], ir3["target_op"]) == (5, 12, 60, ">=")
+    # 42 % misses the target and lies below 90 % of it (54 %): red; 8 of 12 are needed, 3 more
+    assert (ir3["status"], ir3["light"], ir3["shortfall"]) == ("not_met", "red", 3)
     assert rows["IR-5"]["status"] == "no_source"  # needs care.InHouseClinic, not built yet
     assert rows["HM-2"]["status"] == "not_computed"  # not in this recompute
 

@@ -100,6 +100,42 @@ def test_hm1_needs_an_archive_and_a_complete_check_in_the_year(county, centre, d
     assert compute("HM-3", "2025").numerator == 1
 
 
+def test_rates_over_65_plus_residents_take_the_declared_statistical_population(county, centre, doctor, users):
+    """国家基本公共卫生服务规范（第三版）:
+    老年人健康管理率 = 接受健康管理人数 ÷ 年内辖区内65岁及以上常住居民数
+    — the statistical population, not the registry's. Input: 测试县 declares 8 residents aged 65+ for 2026
+    (统计年鉴) while the registry holds 2, one managed → HM-1 = 1 ÷ 8 with the registry count (2, 建档率
+    25%) kept beside; a township without a declaration falls back to the registry count."""
+    from yiyang.monitoring.models import DeclaredPopulation, IndicatorValue
+    from yiyang.monitoring.values import rows_for
+
+    v = county["village_a"]
+    a, b = make_elder(v, OLD), make_elder(v, OLD)
+    archive(a, centre, D(2020, 1, 1))
+    check(a, centre, doctor, D(2026, 4, 1))
+    assert b.pk
+    DeclaredPopulation.objects.create(
+        region_id=COUNTY,
+        year=2026,
+        group="65+",
+        count=8,
+        source="测试县2026年统计年鉴",
+        as_of=D(2026, 12, 31),
+        declared_by=doctor,
+    )
+    hm1 = compute("HM-1")
+    assert (hm1.numerator, hm1.denominator, hm1.value) == (1, 8, Decimal("12.5000"))
+    assert (hm1.registry_denominator, hm1.declared_population) == (2, 8)
+    town = engine.compute_indicator(get_indicator("HM-1"), COUNTY, parse_period("2026"))[county["a"].code]
+    assert (town.denominator, town.declared_population) == (2, None)
+    engine.materialise(get_indicator("HM-1"), COUNTY, parse_period("2026"))
+    assert IndicatorValue.objects.get(indicator_code="HM-1", region_id=COUNTY, period="2026").denominator == 8
+    row = next(r for r in rows_for(COUNTY, parse_period("2026"), [get_indicator("HM-1")]))
+    assert row.population_source == "declared" and row.registry_coverage == Decimal("25.00")
+    town_row = rows_for(county["a"].code, parse_period("2026"), [get_indicator("HM-1")])[0]
+    assert town_row.population_source == "registry"
+
+
 def test_hm2_counts_complete_tcm_management_in_the_year(county, centre, doctor):
     v = county["village_b"]
     a, b, _c = (make_elder(v, OLD) for _ in range(3))
@@ -175,6 +211,28 @@ def test_hm5_disabled_elders_assessed_and_guided(county, centre, doctor):
         3,
         (Decimal(100) / 3).quantize(Decimal("0.0001")),
     )
+
+
+def test_hm5_counts_a_gbt42195_or_mzt039_assessment_plus_a_documented_health_service(county, centre, doctor):
+    """HM-5 (江口县实施方案 二、（三）3 "失能半失能老人评估指导率达70%";
+    失能老年人健康服务行动（2024—2027年）:
+    失能状况评估 then health services). Input: a disabled elder with a GB/T 42195 assessment and a
+    hypertension follow-up in the year (counts: the follow-up is the documented service); a semi-disabled
+    elder with only a self-care form and a guided check (does not count: not an ability assessment); a
+    semi-disabled elder with an MZ/T 039 assessment and a guided check (counts) → 2 of 3."""
+    v = county["village_a"]
+    followed = make_elder(v, OLD, categories=("disabled",))
+    assessed(followed, doctor, D(2026, 4, 1))
+    case = chronic(followed, centre, doctor, "hypertension", D(2025, 1, 1))
+    followups(case, doctor, [(D(2026, 4, 2), "2", True)])
+    selfcare_only = make_elder(v, OLD, categories=("semi_disabled",))
+    assessed(selfcare_only, doctor, D(2026, 4, 1), instrument="selfcare")
+    check(selfcare_only, centre, doctor, D(2026, 4, 1))
+    mzt = make_elder(v, OLD, categories=("semi_disabled",))
+    assessed(mzt, doctor, D(2026, 4, 1), instrument="mzt039")
+    check(mzt, centre, doctor, D(2026, 4, 1))
+    hm5 = compute("HM-5")
+    assert (hm5.numerator, hm5.denominator) == (2, 3)
 
 
 def test_hm6_contract_valid_on_the_reference_date_including_one_ending_that_day(county, centre, doctor):
@@ -371,10 +429,36 @@ def test_hm8a_standard_management_needs_four_face_to_face_follow_ups_in_the_year
     assert (a.numerator, a.denominator, a.value) == (1, 5, Decimal("20.0000"))
     c = compute("HM-8C")
     assert (c.numerator, c.denominator) == (1, 1)
-    # 2026Q3, year to date: four has three visits by 30 September → not yet standard
-    assert (compute("HM-8A", "2026Q3").numerator, compute("HM-8A", "2026Q3").denominator) == (0, 5)
+    # 2026Q3, year to date, pro-rated: 273 of 365 days need ⌈4 × 273 ÷ 365⌉ = 3 face-to-face visits by
+    # 30 September — four, three and straddling have them, by_phone has 3 of which 3 face-to-face (the
+    # phone call is in October); closed_1_jan has none
+    assert (compute("HM-8A", "2026Q3").numerator, compute("HM-8A", "2026Q3").denominator) == (4, 5)
     # 2025: straddling and closed_2025 and closed_1_jan were managed; none had four visits
     assert (compute("HM-8A", "2025").numerator, compute("HM-8A", "2025").denominator) == (0, 6)
+
+
+def test_hm8_standard_management_is_pro_rated_by_time_under_management(county, centre, doctor):
+    """国家基本公共卫生服务规范（第三版）高血压/2型糖尿病患者健康管理服务规范: 每年至少4次面对面随访, and
+    规范管理率 = 按照规范要求进行管理的人数 ÷ 年内已管理的人数. A patient enrolled in October cannot have
+    four visits in the year; pro-rated by days under management (see HM-8A's source note) they need
+    ⌈4 × 92 ÷ 365⌉ = 2. Input: hypertension enrolled 1 October 2026 with one visit and with two visits;
+    a patient managed all year with one visit by 31 March (Q1 needs ⌈4 × 90 ÷ 365⌉ = 1)."""
+    v = county["village_a"]
+    htn = "hypertension"
+    one = chronic(make_elder(v, OLD), centre, doctor, htn, D(2026, 10, 1))
+    followups(one, doctor, [(D(2026, 10, 1), "1", True)])
+    two = chronic(make_elder(v, OLD), centre, doctor, htn, D(2026, 10, 1))
+    followups(two, doctor, [(D(2026, 10, 1), "1", True), (D(2026, 12, 20), "2", True)])
+    a = compute("HM-8A")
+    assert (a.numerator, a.denominator) == (1, 2)  # 92 days: ⌈1.008⌉ = 2 visits; two has them
+    all_year = chronic(make_elder(v, OLD), centre, doctor, htn, D(2025, 1, 1))
+    followups(all_year, doctor, [(D(2026, 3, 1), "1", True)])
+    q1 = compute("HM-8A", "2026Q1")
+    assert (q1.numerator, q1.denominator) == (1, 1)
+    assert compute("HM-8A", "2026-01").numerator == 0  # January: 1 visit needed, none yet
+    dm = chronic(make_elder(v, OLD), centre, doctor, "diabetes", D(2026, 11, 15))
+    followups(dm, doctor, [(D(2026, 11, 20), "2", True)])
+    assert (compute("HM-8C").numerator, compute("HM-8C").denominator) == (1, 1)
 
 
 def test_hm8b_control_reads_the_last_follow_up_of_the_period(county, centre, doctor):

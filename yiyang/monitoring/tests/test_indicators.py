@@ -207,20 +207,32 @@ def test_ir10_nursing_type_share_of_eldercare_beds(county):
     assert (c.numerator, c.denominator, c.value) == (40, 120, pct(40, 120))
 
 
-def test_ir11_communities_with_a_day_care_centre(county):
-    """IR-11 counts 居民委员会 (codes 001–199) only; a centre covers the community it stands in or serves."""
+def test_ir11_communities_and_villages_with_a_day_care_place(county):
+    """IR-11 (江口县实施方案; 国办发〔2019〕5号 城乡社区日间照料): every 居民委员会 and 村民委员会 counts; a
+    village is covered by a 农村互助幸福院, a community by a 日间照料中心 standing in it or serving it.
+    Input: a centre in 甲社区, a 互助幸福院 in 乙一村, nothing in 甲村 and 乙二村 → 2 of 4."""
     from yiyang.core.models import Region
 
+    make_institution(county["community_a"], "day_care_centre")
+    make_institution(county["village_b"], "mutual_aid_home")
+    c = compute("IR-11")
+    assert (c.numerator, c.denominator, c.value) == (2, 4, Decimal("50.0000"))
     second = Region.objects.create(
         code="529901002001", name="乙社区居民委员会", level="village", parent=county["b"]
     )
-    make_institution(county["community_a"], "day_care_centre")
-    make_institution(county["village_b"], "day_care_centre")  # stands in a 村: not a community
-    c = compute("IR-11")
-    assert (c.numerator, c.denominator, c.value) == (1, 2, Decimal("50.0000"))
     serving = make_institution(county["b"], "day_care_centre")
     serving.service_area.add(second)
-    assert compute("IR-11").numerator == 2
+    assert (compute("IR-11").numerator, compute("IR-11").denominator) == (3, 5)
+
+
+def test_ir3_denominator_is_every_kind_of_grade_two_hospital_and_the_township_centres(county):
+    """IR-3 (江口县创建省级医养结合示范县工作实施方案 四: "辖区二级以上医疗机构和乡镇卫生院（卫生服务中心）").
+    Input: a grade-II 县中医医院 and a township centre → 2; adding a grade-I general hospital → still 2."""
+    make_institution(county["a"], "tcm_hospital", grade="2")
+    make_institution(county["b"], "township_health_centre")
+    assert compute("IR-3").denominator == 2
+    make_institution(county["b"], "general_hospital", grade="1")
+    assert compute("IR-3").denominator == 2
 
 
 # --------------------------------------------------------------------------------------------------
@@ -296,3 +308,52 @@ def test_turning_65_on_29_february_is_reckoned_like_the_registry_does(county):
     assert engine.years_before(D(2025, 2, 28), 65) == D(1960, 2, 28)
     assert compute("POP-65", period="2025-02").numerator == 1  # reckoned on 31 Dec 2025
     assert Cat.DISABLED  # the categories module stays importable for HM-5
+
+
+# --------------------------------------------------------------------------------------------------
+# 医养结合 provision, health education, family-doctor teams (江口县实施方案; 国卫办老龄发〔2019〕24号)
+# --------------------------------------------------------------------------------------------------
+
+
+def test_integrated_care_institutions_their_beds_and_township_coverage(county):
+    """《医养结合机构服务指南（试行）》: 医养结合机构 =
+    兼具医疗卫生资质和养老服务能力的医疗卫生机构或养老机构;
+    江口县实施方案: 每个乡镇至少一个医养结合机构或医养联合体. Input: a registered 医养结合机构 (60 beds) in
+    甲街道, an eldercare home with an in-house clinic (40 beds) in 乙一村, an eldercare home without a clinic
+    and a township centre without an eldercare filing → 2 institutions, 100 beds, both townships covered."""
+    make_institution(county["a"], "integrated_care", beds={"eldercare": 40, "eldercare_nursing": 20})
+    make_institution(county["village_b"], "eldercare_home", has_inhouse_clinic=True, beds={"eldercare": 40})
+    make_institution(county["b"], "eldercare_home", beds={"eldercare": 30})
+    make_institution(county["b"], "township_health_centre", beds={"general": 30})
+    assert compute("IC-1").numerator == 2
+    assert compute("IC-2").numerator == 100
+    c = compute("IC-3")
+    assert (c.numerator, c.denominator) == (2, 2)
+
+
+def test_health_education_sessions_attendance_and_family_doctor_teams(county, users):
+    """规范（第三版）健康教育服务规范 (活动记录: 次数、参加人数); 国卫基层发〔2018〕35号
+    家庭医生团队. Input: two
+    sessions in 2026 (30 and 45 attendees) and one in 2025; one active and one retired team → 2 sessions,
+    75 attendees, 1 team."""
+    from yiyang.health.models import EducationActivity, FamilyDoctorTeam
+
+    centre = make_institution(county["a"], "township_health_centre")
+    for day, n in ((D(2026, 3, 1), 30), (D(2026, 9, 1), 45), (D(2025, 9, 1), 50)):
+        EducationActivity.objects.create(
+            topic="chronic",
+            title="讲座",
+            format="lecture",
+            held_on=day,
+            place="村委会",
+            region=county["village_a"],
+            institution=centre,
+            organiser=users["doctor_sj"],
+            attendee_count=n,
+        )
+    assert compute("HE-1").numerator == 2 and compute("HE-2").numerator == 75
+    FamilyDoctorTeam.objects.create(name="甲团队", institution=centre, leader=users["doctor_sj"])
+    FamilyDoctorTeam.objects.create(
+        name="旧团队", institution=centre, leader=users["doctor_sj"], is_active=False
+    )
+    assert compute("FD-1").numerator == 1

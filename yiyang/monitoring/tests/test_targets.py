@@ -214,3 +214,60 @@ def test_a_count_target_may_exceed_100(api_for, demo_db):
         {"indicator": "POP-65", "region": "520621", "period": "2027", "op": ">=", "value": 5000},
     )
     assert res.status_code == 201, res.content
+
+
+def test_the_seeded_targets_include_the_plans_rates_each_with_its_source_document(client_for, demo_db):
+    """INDICATORS.md lists targets the county plan leaves out; the reference plans set them: HM-2 ≥65%
+    (《医养结合服务质量行动方案》 "65周岁以上老年人中医药健康管理率达65%以上"), HM-6 80% (区医养结合工作情况
+    报告 "签约率达到80%"), HM-3 75%, IR-1 50%, IR-4 75%. Every seeded target names its document (《…》),
+    and the targets page shows it."""
+    from yiyang.monitoring.models import Target
+
+    county = Target.objects.filter(region_code="520621000000", period="2026")
+    got = {t.indicator_code: (t.op, int(t.value)) for t in county}
+    assert got["HM-2"] == (">=", 65) and got["HM-6"] == (">=", 80)
+    assert got["HM-3"] == (">=", 75) and got["IR-1"] == (">=", 50) and got["IR-4"] == (">=", 75)
+    assert all("《" in t.source and "》" in t.source for t in county)
+    page = client_for("wjj").get("/monitoring/targets/").content.decode()
+    assert "《医养结合服务质量行动方案》" in page
+
+
+def test_an_officer_declares_a_statistical_population_with_its_source(api_for, demo_db):
+    """国家基本公共卫生服务规范（第三版） rates are over 辖区内65岁及以上常住居民 (the statistics, not the
+    registry). Input: wjj declares 江口县 2026 65+ = 36500 from 2026年江口县统计年鉴 → stored; without a
+    source → 422 naming the field; a doctor may not declare."""
+    from yiyang.monitoring.models import DeclaredPopulation
+
+    api = api_for("wjj")
+    body = {
+        "region": "520621",
+        "year": 2026,
+        "group": "65+",
+        "count": 36500,
+        "source": "2026年江口县统计年鉴",
+    }
+    r = api.post("/api/v1/monitoring/populations", body)
+    assert r.status_code == 200 and r.json()["count"] == 36500
+    assert (
+        DeclaredPopulation.objects.get(region_id="520621000000", year=2026).source == "2026年江口县统计年鉴"
+    )
+    bad = api.post("/api/v1/monitoring/populations", body | {"source": ""})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "source"
+    assert api_for("doctor_sj").post("/api/v1/monitoring/populations", body).status_code == 403
+
+
+def test_an_officer_declares_a_population_on_the_page_and_a_missing_source_is_named(client_for, demo_db):
+    """The officer enters the statistical population with its source on a page (统计人口); without a
+    source the page names the field in Chinese and writes nothing."""
+    from yiyang.monitoring.models import DeclaredPopulation
+
+    c = client_for("wjj")
+    body = {"region": "520621000000", "year": "2026", "group": "65+", "count": "36500", "source": ""}
+    bad = c.post("/monitoring/populations/", body)
+    assert bad.status_code == 200 and "来源" in bad.content.decode()
+    assert not DeclaredPopulation.objects.exists()
+    ok = c.post("/monitoring/populations/", body | {"source": "2026年江口县统计年鉴"})
+    assert ok.status_code == 302
+    page = c.get("/monitoring/populations/").content.decode()
+    assert "36500" in page and "2026年江口县统计年鉴" in page
+    assert client_for("doctor_sj").post("/monitoring/populations/", body).status_code in (403, 404)

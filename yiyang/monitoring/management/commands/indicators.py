@@ -3,6 +3,7 @@ indicator for the region (and the regions below it), stores the values and print
 a list of ``{"code", "name", "numerator", "denominator", "value", "target", "status"}`` (DESIGN §6).
 
 ``indicators list`` shows the definitions; ``indicators load-targets <file.yaml>`` loads targets;
+``indicators load-populations <file.csv>`` imports declared statistical populations;
 ``indicators drain [--json]`` drains the recompute outbox once, as the system actor: the marks writes
 left become one run per county and period, computed at once with eager Celery (the embedded demo),
 else sent to the workers (production drains on Celery beat; this is for a cron job or by hand).
@@ -37,6 +38,11 @@ class Command(BaseCommand):
         drain.add_argument("--json", action="store_true", help="print JSON")
         load = sub.add_parser("load-targets", help="load targets from a YAML file")
         load.add_argument("file")
+        pops = sub.add_parser(
+            "load-populations",
+            help="load declared populations from a CSV file (region,year,group,count,source)",
+        )
+        pops.add_argument("file")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -48,6 +54,16 @@ class Command(BaseCommand):
             return
         if action == "drain":
             self._drain(options["json"])
+            return
+        if action == "load-populations":
+            path = Path(options["file"])
+            if not path.exists():
+                raise CommandError(f"文件不存在：{path}")
+            from yiyang.core.actors import system_user
+            from yiyang.monitoring.services import load_populations_file
+
+            count = load_populations_file(path, acting_user=system_user())
+            self.stdout.write(f"已载入统计人口 {count} 条")
             return
         if action == "load-targets":
             path = Path(options["file"])
