@@ -18,5 +18,7 @@ from .access_referrals import (  # noqa: F401
     referral_archive_summary,
     scope_referrals,
 )
+from .models.stays import Bed
 
-SCOPED_MODELS: tuple[type[Model], ...] = ()
+#: beds: their functions are in :mod:`yiyang.care.access_stays` (stays and care notes reach an elder)
+SCOPED_MODELS: tuple[type[Model], ...] = (Bed,)

@@ -19,3 +19,11 @@ from .referrals import (  # noqa: F401
     ReferralStatus,
     ReferralUrgency,
 )
+from .stays import (  # noqa: F401
+    Bed,
+    BedKind,
+    BedStatus,
+    CareNote,
+    Stay,
+    StayStatus,
+)
