@@ -203,3 +203,17 @@ for _role, _perms in HOMECARE_PERMISSIONS.items():
     ROLE_SPECS[_role] = RoleSpec(
         ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
     )
+
+# Beds and stays (care): the institution's staff admit, move and discharge residents and write care
+# notes; the administrator keeps the beds; officers read occupancy (卫健 of their region, 民政 of the
+# eldercare institutions of their region).
+STAY_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.HEALTH_OFFICER: frozenset({"stay.view"}),
+    Role.CIVIL_OFFICER: frozenset({"stay.view"}),
+    Role.INSTITUTION_ADMIN: frozenset({"stay.view", "stay.change", "bed.manage", "carenote.add"}),
+    Role.CLINICIAN: frozenset({"stay.view", "stay.change", "carenote.add"}),
+}
+for _role, _perms in STAY_PERMISSIONS.items():
+    ROLE_SPECS[_role] = RoleSpec(
+        ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
+    )

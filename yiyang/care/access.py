@@ -26,7 +26,7 @@ from yiyang.core.reach import Reach
 from yiyang.core.regions import subtree_prefix
 from yiyang.core.scoping import NOTHING, has_perm, scope_elders
 
-from .models import Agreement, HomeVisit, InHouseClinic, PlannedRound, Round, RoundFinding
+from .models import Agreement, Bed, HomeVisit, InHouseClinic, PlannedRound, Round, RoundFinding
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -45,7 +45,8 @@ COVERED_KINDS = (
     InstitutionKind.INTEGRATED_CARE,
 )
 
-SCOPED_MODELS: tuple[type[Model], ...] = (Agreement, InHouseClinic)
+#: beds' functions are in :mod:`yiyang.care.access_stays` (stays and care notes reach an elder)
+SCOPED_MODELS: tuple[type[Model], ...] = (Agreement, InHouseClinic, Bed)
 
 
 def _one(qs: QuerySet[M], pk: object) -> M:

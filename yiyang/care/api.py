@@ -24,3 +24,8 @@ router.add_router("", referrals_router)
 from .api_homecare import router as _homecare_router  # noqa: E402
 
 router.add_router("", _homecare_router)
+
+# beds and stays (care/api_stays.py)
+from .api_stays import router as stays_router  # noqa: E402
+
+router.add_router("", stays_router)

@@ -47,3 +47,13 @@ def _homecare(**kwargs: object) -> dict[str, int]:
 
 
 LOADERS.append(_homecare)
+
+
+# beds and stays (care/demo_stays.py)
+def _load_stays(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
+    from .demo_stays import load_stays_demo
+
+    return load_stays_demo(elders=elders, seed=seed, today=today)
+
+
+LOADERS.append(_load_stays)

@@ -101,3 +101,8 @@ def _referral_source() -> TimelineSource:
 
 
 SOURCES.append(_referral_source())
+
+
+from .timeline_stays import SOURCES as _STAY_SOURCES  # noqa: E402
+
+SOURCES.extend(_STAY_SOURCES)

@@ -8,10 +8,12 @@ township's value sees none of its elders.
 
 from __future__ import annotations
 
+import functools
 import io
+import operator
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -51,8 +53,8 @@ def subjects(
     if part not in PARTS:
         raise ServiceError("INVALID_PART", _("Choose in, out or all."), field="part")
     kind, path = ind.drill.kind, ind.drill.path
-    base = _ids(engine.base_rows(ind, period, region.code), path)
-    inside = _ids(engine.numerator_rows(ind, period, region.code), path)
+    base_sets = [_ids(qs, path) for _q, qs in engine.base_row_sets(ind, period, region.code)]
+    inside_sets = [_ids(qs, path) for _q, qs in engine.numerator_row_sets(ind, period, region.code)]
     if kind == "elder":
         visible = scope_elders(user)
     elif kind == "institution":
@@ -60,12 +62,15 @@ def subjects(
     else:
         visible = Region.objects.all()
     key = "code" if kind == "region" else "pk"
+    # a union's parts (bed records, declared counts) each name their rows: in any part is in
+    base = functools.reduce(operator.or_, (Q(**{f"{key}__in": ids}) for ids in base_sets))
+    inside = functools.reduce(operator.or_, (Q(**{f"{key}__in": ids}) for ids in inside_sets))
     if part == "in":
-        qs = visible.filter(**{f"{key}__in": inside})
+        qs = visible.filter(inside)
     elif part == "out":
-        qs = visible.filter(**{f"{key}__in": base}).exclude(**{f"{key}__in": inside})
+        qs = visible.filter(base).exclude(inside)
     else:
-        qs = visible.filter(**{f"{key}__in": base})
+        qs = visible.filter(base)
     if kind == "elder":
         qs = presenters.with_related(qs).order_by("region_id", "name", "pk")
     elif kind == "institution":

@@ -270,8 +270,12 @@ def _in_region(query: schema.CountQuery | schema.SumQuery, region_code: str) -> 
     return Q(**{f"{path}__gte": lo, f"{path}__lte": hi})
 
 
-def query_rows(query: schema.CountQuery | schema.SumQuery, period: Period, region_code: str) -> QuerySet:
-    """The rows a count/sum query covers in the region's subtree for the period."""
+AnyQuery = schema.CountQuery | schema.SumQuery | schema.UnionQuery
+#: one single-model query and the rows it covers
+RowSet = tuple[schema.CountQuery | schema.SumQuery, QuerySet]
+
+
+def _single_rows(query: schema.CountQuery | schema.SumQuery, period: Period, region_code: str) -> QuerySet:
     model = _model(query.model)
     qs = model._default_manager.filter(_in_region(query, region_code))
     for cond in query.where:
@@ -279,23 +283,54 @@ def query_rows(query: schema.CountQuery | schema.SumQuery, period: Period, regio
     return qs
 
 
+def query_row_sets(query: AnyQuery, period: Period, region_code: str) -> list[RowSet]:
+    """The rows each part of a query covers in the region's subtree for the period (one set for a
+    count or sum, one per part for a union)."""
+    return [(part, _single_rows(part, period, region_code)) for part in schema.parts_of(query)]
+
+
+def query_rows(query: AnyQuery, period: Period, region_code: str) -> QuerySet:
+    """The rows a single-model count/sum query covers in the region's subtree for the period."""
+    if isinstance(query, schema.UnionQuery):
+        raise TypeError("a union query has one row set per part: use query_row_sets")
+    return _single_rows(query, period, region_code)
+
+
+def base_row_sets(ind: schema.Indicator, period: Period, region_code: str) -> list[RowSet]:
+    """The rows behind the value, per part: the denominator's (or the numerator's for a plain count)."""
+    return query_row_sets(ind.base_query, period, region_code)
+
+
+def numerator_row_sets(ind: schema.Indicator, period: Period, region_code: str) -> list[RowSet]:
+    if isinstance(ind.numerator, schema.SubsetQuery):
+        out = []
+        for part, qs in base_row_sets(ind, period, region_code):
+            model = _model(part.model)
+            for cond in ind.numerator.where:
+                qs = qs.filter(condition_q(model, cond, period))
+            out.append((part, qs))
+        return out
+    return query_row_sets(ind.numerator, period, region_code)
+
+
 def base_rows(ind: schema.Indicator, period: Period, region_code: str) -> QuerySet:
-    """The rows behind the value: the denominator's rows (or the numerator's for a plain count)."""
-    return query_rows(ind.base_query, period, region_code)
+    """The rows behind the value of a single-model indicator (see :func:`base_row_sets`)."""
+    (only,) = _single(base_row_sets(ind, period, region_code))
+    return only[1]
 
 
 def numerator_rows(ind: schema.Indicator, period: Period, region_code: str) -> QuerySet:
-    if isinstance(ind.numerator, schema.SubsetQuery):
-        assert ind.denominator is not None
-        model = _model(ind.denominator.model)
-        qs = base_rows(ind, period, region_code)
-        for cond in ind.numerator.where:
-            qs = qs.filter(condition_q(model, cond, period))
-        return qs
-    return query_rows(ind.numerator, period, region_code)
+    (only,) = _single(numerator_row_sets(ind, period, region_code))
+    return only[1]
 
 
-def _aggregate_query(ind: schema.Indicator, part: str) -> schema.CountQuery | schema.SumQuery:
+def _single(sets: list[RowSet]) -> list[RowSet]:
+    if len(sets) != 1:
+        raise TypeError("a union query has one row set per part: use the *_row_sets functions")
+    return sets
+
+
+def _aggregate_query(ind: schema.Indicator, part: str) -> AnyQuery:
     if part == "denominator":
         assert ind.denominator is not None
         return ind.denominator
@@ -307,6 +342,15 @@ def grouped(qs: QuerySet, query: schema.CountQuery | schema.SumQuery) -> dict[st
     agg = Sum(query.field) if isinstance(query, schema.SumQuery) else Count("pk")
     rows = qs.order_by().values(rc=F(_region_path(query))).annotate(n=agg).values_list("rc", "n")
     return {code: Decimal(n or 0) for code, n in rows}
+
+
+def grouped_sets(sets: list[RowSet]) -> dict[str, Decimal]:
+    """``{region code: count or sum}`` added up over the parts (one ``GROUP BY`` query per part)."""
+    total: dict[str, Decimal] = defaultdict(Decimal)
+    for query, qs in sets:
+        for code, n in grouped(qs, query).items():
+            total[code] += n
+    return dict(total)
 
 
 @functools.cache
@@ -325,16 +369,17 @@ def source_problem(code: str) -> str | None:
     try:
         period = parse_period("2000")
         for part in ("numerator", "denominator") if ind.denominator else ("numerator",):
-            qs = (
-                numerator_rows(ind, period, "100000000000")
+            sets = (
+                numerator_row_sets(ind, period, "100000000000")
                 if part == "numerator"
-                else query_rows(
-                    ind.denominator,
+                else query_row_sets(
+                    ind.denominator,  # type: ignore[arg-type]
                     period,
-                    "100000000000",  # type: ignore[arg-type]
+                    "100000000000",
                 )
             )
-            str(qs.query)
+            for _query, qs in sets:
+                str(qs.query)
     except (FieldError, FieldDoesNotExist, NoSource, ValueError, TypeError, LookupError) as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
@@ -400,14 +445,12 @@ def rate(ind: schema.Indicator, numerator: Decimal, denominator: Decimal | None)
     return (numerator * ind.factor / denominator).quantize(FOUR)
 
 
-def _memo_grouped(
-    memo: dict | None, key: tuple, qs_factory: Any, query: schema.CountQuery | schema.SumQuery, root: str
-) -> dict[str, Decimal]:
+def _memo_grouped(memo: dict | None, key: tuple, sets_factory: Any, root: str) -> dict[str, Decimal]:
     """Grouped and rolled-up counts, shared between indicators with the same query in one run (the
     65+ residents are the denominator of five indicators and the numerator of POP-65)."""
     if memo is not None and key in memo:
         return memo[key]
-    result = _roll_up(grouped(qs_factory(), query), root)
+    result = _roll_up(grouped_sets(sets_factory()), root)
     if memo is not None:
         memo[key] = result
     return result
@@ -433,8 +476,7 @@ def compute_indicator(
     num = _memo_grouped(
         memo,
         (*base, num_query.model_dump_json(), subset),
-        lambda: numerator_rows(ind, period, region_code),
-        num_query,
+        lambda: numerator_row_sets(ind, period, region_code),
         region_code,
     )
     den: dict[str, Decimal] = {}
@@ -443,8 +485,7 @@ def compute_indicator(
         den = _memo_grouped(
             memo,
             (*base, den_query.model_dump_json(), ""),
-            lambda: query_rows(den_query, period, region_code),
-            den_query,
+            lambda: query_row_sets(den_query, period, region_code),
             region_code,
         )
     declared: dict[str, Decimal] = {}

@@ -220,20 +220,46 @@ class SubsetQuery(_Spec):
     where: list[Condition] = Field(min_length=1)
 
 
-def query_types() -> dict[str, type[_Spec]]:
-    return {"count": CountQuery, "sum": SumQuery, "subset": SubsetQuery}
-
-
-Query = Annotated[
-    CountQuery | SumQuery | SubsetQuery,
-    Field(discriminator="type"),
-    _known_type("query", query_types),
-]
-BaseQuery = Annotated[
+PartQuery = Annotated[
     CountQuery | SumQuery,
     Field(discriminator="type"),
     _known_type("query", lambda: {"count": CountQuery, "sum": SumQuery}),
 ]
+
+
+class UnionQuery(_Spec):
+    """Several count/sum queries added up, each over its own model with its own region path and
+    conditions: what one kind of fact looks like when it is kept in more than one place — beds entered
+    one by one as records, plus the declared bed counts of the institutions that have entered none.
+    A ``subset`` numerator applies its conditions to every part, so each part's model must have the
+    fields they name; a drill-down lists the rows of every part."""
+
+    type: Literal["union"]
+    parts: list[PartQuery] = Field(min_length=2)
+
+
+def query_types() -> dict[str, type[_Spec]]:
+    return {"count": CountQuery, "sum": SumQuery, "union": UnionQuery, "subset": SubsetQuery}
+
+
+Query = Annotated[
+    CountQuery | SumQuery | UnionQuery | SubsetQuery,
+    Field(discriminator="type"),
+    _known_type("query", query_types),
+]
+BaseQuery = Annotated[
+    CountQuery | SumQuery | UnionQuery,
+    Field(discriminator="type"),
+    _known_type("query", lambda: {"count": CountQuery, "sum": SumQuery, "union": UnionQuery}),
+]
+
+#: a query that reads one model
+SingleQuery = CountQuery | SumQuery
+
+
+def parts_of(query: CountQuery | SumQuery | UnionQuery) -> list[SingleQuery]:
+    """The single-model queries a query adds up (itself, unless it is a union)."""
+    return list(query.parts) if isinstance(query, UnionQuery) else [query]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -298,7 +324,7 @@ class Indicator(_Spec):
         return self.denominator is not None
 
     @property
-    def base_query(self) -> CountQuery | SumQuery:
+    def base_query(self) -> CountQuery | SumQuery | UnionQuery:
         """The query that defines the rows a drill-down lists (the denominator's, else the numerator's)."""
         if self.denominator is not None:
             return self.denominator
@@ -313,7 +339,7 @@ class Indicator(_Spec):
         )
 
     def models(self) -> list[str]:
-        out = [*self.requires, self.base_query.model]
+        out = [*self.requires, *(p.model for p in parts_of(self.base_query))]
         if self.denominator is not None and not isinstance(self.numerator, SubsetQuery):
-            out.append(self.numerator.model)
+            out.extend(p.model for p in parts_of(self.numerator))
         return out

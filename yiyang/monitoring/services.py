@@ -338,7 +338,10 @@ def declare(
             _("Effective date: give a date from 1900 on."),
             field="effective_date",
         ) from None
-    counted = engine.base_rows(ind, period, institution.region_id).filter(pk=institution.pk).exists()
+    counted = any(
+        qs.filter(pk=institution.pk).exists()
+        for _query, qs in engine.base_row_sets(ind, period, institution.region_id)
+    )
     if not counted:
         raise ServiceError(
             error_codes.INSTITUTION_NOT_COUNTED,

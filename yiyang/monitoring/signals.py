@@ -72,11 +72,12 @@ def watched() -> dict[type[models.Model], tuple[set[str], set[str]]]:
     paths: dict[type[models.Model], set[str]] = defaultdict(set)
     codes: dict[type[models.Model], set[str]] = defaultdict(set)
     for ind in all_indicators():
-        queries = [ind.base_query]
+        subset = isinstance(ind.numerator, schema.SubsetQuery)
+        queries = [(q, subset) for q in schema.parts_of(ind.base_query)]
         if ind.denominator is not None and not isinstance(ind.numerator, schema.SubsetQuery):
-            queries.append(ind.numerator)
+            queries += [(q, False) for q in schema.parts_of(ind.numerator)]
         local: dict[type[models.Model], set[str]] = defaultdict(set)
-        for q in queries:
+        for q, with_subset in queries:
             try:
                 model = apps.get_model(q.model)
             except LookupError:
@@ -84,7 +85,7 @@ def watched() -> dict[type[models.Model], tuple[set[str], set[str]]]:
             region_path = "code" if q.region == "self" else q.region
             local[model].add(region_path)
             conditions = list(q.where)
-            if q is ind.base_query and isinstance(ind.numerator, schema.SubsetQuery):
+            if with_subset and isinstance(ind.numerator, schema.SubsetQuery):
                 conditions += list(ind.numerator.where)
             _exists_paths(model, region_path, conditions, local)
         if ind.population is not None:

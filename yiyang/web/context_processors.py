@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.care.workspace import home_institution, home_nav
 from yiyang.core.scoping import has_perm
 
 NAV = [
@@ -26,6 +27,7 @@ NAV = [
     ("care:sickbed-list", _("Family sickbeds"), "sickbed.change"),
     ("care:order-desk", _("Home nursing orders"), "order.request"),
     ("core:institution-list", _("Institutions"), "institution.view"),
+    ("care:occupancy", _("Bed occupancy"), "stay.view"),
     ("core:region-tree", _("Regions"), None),
 ]
 
@@ -35,9 +37,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav": []}
     items = []
-    for name, label, perm in NAV:
-        if perm is None or has_perm(user, perm):
-            items.append({"url": reverse(name), "label": label, "active": False})
+    if home_institution(user) is not None:  # an eldercare institution's staff: a home's menu
+        items = home_nav(user)
+    else:
+        for name, label, perm in NAV:
+            if perm is None or has_perm(user, perm):
+                items.append({"url": reverse(name), "label": label, "active": False})
     if user.is_staff:
         items.append({"url": reverse("admin:index"), "label": _("Administration"), "active": False})
     # The entry whose URL is the longest prefix of the current path is the active one.

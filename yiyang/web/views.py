@@ -7,6 +7,8 @@ from django.db.models import Count, F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from yiyang.care.views.stays import workspace_home
+from yiyang.care.workspace import home_institution
 from yiyang.core.access import scoped
 from yiyang.core.models import ElderCategory
 from yiyang.core.scoping import has_perm, scope_elders, scope_institutions
@@ -15,6 +17,9 @@ from yiyang.core.scoping import has_perm, scope_elders, scope_institutions
 @scoped
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    institution = home_institution(request.user)
+    if institution is not None:  # an eldercare institution's staff: the home's workspace
+        return workspace_home(request, institution)
     ctx: dict = {"assignments": request.user.active_assignments}
     if has_perm(request.user, "elder.view"):
         elders = scope_elders(request.user).filter(status="active")

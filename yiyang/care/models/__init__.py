@@ -22,3 +22,11 @@ from .referrals import (  # noqa: F401
     ReferralUrgency,
 )
 from .rounds import PlannedRound, Round, RoundFinding  # noqa: F401
+from .stays import (  # noqa: F401
+    Bed,
+    BedKind,
+    BedStatus,
+    CareNote,
+    Stay,
+    StayStatus,
+)

@@ -30,7 +30,7 @@ def clinics_from_flags(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('care', '0003_referrals'),
+        ('care', '0004_stays'),
         ('core', '0007_careteam_accessgrant'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
