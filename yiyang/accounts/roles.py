@@ -146,6 +146,23 @@ for _role, _perms in MONITORING_PERMISSIONS.items():
         ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
     )
 
+
+#: 医养签约, in-house clinics, rounds and home visits (care app). The parties to an agreement are
+#: eldercare and medical institutions: their administrators draft, sign, renew and terminate it (the
+#: service checks the user administers one of the two); clinicians record rounds and home visits.
+#: Officers read agreements of their region; 卫健 registers in-house clinics, as the home does.
+AGREEMENT_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.HEALTH_OFFICER: frozenset({"agreement.view", "agreement.coverage", "clinic.manage"}),
+    Role.CIVIL_OFFICER: frozenset({"agreement.view", "agreement.coverage"}),
+    Role.INSTITUTION_ADMIN: frozenset({"agreement.view", "agreement.manage", "clinic.manage"}),
+    Role.CLINICIAN: frozenset({"agreement.view", "round.record", "homevisit.record"}),
+    Role.FAMILY_DOCTOR: frozenset({"homevisit.record"}),
+}
+for _role, _perms in AGREEMENT_PERMISSIONS.items():
+    ROLE_SPECS[_role] = RoleSpec(
+        ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
+    )
+
 # Two-way referral (care.Referral). Sending and receiving are also bound to the institution: the sending
 # side sends and cancels, the receiving side accepts, declines, receives, completes and returns
 # (care.services.referrals). 卫健 reads the region's referrals and the green channel's timeliness.

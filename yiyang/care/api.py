@@ -10,6 +10,11 @@ from ninja import Router
 
 router = Router(tags=["care"])
 
+from .api_agreements import router as agreements_router  # noqa: E402
+
+router.add_router("", agreements_router)
+
+
 # 双向转诊 (care/api_referrals.py)
 from .api_referrals import router as referrals_router  # noqa: E402
 

@@ -10,9 +10,10 @@ class CareConfig(AppConfig):
     demo_loader = "yiyang.care.demo.load_care_demo"
 
     def ready(self) -> None:
-        from . import timeline
+        from . import signals, timeline
 
         timeline.register()
+        signals.connect()
 
         # 双向转诊: a chronic follow-up that decides 紧急转诊 opens a draft referral (health sends, care acts)
         from yiyang.health.signals import urgent_referral_decided

@@ -20,6 +20,15 @@ def load_care_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
     return counts
 
 
+def _load_agreements(**kwargs: object) -> dict[str, int]:
+    from .demo_agreements import load_agreements_demo
+
+    return load_agreements_demo(**kwargs)  # type: ignore[arg-type]
+
+
+LOADERS.append(_load_agreements)
+
+
 # 双向转诊 (care/demo_referrals.py): after the agreements' loader when both exist
 def _load_referrals(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
     from .demo_referrals import load_referrals_demo

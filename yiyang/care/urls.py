@@ -7,6 +7,11 @@ app_name = "care"
 # Each aggregate's pages add their paths here.
 urlpatterns: list = []
 
+from .urls_agreements import urlpatterns as _agreements  # noqa: E402
+
+urlpatterns += _agreements
+
+
 # 双向转诊 (care/views/referrals.py)
 urlpatterns += [
     path("referrals/", referral_views.referral_list, name="referral-list"),

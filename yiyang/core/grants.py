@@ -109,12 +109,15 @@ def grants_from(source: models.Model) -> models.QuerySet[AccessGrant]:
     return AccessGrant.objects.filter(source_type=source_type, source_id=source_id)
 
 
-def end_grants(source: models.Model, *, last_day: dt.date) -> int:
+def end_grants(source: models.Model, *, last_day: dt.date, elder: Elder | None = None) -> int:
     """The relationship ends: ``source``'s grants stop after ``last_day`` (inclusive). A grant already
     ending earlier keeps its end; one that would only have begun after ``last_day`` never opened the
-    record and is removed. Returns the number of grants changed or removed."""
+    record and is removed. With ``elder``, only that elder's grants end (a resident leaving a home
+    whose agreement goes on). Returns the number of grants changed or removed."""
     _require_transaction()
     grants = grants_from(source)
+    if elder is not None:
+        grants = grants.filter(elder=elder)
     removed, _ = grants.filter(valid_from__gt=last_day).delete()
     ended = grants.filter(models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=last_day)).update(
         valid_to=last_day, updated_at=clock.now()

@@ -32,11 +32,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from . import audit
+from .actors import is_system
 from .errors import REASON_REQUIRED, REQUIRED, TRANSITION_NOT_ALLOWED, ServiceError
 from .models import StateTransition
 from .scoping import has_perm, require_perm
@@ -50,6 +51,10 @@ if TYPE_CHECKING:
 #: (state, action) → (new state, permission)
 Table = Mapping[tuple[str, str], tuple[str, str]]
 Hook = Callable[["Transition"], None]
+
+#: the permission of a move only the system actor makes (:mod:`yiyang.core.actors`), e.g. an agreement
+#: expiring when its end date has passed: no role holds it, and no person can make the move
+SYSTEM_MOVE = "system.move"
 
 #: every machine, by model label ("core.elder"); filled as the modules that declare them are imported
 MACHINES: dict[str, StateMachine] = {}
@@ -214,7 +219,7 @@ class StateMachine:
         """Whether the table allows ``action`` now and ``user`` holds its permission (for buttons;
         an action's ``check`` may still refuse)."""
         move = self.table.get((getattr(obj, self.field), action))
-        if move is None or not has_perm(user, move[1]):
+        if move is None or not _permitted(user, move[1]):
             return False
         may = self.rules.get(action, Rules()).may
         return may is None or may(user, obj)
@@ -256,7 +261,11 @@ class StateMachine:
             if move is None:
                 raise TransitionNotAllowed(self, from_state, action)
             to_state, perm = move
-            require_perm(acting_user, perm)
+            if perm == SYSTEM_MOVE:
+                if not is_system(acting_user):
+                    raise PermissionDenied(perm)
+            else:
+                require_perm(acting_user, perm)
             user = cast("User", acting_user)
             rules = self.rules.get(action, Rules())
             reason = (reason or "").strip()
@@ -306,6 +315,10 @@ class StateMachine:
 
     def history(self, obj: models.Model) -> models.QuerySet[StateTransition]:
         return history_of(obj)
+
+
+def _permitted(user: User | AnonymousUser, perm: str) -> bool:
+    return is_system(user) if perm == SYSTEM_MOVE else has_perm(user, perm)
 
 
 def history_of(obj: models.Model) -> models.QuerySet[StateTransition]:

@@ -146,11 +146,15 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # Production: Celery beat drains the indicator recompute outbox (yiyang.monitoring.outbox) every few
 # seconds; run `celery -A yiyang beat` once beside the workers.
+from celery.schedules import crontab  # noqa: E402
+
 CELERY_BEAT_SCHEDULE = {
     "monitoring-drain": {
         "task": "monitoring.drain",
         "schedule": float(os.environ.get("MONITORING_DRAIN_SECONDS", "10")),
     },
+    # care: agreements past their end date expire; agreements' grants follow the homes' residents
+    "care-daily": {"task": "care.daily", "schedule": crontab(hour=0, minute=30)},
 }
 #: the embedded demo (eager Celery, no beat) drains from a thread of `manage.py runserver` instead
 MONITORING_DRAIN_THREAD_SECONDS = 0

@@ -6,6 +6,8 @@ from .agreements import (  # noqa: F401
     AgreementStatus,
     RoundFrequency,
 )
+from .clinics import ClinicKind, InHouseClinic  # noqa: F401
+from .home_visits import HomeVisit, HomeVisitBasis, HomeVisitService  # noqa: F401
 from .homecare import (  # noqa: F401
     FamilySickbed,
     HomeNurse,
@@ -19,6 +21,7 @@ from .referrals import (  # noqa: F401
     ReferralStatus,
     ReferralUrgency,
 )
+from .rounds import PlannedRound, Round, RoundFinding  # noqa: F401
 from .stays import (  # noqa: F401
     Bed,
     BedKind,

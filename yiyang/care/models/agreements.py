@@ -10,6 +10,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yiyang.core import clock
 from yiyang.core.models import Institution
@@ -44,14 +45,22 @@ ROUND_INTERVAL_DAYS = {
     RoundFrequency.MONTHLY: 30,
     RoundFrequency.QUARTERLY: 91,
 }
+#: days a round may come after its planned day and still be on time (later is late; none is missed)
+ROUND_TOLERANCE_DAYS = {
+    RoundFrequency.WEEKLY: 2,
+    RoundFrequency.FORTNIGHTLY: 3,
+    RoundFrequency.MONTHLY: 7,
+    RoundFrequency.QUARTERLY: 14,
+}
 
 
 class AgreementStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    ACTIVE = "active", _("In force")
-    EXPIRED = "expired", _("Expired")
-    RENEWED = "renewed", _("Renewed")
-    TERMINATED = "terminated", _("Terminated")
+    # a context of their own: other records' "In force" or "Renewed" read differently in Chinese
+    DRAFT = "draft", pgettext_lazy("agreement", "Draft")
+    ACTIVE = "active", pgettext_lazy("agreement", "In force")
+    EXPIRED = "expired", pgettext_lazy("agreement", "Expired")
+    RENEWED = "renewed", pgettext_lazy("agreement", "Renewed")
+    TERMINATED = "terminated", pgettext_lazy("agreement", "Terminated")
 
 
 def agreement_document_path(instance: Agreement, filename: str) -> str:
@@ -103,7 +112,7 @@ class Agreement(models.Model):
         related_name="+",
         verbose_name=_("responsible nurse"),
     )
-    signed_on = models.DateField(_("signed on"))
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
     document = models.FileField(_("signed document"), upload_to=agreement_document_path, blank=True)
@@ -119,6 +128,7 @@ class Agreement(models.Model):
         verbose_name=_("renews"),
     )
     terminated_on = models.DateField(_("terminated on"), null=True, blank=True)
+    end_reason = models.CharField(_("reason for termination"), max_length=200, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -143,8 +153,20 @@ class Agreement(models.Model):
     def __str__(self) -> str:
         return f"{self.eldercare_institution} — {self.medical_institution}"
 
+    @property
+    def services_display(self) -> str:
+        labels = dict(AgreementService.choices)
+        return "、".join(str(labels.get(c, c)) for c in self.services or [])
+
     def covers(self, service: str) -> bool:
         return service in (self.services or [])
+
+    @property
+    def effective_end(self) -> dt.date:
+        """The last day in force: ``terminated_on`` for a terminated agreement, else ``end_date``."""
+        if self.status == AgreementStatus.TERMINATED and self.terminated_on:
+            return self.terminated_on
+        return self.end_date
 
     def is_in_force_on(self, day: dt.date) -> bool:
         """In force: signed into force (active, or renewed/terminated after that day) and ``day`` in its

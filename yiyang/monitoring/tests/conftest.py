@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from . import factories
+from .unsourced import unsourced_indicator  # noqa: F401 — a fixture for every monitoring test
 
 
 @pytest.fixture

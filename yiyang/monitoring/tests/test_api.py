@@ -42,8 +42,40 @@ def test_values_for_the_county_with_target_and_traffic_light(api_for, computed):
     assert (ir3["numerator"], ir3["denominator"], ir3["target"], ir3["target_op"]) == (5, 12, 60, ">=")
     # 42 % misses the target and lies below 90 % of it (54 %): red; 8 of 12 are needed, 3 more
     assert (ir3["status"], ir3["light"], ir3["shortfall"]) == ("not_met", "red", 3)
-    assert rows["IR-5"]["status"] == "no_source"  # needs care.InHouseClinic, not built yet
     assert rows["HM-2"]["status"] == "not_computed"  # not in this recompute
+
+
+def test_ir5_and_ir6_of_the_demo_county_come_from_its_clinics_and_agreements(api_for, demo_db):
+    """The demo county's homes: those with a clinic valid on 31 December or an agreement in force that
+    day (IR-5), and of those without a clinic, the ones under agreement (IR-6), worked out here from
+    the care records themselves."""
+    from yiyang.care.models import Agreement, InHouseClinic
+    from yiyang.core.models import Institution
+
+    # IR-5's population: 养老机构 (homes, day-care centres, integrated institutions), not 互助幸福院
+    kinds = ["eldercare_home", "day_care_centre", "integrated_care"]
+
+    services.compute_now("520621000000", "2026", ["IR-5", "IR-6"])
+    day = dt.date(2026, 12, 31)
+    homes = Institution.objects.filter(region__code__startswith="520621", kind__in=kinds, is_active=True)
+    clinic = {c.eldercare_institution_id for c in InHouseClinic.objects.all() if c.is_valid_on(day)}
+    agreed = {a.eldercare_institution_id for a in Agreement.objects.all() if a.is_in_force_on(day)}
+    ids = {h.pk for h in homes}
+    rows = {
+        r["code"]: r
+        for r in api_for("mzj").get("/api/v1/monitoring/values", region="520621", period="2026").json()
+    }
+    assert (rows["IR-5"]["numerator"], rows["IR-5"]["denominator"]) == (
+        len(ids & (clinic | agreed)),
+        len(ids),
+    )
+    assert (rows["IR-6"]["numerator"], rows["IR-6"]["denominator"]) == (
+        len((ids - clinic) & agreed),
+        len(ids - clinic),
+    )
+    # the demo leaves gaps on purpose (the coverage view has something to show), but covers most homes
+    assert 0 < rows["IR-5"]["numerator"] < rows["IR-5"]["denominator"]
+    assert rows["IR-5"]["status"] != "no_source" and rows["IR-6"]["value"] > 0
 
 
 def test_doctor_tp_cannot_drill_into_shuangjiang_elders(api_for, computed):
@@ -118,7 +150,7 @@ def test_a_region_outside_the_scope_is_404_like_a_missing_one(api_for, county):
             {"region": "520621", "period": "2026", "part": "x"},
             422,
         ),
-        ("/api/v1/monitoring/values/IR-5/drilldown", {"region": "520621", "period": "2026"}, 404),
+        ("/api/v1/monitoring/values/NOPE-1/drilldown", {"region": "520621", "period": "2026"}, 404),
         ("/api/v1/monitoring/runs/999999", {}, 404),
     ],
 )
@@ -163,3 +195,17 @@ def test_an_absurd_drilldown_page_is_422_not_500(api_for, demo_db):
         page="10000000000000000000",
     )
     assert r.status_code == 422
+
+
+def test_an_indicator_without_source_reads_no_source_and_has_no_drilldown(
+    api_for, demo_db, unsourced_indicator
+):
+    """无数据源 is a status of its own, never 0, and there are no rows behind it to list."""
+    services.compute_now("520621000000", "2026", [unsourced_indicator])
+    api = api_for("wjj")
+    rows = {r["code"]: r for r in api.get("/api/v1/monitoring/values", region="520621", period="2026").json()}
+    assert rows[unsourced_indicator]["status"] == "no_source" and rows[unsourced_indicator]["value"] is None
+    res = api.get(
+        f"/api/v1/monitoring/values/{unsourced_indicator}/drilldown", region="520621", period="2026"
+    )
+    assert res.status_code == 404

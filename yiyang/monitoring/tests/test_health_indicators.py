@@ -303,28 +303,47 @@ def test_hm7_services_delivered_of_those_due_in_the_period(county, centre, docto
     assert compute("HM-7", "2026Q1").value == 100
 
 
-def test_hm9_elders_at_home_assessed_and_guided(county, centre, doctor):
+def home_visit(elder, centre, doctor, day: dt.date):  # type: ignore[no-untyped-def]
+    from yiyang.care.models import HomeVisit
+
+    visit = HomeVisit.objects.create(
+        elder=elder,
+        institution=centre,
+        basis="application",
+        visited_on=day,
+        services=["blood_pressure", "rehabilitation"],
+        family_present="女儿",
+        findings="卧床",
+        recorded_by=doctor,
+    )
+    visit.staff.set([doctor])
+    return visit
+
+
+def test_hm9_elders_at_home_with_a_home_visit_in_the_year(county, centre, doctor):
+    """HM-9 (居家医养结合服务): 65+ residents living at home with at least one home visit (上门服务) in the
+    year ÷ 65+ residents living at home. An assessment with guided check is HM-1's service, not this."""
     home = make_institution(county["a"], "eldercare_home")
     v = county["village_a"]
-    a = make_elder(v, OLD)
-    b = make_elder(v, OLD)
-    inside = make_elder(v, OLD, residence_institution=home)  # not at home
-    for x in (a, inside):
-        assessed(x, doctor, D(2026, 5, 5), "barthel")
-        check(x, centre, doctor, D(2026, 5, 6))
-    assessed(b, doctor, D(2026, 5, 5), "barthel")
+    visited, checked_only, last_year = make_elder(v, OLD), make_elder(v, OLD), make_elder(v, OLD)
+    inside = make_elder(v, OLD, residence_institution=home)  # not at home: in neither part
+    young = make_elder(v, D(1970, 1, 1))  # under 65: in neither part
+    home_visit(visited, centre, doctor, D(2026, 3, 5))
+    home_visit(visited, centre, doctor, D(2026, 9, 5))  # twice: counted once
+    home_visit(last_year, centre, doctor, D(2025, 12, 31))
+    home_visit(young, centre, doctor, D(2026, 3, 5))
+    home_visit(inside, centre, doctor, D(2026, 3, 5))
+    assessed(checked_only, doctor, D(2026, 5, 5), "barthel")
+    check(checked_only, centre, doctor, D(2026, 5, 6))
     c = compute("HM-9")
-    assert (c.numerator, c.denominator) == (1, 2)
+    assert (c.numerator, c.denominator) == (1, 3)
+    assert compute("HM-9", "2026Q1").numerator == 1
 
 
-def test_hm9_a_tcm_questionnaire_is_not_the_assessment_it_asks_for(county, centre, doctor):
-    """医养结合服务 needs an ability or self-care assessment; a TCM constitution questionnaire plus a
-    guided check does not make an elder count."""
-    v = county["village_a"]
-    e = make_elder(v, OLD)
-    assessed(e, doctor, D(2026, 5, 5), "tcm33")
-    check(e, centre, doctor, D(2026, 5, 6))
-    assert (compute("HM-9").numerator, compute("HM-9").denominator) == (0, 1)
+def test_hm9_names_its_source_on_the_indicator():
+    ind = get_indicator("HM-9")
+    assert "失能老年人健康服务行动" in ind.source.document
+    assert "未能查证" in ind.source.note  # the 2019 规范 is named only as not confirmed
 
 
 def test_a_run_sharing_queries_between_indicators_gives_their_own_values(county, centre, doctor):

@@ -150,13 +150,66 @@ def test_ir4_grade_three_tcm_hospitals_with_rehabilitation(county):
     assert (c.numerator, c.denominator, c.value) == (1, 2, Decimal("50.0000"))
 
 
-def test_ir5_and_ir6_have_no_source_until_agreements_exist(county):
-    """Without the care app's agreements IR-5 and IR-6 are 无数据源 — never 0%."""
-    make_institution(county["a"], "eldercare_home", has_inhouse_clinic=True)
-    for code in ("IR-5", "IR-6"):
-        c = compute(code)
-        assert c.source_available is False
-        assert (c.numerator, c.denominator, c.value) == (None, None, None)
+def _agreement(home, medical, start, end, status="active", **extra):  # type: ignore[no-untyped-def]
+    from yiyang.care.models import Agreement
+
+    return Agreement.objects.create(
+        eldercare_institution=home,
+        medical_institution=medical,
+        services=["rounds"],
+        round_frequency="monthly",
+        start_date=start,
+        end_date=end,
+        status=status,
+        **extra,
+    )
+
+
+def _clinic(home, start, end=None):  # type: ignore[no-untyped-def]
+    from yiyang.care.models import InHouseClinic
+
+    return InHouseClinic.objects.create(
+        eldercare_institution=home, kind="medical_room", licence_no="PDY-TEST", valid_from=start, valid_to=end
+    )
+
+
+def test_ir5_and_ir6_count_clinics_and_agreements_in_force_on_the_reference_date(county):
+    """IR-5: homes with a valid in-house clinic or an agreement in force on 31 December ÷ homes; IR-6:
+    of the homes without a valid clinic, those with an agreement in force. Drafts never count; a
+    terminated agreement counts up to its last day in force; an agreement ending on 31 December counts."""
+    a, b = county["a"], county["b"]
+    hospital = make_institution(a, "general_hospital", grade="2")
+    homes = [make_institution(a if i % 2 else b, "eldercare_home") for i in range(8)]
+    _clinic(homes[0], D(2020, 1, 1))  # a clinic: IR-5 yes, not in IR-6's base
+    _clinic(homes[1], D(2020, 1, 1), D(2026, 6, 30))  # its clinic closed mid-year …
+    _agreement(homes[1], hospital, D(2026, 1, 1), D(2026, 12, 31))  # … but an agreement to the last day
+    _agreement(homes[2], hospital, D(2026, 1, 1), D(2027, 12, 31), status="draft")  # a draft: no
+    _agreement(
+        homes[3], hospital, D(2026, 1, 1), D(2027, 12, 31), status="terminated", terminated_on=D(2026, 12, 30)
+    )
+    _agreement(
+        homes[4], hospital, D(2026, 1, 1), D(2027, 12, 31), status="terminated", terminated_on=D(2026, 12, 31)
+    )
+    _agreement(homes[5], hospital, D(2025, 1, 1), D(2026, 12, 30), status="expired")  # ended the day before
+    _agreement(homes[6], hospital, D(2025, 1, 1), D(2027, 6, 30), status="renewed")  # renewed, still in force
+    make_institution(a, "eldercare_home", is_active=False)  # closed: not counted at all
+    # by hand: IR-5 counts homes 0, 1, 4, 6 of 8; IR-6's base is 1–7 (no clinic on 31 Dec), of which 1, 4, 6
+    ir5, ir6 = compute("IR-5"), compute("IR-6")
+    assert ir5.source_available and ir6.source_available
+    assert (ir5.numerator, ir5.denominator, ir5.value) == (4, 8, pct(4, 8))
+    assert (ir6.numerator, ir6.denominator, ir6.value) == (3, 7, pct(3, 7))
+    # on 31 March home 1's clinic is still valid (it leaves IR-6's base), and homes 3 and 5 were still
+    # under agreement: of homes 2–7, homes 3, 4, 5 and 6
+    q1 = compute("IR-6", period="2026Q1")
+    assert (q1.numerator, q1.denominator) == (4, 6)
+
+
+def test_an_indicator_whose_source_app_is_missing_is_no_source_never_zero(county, unsourced_indicator):
+    """The engine's 无数据源: a definition that requires a model no app defines has no value — not 0%."""
+    make_institution(county["a"], "eldercare_home")
+    c = compute(unsourced_indicator)
+    assert c.source_available is False
+    assert (c.numerator, c.denominator, c.value) == (None, None, None)
 
 
 def test_ir7_green_channel_is_counted_from_declarations(county, users):

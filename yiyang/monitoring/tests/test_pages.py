@@ -21,14 +21,16 @@ def computed(demo_db):  # type: ignore[no-untyped-def]
     services.compute_now("520621000000", "2026", ["POP-65", "IR-3", "IR-9", "IR-1X"])
 
 
-def test_county_dashboard_shows_key_values_league_and_vendored_echarts(client_for, computed):
+def test_county_dashboard_shows_key_values_league_and_vendored_echarts(
+    client_for, computed, unsourced_indicator
+):
     res = client_for("wjj").get("/monitoring/", {"period": "2026", "indicator": "IR-9"})
     assert res.status_code == 200
     html = res.content.decode()
     assert "江口县" in html and "双江街道" in html  # the county and its townships in the league table
     assert "/static/vendor/echarts/echarts.min.js" in html
     assert "http://" not in html.split("<body", 1)[1] and "https://" not in html.split("<body", 1)[1]
-    assert "无数据源" in html  # IR-5 / IR-6 without agreements
+    assert "无数据源" in html  # an indicator whose source app is not installed
     assert 'id="chart-data"' in html
 
 

@@ -151,7 +151,7 @@ def _run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_cli_compute_json_prints_the_contract_fields(county):
+def test_cli_compute_json_prints_the_contract_fields(county, unsourced_indicator):
     """`indicators compute --region --period --json` prints the contract fields (DESIGN §6)."""
     import datetime as dt
 
@@ -173,7 +173,8 @@ def test_cli_compute_json_prints_the_contract_fields(county):
         "target": None,
         "status": "no_target",
     }
-    assert by_code["IR-5"]["status"] == "no_source" and by_code["IR-5"]["value"] is None
+    assert by_code["XX-9"]["status"] == "no_source" and by_code["XX-9"]["value"] is None
+    assert by_code["IR-5"]["status"] != "no_source"  # computed from the care app's records
     # the values are stored for the county and the regions below it
     from yiyang.monitoring.models import IndicatorValue
 
@@ -208,9 +209,10 @@ def test_cli_refuses_bad_input_in_chinese(demo_db, args, message):
         _run("compute", *args)
 
 
-def test_cli_list_marks_indicators_without_source(demo_db):
+def test_cli_list_marks_indicators_without_source(demo_db, unsourced_indicator):
     out = _run("list")
-    assert "IR-5" in out and "无数据源" in out.split("IR-5", 1)[1].splitlines()[0]
+    assert "XX-9" in out and "无数据源" in out.split("XX-9", 1)[1].splitlines()[0]
+    assert "无数据源" not in out.split("IR-5", 1)[1].splitlines()[0]
 
 
 def test_count_related_needs_a_minimum_of_at_least_one():

@@ -219,7 +219,9 @@ def test_indicator_report_needs_computed_values(users, demo_db):
     assert exc.value.code == "NOT_COMPUTED"
 
 
-def test_indicator_report_excel_is_built_from_materialised_values(users, demo_db, settings, tmp_path):
+def test_indicator_report_excel_is_built_from_materialised_values(
+    users, demo_db, settings, tmp_path, unsourced_indicator
+):
     settings.MEDIA_ROOT = tmp_path
     services.compute_now(COUNTY, "2026")
     report = reports.generate(
@@ -236,7 +238,8 @@ def test_indicator_report_excel_is_built_from_materialised_values(users, demo_db
     }
     pop = IndicatorValue.objects.get(indicator_code="POP-65", region_id=COUNTY, period="2026")
     assert table["POP-65"][3] == int(pop.numerator)
-    assert table["IR-5"][5] == "无数据源"
+    assert table["XX-9"][5] == "无数据源"
+    assert table["IR-5"][5] != "无数据源"
     assert report.values_computed_at == pop.computed_at
     assert Report.objects.count() == 1
 
