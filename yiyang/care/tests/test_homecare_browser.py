@@ -6,50 +6,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 import pytest
 
+from yiyang.core.testing.browser import TABLET, page_opener
+
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-TABLET = {"width": 768, "height": 1024}
 PASSWORD = "yiyang123"
-
-
-def _unavailable(reason: str) -> None:
-    message = f"{reason}; install it with `apt-get install -y chromium fonts-noto-cjk`"
-    if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
-        pytest.fail(f"CI=true but the browser test cannot run: {message}", pytrace=False)
-    pytest.skip(message)
 
 
 @pytest.fixture
 def tablet(live_server: Any, demo_live: None) -> Iterator[Any]:
-    state: dict[str, Any] = {}
-
-    def open_page() -> Any:
-        if not CHROMIUM.is_file():
-            _unavailable(f"Chromium not found at {CHROMIUM}")
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError:
-            _unavailable("the playwright package is not installed")
-        state["pw"] = sync_playwright().start()
-        state["browser"] = state["pw"].chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = state["browser"].new_context(viewport=TABLET, locale="zh-CN")
-        context.set_default_timeout(10_000)
-        return context.new_page()
-
-    yield open_page
-    if "browser" in state:
-        state["browser"].close()
-    if "pw" in state:
-        state["pw"].stop()
+    """``tablet()`` opens a tablet-sized Chromium tab (started inside the test: a missing browser
+    fails on CI, skips locally)."""
+    yield from page_opener(TABLET)
 
 
 def test_nurse_checks_in_and_out_of_todays_order_on_a_tablet(tablet: Any, live_server: Any) -> None:

@@ -14,7 +14,8 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 import pytest
 
-from yiyang.web.tests.test_browser import Chromium, _log_in, _no_horizontal_overflow
+from yiyang.core.testing.browser import Chromium
+from yiyang.web.tests.test_browser import _log_in, _no_horizontal_overflow
 
 pytestmark = [pytest.mark.browser]
 

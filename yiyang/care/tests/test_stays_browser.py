@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a thread with
@@ -19,43 +18,18 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 import pytest
 
+from yiyang.core.testing.browser import LAPTOP, page_opener
+
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-LAPTOP = {"width": 1366, "height": 768}
 PASSWORD = "yiyang123"
-
-
-def _unavailable(reason: str) -> None:
-    message = f"{reason}; install it with `apt-get install -y chromium fonts-noto-cjk`"
-    if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
-        pytest.fail(f"CI=true but the browser test cannot run: {message}", pytrace=False)
-    pytest.skip(message)
 
 
 @pytest.fixture
 def laptop(live_server: Any, demo_live: None) -> Iterator[Any]:
-    state: dict[str, Any] = {}
-
-    def open_page() -> Any:
-        if not CHROMIUM.is_file():
-            _unavailable(f"Chromium not found at {CHROMIUM}")
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError:
-            _unavailable("the playwright package is not installed")
-        state["pw"] = sync_playwright().start()
-        state["browser"] = state["pw"].chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = state["browser"].new_context(viewport=LAPTOP, locale="zh-CN")
-        context.set_default_timeout(10_000)
-        return context.new_page()
-
-    yield open_page
-    if "browser" in state:
-        state["browser"].close()
-    if "pw" in state:
-        state["pw"].stop()
+    """``laptop()`` opens a laptop-sized Chromium tab (started inside the test: a missing browser
+    fails on CI, skips locally)."""
+    yield from page_opener(LAPTOP)
 
 
 def test_yly_admin_admits_to_a_nursing_bed_switches_to_medical_and_back_with_one_history(

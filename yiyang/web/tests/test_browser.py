@@ -27,74 +27,12 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 import pytest
 
+from yiyang.core.testing.browser import LAPTOP, TABLET, Chromium
+
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-INSTALL_HINT = "apt-get install -y chromium fonts-noto-cjk"
 DEMO_PASSWORD = "yiyang123"
-LAPTOP = {"width": 1366, "height": 768}
-TABLET = {"width": 768, "height": 1024}
-TIMEOUT_MS = 10_000
 REVEAL_REASON = "入户随访核对身份证号"
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
-
-
-def _unavailable(reason: str) -> None:
-    """No browser: a failure on CI (the suite must not silently lose its browser tests), else a skip."""
-    message = f"{reason}; install it with `{INSTALL_HINT}` (never `playwright install`)"
-    if _in_ci():
-        pytest.fail(f"CI=true but the browser tests cannot run: {message}", pytrace=False)
-    pytest.skip(message)
-
-
-class Chromium:
-    """Launches Chromium on first use, inside the test body, so a missing browser fails or skips the
-    test itself (a failure in a fixture would be reported as an error, not as a failed test)."""
-
-    def __init__(self) -> None:
-        self._playwright: Any = None
-        self._browser: Any = None
-        self._contexts: list[Any] = []
-
-    def page(self, viewport: dict[str, int] = LAPTOP) -> Any:
-        if self._browser is None:
-            if not CHROMIUM.is_file() or not os.access(CHROMIUM, os.X_OK):
-                _unavailable(f"Chromium not found at {CHROMIUM}")
-            try:
-                from playwright.sync_api import sync_playwright
-            except ImportError:
-                _unavailable("the playwright Python package is not installed in this environment")
-            self._playwright = sync_playwright().start()
-            self._browser = self._playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-            )
-        context = self._browser.new_context(viewport=viewport, locale="zh-CN")
-        context.set_default_timeout(TIMEOUT_MS)
-        self._contexts.append(context)
-        return context.new_page()
-
-    def close_contexts(self) -> None:
-        for context in self._contexts:
-            context.close()
-        self._contexts.clear()
-
-    def stop(self) -> None:
-        self.close_contexts()
-        if self._browser is not None:
-            self._browser.close()
-        if self._playwright is not None:
-            self._playwright.stop()
 
 
 @pytest.fixture(scope="module")
