@@ -20,9 +20,12 @@ from yiyang.core.models import ELDERCARE_KINDS, Institution
 from yiyang.core.reach import Reach
 from yiyang.core.scoping import has_perm
 
-from . import occupancy
-from .models.agreements import Agreement, AgreementStatus
+from . import access, occupancy
+from .models.agreements import Agreement
+from .models.rounds import PlannedRound
 from .models.stays import ACTIVE_STAY_STATUSES, CareNote, Stay, StayStatus
+from .services import agreements as agreement_services
+from .services import rounds as round_services
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -89,6 +92,9 @@ class Workspace:
     beds: list[occupancy.KindCount] = field(default_factory=list)
     free_beds: int = 0
     agreements: list[Agreement] = field(default_factory=list)
+    #: the next open planned round of the agreements in force, and how many of their rounds were missed
+    next_round: PlannedRound | None = None
+    missed_rounds: int = 0
     assessments_due: list[dict[str, Any]] = field(default_factory=list)
     overdue: list[dict[str, Any]] = field(default_factory=list)
 
@@ -113,13 +119,14 @@ def build(user: User, institution: Institution) -> Workspace:
     )
     ws.beds = occupancy.by_kind(institution)
     ws.free_beds = sum(k.free for k in ws.beds)
-    ws.agreements = [
-        a
-        for a in Agreement.objects.filter(eldercare_institution=institution)
-        .exclude(status=AgreementStatus.DRAFT)
-        .select_related("medical_institution")
-        if a.is_in_force_on(today)
-    ]
+    ws.agreements = list(
+        access.scope_agreements(user)
+        .filter(agreement_services.in_force_q(today), eldercare_institution=institution)
+        .order_by("start_date", "pk")
+    )
+    planned = access.scope_planned_rounds(user).filter(agreement__in=[a.pk for a in ws.agreements])
+    ws.next_round = round_services.next_round(planned, today)
+    ws.missed_rounds = round_services.missed(planned, today).count()
     ws.assessments_due = _assessments_due(user, active, today)
     ws.overdue = _overdue(active, today) + [
         {"stay": d["stay"], "what": _("Ability reassessment overdue")}
