@@ -64,18 +64,27 @@ HOME_NAV = [
     ("care:resident-list", _("Residents"), "stay.view"),
     ("care:care-notes", _("Care records"), "stay.view"),
     ("assessments:due-list", _("Reassessments due"), "elder.view"),
-    ("health:worklist", _("Medical services"), "health.view"),
+    ("care:home-medical", _("Medical services"), "agreement.view"),
+    ("health:worklist", _("Health management"), "health.view"),
     ("care:referral-list", _("Referrals"), "referral.view"),
     ("care:referral-queue", _("Referrals to receive"), "referral.receive"),
     ("monitoring:dashboard", _("Monitoring"), "monitoring.view"),
+    # an integrated institution (医养结合机构) is also medical: it may run family sickbeds and orders
+    ("care:sickbed-list", _("Family sickbeds"), "sickbed.change"),
+    ("care:order-desk", _("Home nursing orders"), "order.request"),
 ]
+#: entries only for those who work where family sickbeds and nursing orders are run (not a home's staff)
+HOMECARE_ENTRIES = frozenset({"care:sickbed-list", "care:order-desk"})
 
 
 def home_nav(user: User | AnonymousUser) -> list[dict[str, Any]]:
+    from .homecare_access import runs_homecare
+
+    homecare = runs_homecare(user)
     return [
         {"url": reverse(name), "label": label, "active": False}
         for name, label, perm in HOME_NAV
-        if perm is None or has_perm(user, perm)
+        if (perm is None or has_perm(user, perm)) and (homecare or name not in HOMECARE_ENTRIES)
     ]
 
 
