@@ -172,6 +172,7 @@ class FindingSchema(Schema):
     advice: Text = ""
     prescription: Text = ""
     follow_up_on: dt.date | None = None
+    refer_urgently: bool = False
 
 
 class RoundIn(Schema):
@@ -190,6 +191,7 @@ class FindingOut(Schema):
     advice: str
     prescription: str
     follow_up_on: dt.date | None
+    refer_urgently: bool
 
 
 class RoundOut(Schema):
@@ -238,6 +240,7 @@ def round_out(r: Round, findings: list[RoundFinding]) -> dict[str, Any]:
                 "advice": f.advice,
                 "prescription": f.prescription,
                 "follow_up_on": f.follow_up_on,
+                "refer_urgently": f.refer_urgently,
             }
             for f in findings
         ],

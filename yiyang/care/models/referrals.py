@@ -82,6 +82,15 @@ class Referral(models.Model):
     )
     #: the chronic follow-up that decided the referral (health.ChronicFollowUp), when one did
     followup_id = models.PositiveBigIntegerField(_("from follow-up"), null=True, blank=True)
+    #: the round finding (巡诊) that decided the referral, when one did
+    round_finding = models.OneToOneField(
+        "care.RoundFinding",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referral",
+        verbose_name=_("from round"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )

@@ -88,6 +88,8 @@ class RoundFinding(models.Model):
     advice = models.TextField(_("advice"), blank=True)
     prescription = models.TextField(_("prescription"), blank=True)
     follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
+    #: the round decided 紧急转诊: a green-channel draft referral is opened for the home to send
+    refer_urgently = models.BooleanField(_("urgent referral"), default=False)
 
     class Meta:
         verbose_name = _("round finding")

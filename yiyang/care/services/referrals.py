@@ -450,6 +450,50 @@ def open_draft_from_followup(followup: Any, *, acting_user: User) -> Referral | 
     return referral
 
 
+def open_draft_from_round(finding: Any, *, acting_user: User) -> Referral | None:
+    """A round (巡诊) decided 紧急转诊 for a resident: open a green-channel draft from the home, prefilled
+    with the round's findings, to the agreement's medical institution when it is a hospital, else to the
+    county's general hospital. The home sends it (or changes the destination first). Runs in the
+    round's transaction; nothing is opened when the county has no hospital or the resident already has
+    an open referral to it."""
+    agreement = finding.round.agreement
+    home = agreement.eldercare_institution
+    medical = agreement.medical_institution
+    if medical.kind in HOSPITAL_KINDS and medical.is_active:
+        to: Institution | None = medical
+    else:
+        hospitals = Institution.objects.filter(
+            kind__in=HOSPITAL_KINDS, is_active=True, region__code__startswith=home.region_id[:6]
+        ).order_by("kind", "pk")
+        to = hospitals.filter(kind=InstitutionKind.GENERAL_HOSPITAL).first() or hospitals.first()
+    if (
+        to is None
+        or Referral.objects.filter(elder=finding.elder, to_institution=to, status__in=OPEN_STATES).exists()
+    ):
+        return None
+    reason = (_("Round on %(day)s: urgent referral") % {"day": finding.round.visited_on})[:MAX_REASON]
+    referral = Referral.objects.create(
+        elder=finding.elder,
+        from_institution=home,
+        to_institution=to,
+        direction=ReferralDirection.UP,
+        urgency=ReferralUrgency.GREEN_CHANNEL,
+        reason=reason,
+        clinical_notes="\n".join(p for p in (finding.findings, finding.advice, finding.prescription) if p)[
+            :MAX_NOTES
+        ],
+        round_finding=finding,
+        created_by=acting_user,
+    )
+    audit.record(
+        "create",
+        user=acting_user,
+        obj=referral,
+        changes={"elder": [None, finding.elder_id], "round_finding": [None, finding.pk]},
+    )
+    return referral
+
+
 def _followup_notes(followup: Any) -> str:
     parts = [_("Follow-up on %(day)s") % {"day": followup.visit_date}]
     if followup.systolic:

@@ -163,6 +163,8 @@ class FindingIn:
     advice: str = ""
     prescription: str = ""
     follow_up_on: dt.date | None = None
+    #: the round decides 紧急转诊 for this resident (opens a green-channel draft referral)
+    refer_urgently: bool = False
 
 
 @transaction.atomic
@@ -223,6 +225,7 @@ def record_round(
                 advice=(f.advice or "").strip()[:2000],
                 prescription=(f.prescription or "").strip()[:2000],
                 follow_up_on=f.follow_up_on,
+                refer_urgently=bool(f.refer_urgently),
             )
         )
     record = Round.objects.create(
@@ -236,6 +239,13 @@ def record_round(
     for row in rows:
         row.round = record
     RoundFinding.objects.bulk_create(rows)
+    urgent = [row for row in rows if row.refer_urgently]
+    if urgent:
+        # Referrals build on rounds' agreements; imported here so the two service modules stay apart.
+        from .referrals import open_draft_from_round
+
+        for row in RoundFinding.objects.filter(round=record, refer_urgently=True).select_related("elder"):
+            open_draft_from_round(row, acting_user=acting_user)
     planned = _planned_for(agreement, visited_on)
     if planned is not None:
         planned.round = record

@@ -181,6 +181,42 @@ def test_a_round_records_findings_that_reach_the_residents_archive(api_for, toda
     assert listed["results"][0]["id"] == body["id"]
 
 
+def test_a_round_that_decides_urgent_referral_opens_a_green_channel_draft_for_the_home(api_for, today):
+    """Issue 10: "A chronic follow-up or a round that decides urgent referral opens a draft referral
+    prefilled with the reason." The home (the sending side) finds the draft and sends it."""
+    agreement = _agreement("江口县社会福利院", "江口县人民医院", status=AgreementStatus.ACTIVE)
+    resident = (
+        Elder.objects.filter(residence_institution=agreement.eldercare_institution, status="active")
+        .exclude(referrals__status__in=["draft", "sent", "accepted", "arrived"])
+        .order_by("pk")
+        .first()
+    )
+    res = api_for("doctor_rmyy2").post(
+        "/api/v1/rounds",
+        {
+            "agreement_id": agreement.pk,
+            "visited_on": str(today),
+            "findings": [
+                {"elder_id": resident.pk, "findings": "胸痛，血压 186/112mmHg", "refer_urgently": True}
+            ],
+        },
+    )
+    assert res.status_code == 201, res.content
+    assert res.json()["findings"][0]["refer_urgently"] is True
+    home = api_for("yly_admin")
+    drafts = home.get("/api/v1/referrals", state="draft", elder=resident.pk).json()
+    rows = drafts["results"] if isinstance(drafts, dict) else drafts
+    assert len(rows) == 1
+    draft = rows[0]
+    assert (draft["urgency"], draft["direction"]) == ("green_channel", "up")
+    assert draft["to_institution"] == "江口县人民医院"
+    assert "巡诊" in draft["reason"]
+    detail = home.get(f"/api/v1/referrals/{draft['id']}").json()
+    assert "186/112" in detail["clinical_notes"]
+    sent = home.post(f"/api/v1/referrals/{draft['id']}/transitions", {"action": "send"})
+    assert sent.status_code == 200, sent.content
+
+
 def test_a_round_naming_someone_elses_resident_is_refused(api_for, today, sj_elder):
     agreement = _agreement("江口县社会福利院", "江口县人民医院", status=AgreementStatus.ACTIVE)
     before = Round.objects.count()

@@ -270,6 +270,7 @@ def round_create(request: HttpRequest, pk: int) -> HttpResponse:
                 "advice": request.POST.get(f"advice_{key}", ""),
                 "prescription": request.POST.get(f"prescription_{key}", ""),
                 "follow_up_on": request.POST.get(f"follow_up_on_{key}", ""),
+                "refer_urgently": request.POST.get(f"refer_{key}") == "on",
             }
         )
     if request.method == "POST" and form.is_valid():
@@ -291,6 +292,7 @@ def round_create(request: HttpRequest, pk: int) -> HttpResponse:
                     advice=row["advice"],
                     prescription=row["prescription"],
                     follow_up_on=follow,
+                    refer_urgently=row["refer_urgently"],
                 )
             )
         if bad_date:

@@ -384,6 +384,32 @@ def test_integrated_care_institutions_their_beds_and_township_coverage(county):
     assert (c.numerator, c.denominator) == (2, 2)
 
 
+def test_a_township_with_a_medical_eldercare_consortium_is_covered(county):
+    """江口县实施方案: 每个乡镇至少一个医养结合机构或医养联合体. Input: 乙镇 has only an eldercare home
+    without a clinic (not covered); once it signs a 医养签约协议 in force with 乙镇's health centre (a
+    医养联合体), 乙镇 is covered; a terminated or draft agreement does not cover it."""
+    from yiyang.care.models import Agreement
+
+    home = make_institution(county["b"], "eldercare_home", beds={"eldercare": 30})
+    centre = make_institution(county["b"], "township_health_centre")
+    assert compute("IC-3").numerator == 0
+    agreement = Agreement.objects.create(
+        eldercare_institution=home,
+        medical_institution=centre,
+        services=["rounds"],
+        round_frequency="monthly",
+        signed_on=D(2026, 1, 5),
+        start_date=D(2026, 1, 5),
+        end_date=D(2027, 1, 4),
+        status="draft",
+    )
+    assert compute("IC-3").numerator == 0
+    Agreement.objects.filter(pk=agreement.pk).update(status="active")
+    assert compute("IC-3").numerator == 1
+    Agreement.objects.filter(pk=agreement.pk).update(status="terminated", terminated_on=D(2025, 12, 31))
+    assert compute("IC-3").numerator == 0
+
+
 def test_health_education_sessions_attendance_and_family_doctor_teams(county, users):
     """规范（第三版）健康教育服务规范 (活动记录: 次数、参加人数); 国卫基层发〔2018〕35号
     家庭医生团队. Input: two
