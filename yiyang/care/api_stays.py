@@ -82,6 +82,13 @@ class RoomBedsIn(Schema):
     first_number: int = Field(1, ge=1, le=999)
 
 
+class BedServiceIn(Schema):
+    """Take a free bed out of service (``in_service: false``: repairs, isolation) or put it back."""
+
+    in_service: bool
+    reason: str = Field("", max_length=200)
+
+
 class StayIn(Schema):
     elder_id: Id
     institution_id: Id
@@ -267,6 +274,18 @@ def create_beds(request: HttpRequest, institution_id: int, payload: RoomBedsIn) 
         first_number=payload.first_number,
     )
     return Status(201, [bed_out(b, None) for b in beds])
+
+
+@router.post("/beds/{bed_id}/service", response=BedOut)
+@scoped
+def set_bed_service(request: HttpRequest, bed_id: int, payload: BedServiceIn) -> dict:
+    """Out of service and back: only a free bed goes out of service (an occupied or reserved one is
+    409 with a Chinese message); putting back a bed that is in service changes nothing."""
+    bed = access_stays.get_bed_for_user(request.user, bed_id)
+    bed = services.set_bed_in_service(
+        bed, acting_user=request.user, in_service=payload.in_service, reason=payload.reason
+    )
+    return bed_out(bed, access_stays.active_stays(request.user).filter(bed=bed).first())
 
 
 # -- stays ---------------------------------------------------------------------------------------------

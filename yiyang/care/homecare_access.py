@@ -26,6 +26,7 @@ from django.http import Http404
 
 from yiyang.accounts.roles import Role
 from yiyang.core import clock
+from yiyang.core.models import MEDICAL_KINDS
 from yiyang.core.scoping import has_perm, scope_elders
 
 from .models import FamilySickbed, HomeNurse, ServiceOrder, SickbedDueVisit
@@ -58,6 +59,18 @@ def staff_institution_ids(user: AnyUser) -> set[int]:
         for a in user.active_assignments  # type: ignore[union-attr]
         if a.role in (Role.CLINICIAN, Role.INSTITUTION_ADMIN) and a.institution_id
     }
+
+
+def runs_homecare(user: AnyUser) -> bool:
+    """Whether the user works where family sickbeds and home nursing orders are run: at a medical
+    institution, or beyond one institution (an officer, a family doctor). An eldercare home's staff do
+    not: a home admits no family sickbed and takes no nursing order."""
+    if not user.is_authenticated:
+        return False
+    for a in user.active_assignments:  # type: ignore[union-attr]
+        if a.institution_id is None or (a.institution is not None and a.institution.kind in MEDICAL_KINDS):
+            return True
+    return False
 
 
 def dispatch_institution_ids(user: AnyUser) -> set[int]:

@@ -45,6 +45,7 @@ from .views import stays as stay_views  # noqa: E402
 urlpatterns += [
     path("beds/", stay_views.bed_board, name="bed-board"),
     path("beds/add/", stay_views.bed_add, name="bed-add"),
+    path("beds/<int:pk>/service/", stay_views.bed_service, name="bed-service"),
     path("occupancy/", stay_views.occupancy_overview, name="occupancy"),
     path("admissions/new/", stay_views.admit, name="admit"),
     path("residents/", stay_views.resident_list, name="resident-list"),

@@ -20,9 +20,12 @@ from yiyang.core.models import ELDERCARE_KINDS, Institution
 from yiyang.core.reach import Reach
 from yiyang.core.scoping import has_perm
 
-from . import occupancy
-from .models.agreements import Agreement, AgreementStatus
+from . import access, occupancy
+from .models.agreements import Agreement
+from .models.rounds import PlannedRound
 from .models.stays import ACTIVE_STAY_STATUSES, CareNote, Stay, StayStatus
+from .services import agreements as agreement_services
+from .services import rounds as round_services
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -61,18 +64,27 @@ HOME_NAV = [
     ("care:resident-list", _("Residents"), "stay.view"),
     ("care:care-notes", _("Care records"), "stay.view"),
     ("assessments:due-list", _("Reassessments due"), "elder.view"),
-    ("health:worklist", _("Medical services"), "health.view"),
+    ("care:home-medical", _("Medical services"), "agreement.view"),
+    ("health:worklist", _("Health management"), "health.view"),
     ("care:referral-list", _("Referrals"), "referral.view"),
     ("care:referral-queue", _("Referrals to receive"), "referral.receive"),
     ("monitoring:dashboard", _("Monitoring"), "monitoring.view"),
+    # an integrated institution (医养结合机构) is also medical: it may run family sickbeds and orders
+    ("care:sickbed-list", _("Family sickbeds"), "sickbed.change"),
+    ("care:order-desk", _("Home nursing orders"), "order.request"),
 ]
+#: entries only for those who work where family sickbeds and nursing orders are run (not a home's staff)
+HOMECARE_ENTRIES = frozenset({"care:sickbed-list", "care:order-desk"})
 
 
 def home_nav(user: User | AnonymousUser) -> list[dict[str, Any]]:
+    from .homecare_access import runs_homecare
+
+    homecare = runs_homecare(user)
     return [
         {"url": reverse(name), "label": label, "active": False}
         for name, label, perm in HOME_NAV
-        if perm is None or has_perm(user, perm)
+        if (perm is None or has_perm(user, perm)) and (homecare or name not in HOMECARE_ENTRIES)
     ]
 
 
@@ -89,6 +101,9 @@ class Workspace:
     beds: list[occupancy.KindCount] = field(default_factory=list)
     free_beds: int = 0
     agreements: list[Agreement] = field(default_factory=list)
+    #: the next open planned round of the agreements in force, and how many of their rounds were missed
+    next_round: PlannedRound | None = None
+    missed_rounds: int = 0
     assessments_due: list[dict[str, Any]] = field(default_factory=list)
     overdue: list[dict[str, Any]] = field(default_factory=list)
 
@@ -113,13 +128,14 @@ def build(user: User, institution: Institution) -> Workspace:
     )
     ws.beds = occupancy.by_kind(institution)
     ws.free_beds = sum(k.free for k in ws.beds)
-    ws.agreements = [
-        a
-        for a in Agreement.objects.filter(eldercare_institution=institution)
-        .exclude(status=AgreementStatus.DRAFT)
-        .select_related("medical_institution")
-        if a.is_in_force_on(today)
-    ]
+    ws.agreements = list(
+        access.scope_agreements(user)
+        .filter(agreement_services.in_force_q(today), eldercare_institution=institution)
+        .order_by("start_date", "pk")
+    )
+    planned = access.scope_planned_rounds(user).filter(agreement__in=[a.pk for a in ws.agreements])
+    ws.next_round = round_services.next_round(planned, today)
+    ws.missed_rounds = round_services.missed(planned, today).count()
     ws.assessments_due = _assessments_due(user, active, today)
     ws.overdue = _overdue(active, today) + [
         {"stay": d["stay"], "what": _("Ability reassessment overdue")}

@@ -8,7 +8,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.care.workspace import home_institution, home_nav
+from yiyang.care.homecare_access import runs_homecare
+from yiyang.care.workspace import HOMECARE_ENTRIES, home_institution, home_nav
 from yiyang.core.scoping import has_perm
 
 NAV = [
@@ -41,6 +42,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items = home_nav(user)
     else:
         for name, label, perm in NAV:
+            if name in HOMECARE_ENTRIES and not runs_homecare(user):
+                continue
             if perm is None or has_perm(user, perm):
                 items.append({"url": reverse(name), "label": label, "active": False})
     if user.is_staff:

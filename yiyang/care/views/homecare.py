@@ -35,6 +35,18 @@ def _need(request: HttpRequest, perm: str) -> None:
         raise PermissionDenied
 
 
+def _refuse_outside_medical(request: HttpRequest) -> HttpResponse | None:
+    """A 403 page saying why, for the staff of an institution that is not medical (an eldercare home
+    admits no family sickbed and takes no nursing order); None for everyone else."""
+    if access.runs_homecare(request.user):
+        return None
+    message = _(
+        "Family sickbeds and home nursing orders are run by medical institutions; "
+        "your institution is not a medical institution."
+    )
+    return render(request, "web/error.html", {"code": 403, "message": message}, status=403)
+
+
 def _to_form(form: forms.Form, exc: ServiceError) -> None:
     for err in exc.as_list():
         field = err.get("field", "")
@@ -80,6 +92,8 @@ def _my_medical_institutions(user: Any) -> list[Institution]:
 def sickbed_list(request: HttpRequest) -> HttpResponse:
     """家庭病床: open beds, beds applied for, overdue visits, and the last beds closed."""
     _need(request, "sickbed.view")
+    if (refused := _refuse_outside_medical(request)) is not None:
+        return refused
     beds = access.scope_sickbeds(request.user)
     status = request.GET.get("status", "")
     return render(
@@ -135,6 +149,8 @@ class SickbedForm(forms.Form):
 def sickbed_new(request: HttpRequest) -> HttpResponse:
     """家庭病床 admission for one elder (``?elder=`` the archive number)."""
     _need(request, "sickbed.change")
+    if (refused := _refuse_outside_medical(request)) is not None:
+        return refused
     elder = _elder(request)
     form = SickbedForm(
         request.POST or None,
@@ -279,6 +295,8 @@ def _criteria_labels(codes: list[str]) -> list[str]:
 def order_desk(request: HttpRequest) -> HttpResponse:
     """The order desk: unassigned and late orders, today's, and the latest."""
     _need(request, "order.view")
+    if (refused := _refuse_outside_medical(request)) is not None:
+        return refused
     today = clock.today()
     start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
     orders = access.scope_orders(request.user)
@@ -336,6 +354,8 @@ class OrderForm(forms.Form):
 @login_required
 def order_new(request: HttpRequest) -> HttpResponse:
     _need(request, "order.request")
+    if (refused := _refuse_outside_medical(request)) is not None:
+        return refused
     elder = _elder(request)
     default = clock.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=2)
     initial: dict[str, Any] = {"booked_at": timezone.localtime(default).strftime("%Y-%m-%dT%H:%M")}

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -234,9 +235,15 @@ def referral_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 def open_fragment(request: HttpRequest) -> HttpResponse:
     """An institution's open referrals (sent and received), as a fragment other pages include by URL
-    (the home's 医疗服务 page)."""
+    (the home's 医疗服务 page). ``?institution=<id>`` keeps those one institution sent or received, still
+    within the user's scope (an officer looking at one home)."""
     _need(request, "referral.view")
     qs = scope_referrals(request.user).filter(status__in=[ReferralStatus.DRAFT, *OPEN_STATES])
+    wanted = request.GET.get("institution", "")
+    if wanted:
+        if not wanted.isdigit():
+            raise Http404
+        qs = qs.filter(Q(from_institution_id=int(wanted)) | Q(to_institution_id=int(wanted)))
     return render(request, "care/referrals/partials/open.html", {"rows": _rows(list(qs[:50]))})
 
 

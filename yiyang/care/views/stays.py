@@ -12,7 +12,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from yiyang.core import services as core_services
 from yiyang.core.access import scoped
@@ -106,6 +108,25 @@ def bed_add(request: HttpRequest) -> HttpResponse:
         "care/stays/bed_add.html",
         {"institution": institution, "bed_kinds": BedKind.choices, "data": request.POST},
     )
+
+
+@scoped
+@login_required
+@require_POST
+def bed_service(request: HttpRequest, pk: int) -> HttpResponse:
+    """The board's 停用/恢复使用 button: a free bed out of service, or back; an occupied one is refused."""
+    bed = access_stays.get_bed_for_user(request.user, pk)
+    in_service = request.POST.get("in_service") == "1"
+    try:
+        services.set_bed_in_service(
+            bed, acting_user=request.user, in_service=in_service, reason=request.POST.get("reason", "")[:200]
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        done = _("Bed %(bed)s is back in service.") if in_service else _("Bed %(bed)s is out of service.")
+        messages.success(request, done % {"bed": bed.label})
+    return redirect(f"{reverse('care:bed-board')}?institution={bed.institution_id}")
 
 
 def _int(text: str | None, field: str, label: str) -> int:
