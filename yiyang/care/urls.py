@@ -1,15 +1,16 @@
+"""The care app's pages under /care/, one block per aggregate."""
+
 from django.urls import path
 
+from .urls_agreements import urlpatterns as _agreements
+from .views import homecare as _homecare
 from .views import referrals as referral_views
+from .views import stays as stay_views
 
 app_name = "care"
 
-# Each aggregate's pages add their paths here.
-urlpatterns: list = []
-
-from .urls_agreements import urlpatterns as _agreements  # noqa: E402
-
-urlpatterns += _agreements
+# 医养签约, in-house clinics, rounds, home visits, coverage (care/urls_agreements.py)
+urlpatterns: list = [*_agreements]
 
 
 # 双向转诊 (care/views/referrals.py)
@@ -24,10 +25,6 @@ urlpatterns += [
 ]
 
 # 家庭病床 and 互联网+护理服务 (care/views/homecare.py)
-from django.urls import path  # noqa: E402
-
-from .views import homecare as _homecare  # noqa: E402
-
 urlpatterns += [
     path("sickbeds/", _homecare.sickbed_list, name="sickbed-list"),
     path("sickbeds/new/", _homecare.sickbed_new, name="sickbed-new"),
@@ -40,8 +37,6 @@ urlpatterns += [
 ]
 
 # beds and stays (care/views/stays.py)
-from .views import stays as stay_views  # noqa: E402
-
 urlpatterns += [
     path("beds/", stay_views.bed_board, name="bed-board"),
     path("beds/add/", stay_views.bed_add, name="bed-add"),
