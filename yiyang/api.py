@@ -168,8 +168,10 @@ def _mount() -> None:
     from yiyang.assessments.api import router as assessments_router
     from yiyang.care.api import router as care_router
     from yiyang.core.api import router as core_router
+    from yiyang.devices.api import router as devices_router
     from yiyang.health.api import router as health_router
     from yiyang.monitoring.api import router as monitoring_router
+    from yiyang.quality.api import router as quality_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("", core_router)
@@ -178,6 +180,8 @@ def _mount() -> None:
     api.add_router("", health_router)
     api.add_router("", monitoring_router)
     api.add_router("", care_router)
+    api.add_router("", quality_router)
+    api.add_router("", devices_router)
 
 
 _mount()

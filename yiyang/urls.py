@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("yiyang.assessments.urls")),
     path("monitoring/", include("yiyang.monitoring.urls")),
     path("care/", include("yiyang.care.urls")),
+    path("quality/", include("yiyang.quality.urls")),
+    path("devices/", include("yiyang.devices.urls")),
     path("accounts/", include("yiyang.accounts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

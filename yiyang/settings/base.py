@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "yiyang.health",
     "yiyang.monitoring",
     "yiyang.care",
+    "yiyang.quality",
+    "yiyang.devices",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,10 @@
+"""Device endpoints under /api/v1/: devices and readings, alerts and their transitions.
+
+Each aggregate keeps its handlers in ``api_<aggregate>.py`` on its own router; this module mounts them.
+"""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["devices"])

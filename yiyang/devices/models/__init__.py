@@ -1,0 +1,1 @@
+"""Devices models, one module per aggregate; import every model here so Django finds it."""

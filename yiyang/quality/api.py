@@ -1,0 +1,11 @@
+"""Quality endpoints under /api/v1/: risk assessments, incidents, inspections, rectifications, staff.
+
+Each aggregate keeps its handlers in ``api_<aggregate>.py`` on its own router; this module mounts them,
+so the project's API mounts one router for the app.
+"""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["quality"])

@@ -1,0 +1,21 @@
+"""The demo county's quality records: a year of risk assessments, incidents, inspections and
+rectifications, fire checks, staff with certificates and training sessions.
+
+Run by :func:`yiyang.core.demo.load_demo` after the care demo, so stays, beds and institutions exist.
+Each aggregate adds its loader to :data:`LOADERS`; they run in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+#: ``loader(elders=…, seed=…, today=…) -> {label: count}``, run in order
+LOADERS: list[Callable[..., dict[str, int]]] = []
+
+
+def load_quality_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for loader in LOADERS:
+        counts.update(loader(elders=elders, seed=seed, today=today))
+    return counts
