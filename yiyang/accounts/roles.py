@@ -217,3 +217,16 @@ for _role, _perms in STAY_PERMISSIONS.items():
     ROLE_SPECS[_role] = RoleSpec(
         ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
     )
+
+# Quality and safety (quality app, issue 12): ``quality.view`` opens the 质量安全 page; each aggregate
+# (risk assessments, incidents, inspections and rectifications, staff and training) adds its own block below.
+QUALITY_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.HEALTH_OFFICER: frozenset({"quality.view"}),
+    Role.CIVIL_OFFICER: frozenset({"quality.view"}),
+    Role.INSTITUTION_ADMIN: frozenset({"quality.view"}),
+    Role.CLINICIAN: frozenset({"quality.view"}),
+}
+for _role, _perms in QUALITY_PERMISSIONS.items():
+    ROLE_SPECS[_role] = RoleSpec(
+        ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
+    )

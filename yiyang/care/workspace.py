@@ -69,6 +69,7 @@ HOME_NAV = [
     ("care:referral-list", _("Referrals"), "referral.view"),
     ("care:referral-queue", _("Referrals to receive"), "referral.receive"),
     ("monitoring:dashboard", _("Monitoring"), "monitoring.view"),
+    ("quality:hub", _("Quality and safety"), "quality.view"),
     # an integrated institution (医养结合机构) is also medical: it may run family sickbeds and orders
     ("care:sickbed-list", _("Family sickbeds"), "sickbed.change"),
     ("care:order-desk", _("Home nursing orders"), "order.request"),

@@ -29,6 +29,7 @@ NAV = [
     ("care:order-desk", _("Home nursing orders"), "order.request"),
     ("core:institution-list", _("Institutions"), "institution.view"),
     ("care:occupancy", _("Bed occupancy"), "stay.view"),
+    ("quality:hub", _("Quality and safety"), "quality.view"),
     ("core:region-tree", _("Regions"), None),
 ]
 

@@ -1,0 +1,35 @@
+"""The year-end summary (总结提升): per institution and the county 汇总表, built from the records.
+
+Each aggregate contributes a section (risk assessments, incidents and pressure injuries, self-inspection
+and rectification, fire checks, staff and training) by appending a builder to :data:`SECTIONS`; the
+summary and its Excel/PDF layouts call :func:`sections`, so no aggregate imports another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass
+class SummaryRow:
+    label: str
+    value: int | Decimal | str | None
+    #: e.g. the unit or the rule counted ("‰ 住院日", "按截止日计")
+    note: str = ""
+
+
+@dataclass
+class SummarySection:
+    title: str
+    rows: list[SummaryRow] = field(default_factory=list)
+
+
+#: ``builder(institution_ids, year) -> SummarySection``: the county summary passes every institution of
+#: the region, an institution's summary passes its own id
+SECTIONS: list[Callable[[Sequence[int], int], SummarySection]] = []
+
+
+def sections(institution_ids: Sequence[int], year: int) -> list[SummarySection]:
+    return [build(institution_ids, year) for build in SECTIONS]
