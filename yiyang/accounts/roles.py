@@ -230,3 +230,19 @@ for _role, _perms in QUALITY_PERMISSIONS.items():
     ROLE_SPECS[_role] = RoleSpec(
         ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
     )
+
+# Alerts of smart-care devices (devices app, issue 17: rules and alerts). Staff of an institution and
+# family-doctor teams see and handle their alerts (acknowledge, escalate, resolve); those who change an
+# elder's health record set the elder's alert thresholds; the administrator keeps the institution's
+# escalation ladder; county officers read their region's alerts.
+ALERT_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.HEALTH_OFFICER: frozenset({"alert.view"}),
+    Role.CIVIL_OFFICER: frozenset({"alert.view"}),
+    Role.INSTITUTION_ADMIN: frozenset({"alert.view", "alert.handle", "alertladder.change"}),
+    Role.CLINICIAN: frozenset({"alert.view", "alert.handle", "alertrule.change"}),
+    Role.FAMILY_DOCTOR: frozenset({"alert.view", "alert.handle", "alertrule.change"}),
+}
+for _role, _perms in ALERT_PERMISSIONS.items():
+    ROLE_SPECS[_role] = RoleSpec(
+        ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
+    )

@@ -157,9 +157,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     # care: agreements past their end date expire; agreements' grants follow the homes' residents
     "care-daily": {"task": "care.daily", "schedule": crontab(hour=0, minute=30)},
+    # devices (alerts): escalate unacknowledged alerts up the ladder; "no reading for N minutes"
+    "devices-alert-tick": {"task": "devices.alert_tick", "schedule": 60.0},
 }
 #: the embedded demo (eager Celery, no beat) drains from a thread of `manage.py runserver` instead
 MONITORING_DRAIN_THREAD_SECONDS = 0
+#: devices (alerts): the embedded demo runs the alert tick from a thread of `manage.py runserver`
+DEVICES_ALERT_TICK_THREAD_SECONDS = 0
 
 NINJA_PAGINATION_PER_PAGE = 20
 
