@@ -136,8 +136,8 @@ class ThresholdsIn(Schema):
 class ThresholdOut(Schema):
     type: str
     part: str
-    low: Decimal | None
-    high: Decimal | None
+    low: float | None
+    high: float | None
     unit: str
     severity: str
     origin: str
@@ -299,8 +299,8 @@ def _thresholds_out(elder: Any) -> dict[str, Any]:
             {
                 "type": lim.type,
                 "part": lim.part,
-                "low": lim.low,
-                "high": lim.high,
+                "low": None if lim.low is None else float(lim.low),
+                "high": None if lim.high is None else float(lim.high),
                 "unit": lim.unit,
                 "severity": lim.severity,
                 "origin": lim.origin,

@@ -232,7 +232,9 @@ def _fmt(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def check(reading_type: str, value: Any, at: dt.datetime, limits: dict[tuple[str, str], Limit]) -> Finding | None:
+def check(
+    reading_type: str, value: Any, at: dt.datetime, limits: dict[tuple[str, str], Limit]
+) -> Finding | None:
     """The finding for one reading, or None (in range, not an alerting event, or unreadable)."""
     book = rulebook()
     event = book.events.get(reading_type)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yiyang.core import clock
 from yiyang.core.models import CareTeam, Elder, Institution
@@ -20,11 +21,11 @@ from .rules import Severity, StepRole
 
 
 class AlertStatus(models.TextChoices):
-    NEW = "new", _("New")
-    NOTIFIED = "notified", _("Notified")
-    ESCALATED = "escalated", _("Escalated")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    RESOLVED = "resolved", _("Resolved")
+    NEW = "new", pgettext_lazy("alert", "New")
+    NOTIFIED = "notified", pgettext_lazy("alert", "Notified")
+    ESCALATED = "escalated", pgettext_lazy("alert", "Escalated")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("alert", "Acknowledged")
+    RESOLVED = "resolved", pgettext_lazy("alert", "Resolved")
 
 
 OPEN_ALERT_STATES = (
@@ -56,7 +57,7 @@ class AlertOutcome(models.TextChoices):
     FALSE_ALARM = "false_alarm", _("False alarm")
     HANDLED = "handled", _("Handled on site")
     HOSPITAL = "hospital", _("Transferred to hospital")
-    OTHER = "other", _("Other")
+    OTHER = "other", pgettext_lazy("alert outcome", "Other")
 
 
 class Alert(models.Model):
@@ -69,7 +70,12 @@ class Alert(models.Model):
         Elder, on_delete=models.PROTECT, null=True, blank=True, related_name="alerts", verbose_name=_("elder")
     )
     device = models.ForeignKey(
-        Device, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts", verbose_name=_("device")
+        Device,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("device"),
     )
     #: who handles it: the device's institution, else the elder's home, else the archive's keeper
     institution = models.ForeignKey(
@@ -82,7 +88,12 @@ class Alert(models.Model):
     )
     #: an elder at home without an institution's ladder: the family-doctor team that serves them
     team = models.ForeignKey(
-        CareTeam, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts", verbose_name=_("team")
+        CareTeam,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("team"),
     )
     place = models.CharField(_("place"), max_length=100, blank=True)
     message = models.CharField(_("what happened"), max_length=200)
@@ -144,7 +155,11 @@ class AlertNotification(models.Model):
     level = models.PositiveSmallIntegerField(_("escalation level"))
     role = models.CharField(_("who"), max_length=8, choices=StepRole.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="alert_notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alert_notifications",
     )
     contact_name = models.CharField(_("contact"), max_length=40, blank=True)
     contact_phone_masked = models.CharField(_("phone"), max_length=20, blank=True)

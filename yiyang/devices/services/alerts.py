@@ -27,7 +27,7 @@ from django.db.models.functions import Greatest
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from yiyang.accounts.roles import Role
 from yiyang.core import audit, clock
@@ -111,7 +111,9 @@ def _team_members(team_id: int | None) -> list[Any]:
 
     if not team_id:
         return []
-    return list(User.objects.filter(is_active=True, role_assignments__team_id=team_id).distinct().order_by("pk"))
+    return list(
+        User.objects.filter(is_active=True, role_assignments__team_id=team_id).distinct().order_by("pk")
+    )
 
 
 def _notify(alert: Alert, level: int, steps: list[Step]) -> int:
@@ -214,12 +216,15 @@ def _check_resolve(t: Transition) -> None:
     if outcome not in AlertOutcome.values:
         raise ServiceError(
             INVALID,
-            _("Outcome: choose one of %(choices)s.") % {"choices": "、".join(str(lbl) for lbl in AlertOutcome.labels)},
+            _("Outcome: choose one of %(choices)s.")
+            % {"choices": "、".join(str(lbl) for lbl in AlertOutcome.labels)},
             field="outcome",
         )
     note = t.extra.get("note") or ""
     if len(note) > MAX_NOTE:
-        raise ServiceError(INVALID, _("Note: too long (at most %(n)s characters).") % {"n": MAX_NOTE}, field="note")
+        raise ServiceError(
+            INVALID, _("Note: too long (at most %(n)s characters).") % {"n": MAX_NOTE}, field="note"
+        )
     if outcome == AlertOutcome.OTHER and not note.strip() and not t.reason:
         raise ServiceError(INVALID, _("Note: say what happened when the outcome is “Other”."), field="note")
 
@@ -257,11 +262,11 @@ ALERT = StateMachine(
     },
     states=AlertStatus,
     actions={
-        "notify": gettext_lazy("Notify"),
-        "acknowledge": gettext_lazy("Acknowledge"),
-        "escalate": gettext_lazy("Escalate"),
+        "notify": pgettext_lazy("alert", "Notify"),
+        "acknowledge": pgettext_lazy("alert", "Acknowledge"),
+        "escalate": pgettext_lazy("alert", "Escalate"),
         "auto_escalate": gettext_lazy("Escalate (nobody acknowledged)"),
-        "resolve": gettext_lazy("Resolve"),
+        "resolve": pgettext_lazy("alert", "Resolve"),
     },
     rules={
         "notify": Rules(before_save=_on_notify, after_save=_after_notify),
@@ -278,7 +283,9 @@ ALERT = StateMachine(
 USER_ACTIONS = ("acknowledge", "escalate", "resolve")
 
 
-def move(alert: Alert, action: str, *, acting_user: User, outcome: str = "", note: str = "", reason: str = "") -> Transition:
+def move(
+    alert: Alert, action: str, *, acting_user: User, outcome: str = "", note: str = "", reason: str = ""
+) -> Transition:
     """One move by a person: ``acknowledge``, ``escalate`` or ``resolve`` (with ``outcome``). Any
     other action is refused as the machine refuses an illegal one (409 naming the state)."""
     from yiyang.core.transitions import TransitionNotAllowed
@@ -372,7 +379,9 @@ def raise_alert(
                 last_at=at,
             )
             system = system_user()
-            audit.record("create", user=system, obj=alert, changes={"kind": [None, kind], "severity": [None, severity]})
+            audit.record(
+                "create", user=system, obj=alert, changes={"kind": [None, kind], "severity": [None, severity]}
+            )
             ALERT.apply(alert, "notify", acting_user=system)
     except IntegrityError:
         # another worker opened it between our UPDATE and INSERT: count this reading on theirs
@@ -402,7 +411,9 @@ def escalate_due(now: dt.datetime | None = None) -> int:
         except ServiceError as exc:
             # acknowledged meanwhile, or at the top: nothing more to do for it
             logger.info("alert %s not escalated: %s", alert.pk, exc.message)
-            Alert.objects.filter(pk=alert.pk, status__in=UNACKNOWLEDGED_STATES).update(next_escalation_at=None)
+            Alert.objects.filter(pk=alert.pk, status__in=UNACKNOWLEDGED_STATES).update(
+                next_escalation_at=None
+            )
     return moved
 
 
@@ -472,10 +483,15 @@ def make_referral(
     from yiyang.care.services import referrals as referral_service
 
     if alert.elder_id is None:
-        raise ServiceError(NO_ELDER, _("This alert concerns a place, not an elder: nobody to refer."), field="alert")
+        raise ServiceError(
+            NO_ELDER, _("This alert concerns a place, not an elder: nobody to refer."), field="alert"
+        )
     if alert.referral_id:
         raise ServiceError(
-            "ALERT_ALREADY_REFERRED", _("A referral was already made from this alert."), field="alert", status=409
+            "ALERT_ALREADY_REFERRED",
+            _("A referral was already made from this alert."),
+            field="alert",
+            status=409,
         )
     text = (reason or "").strip() or _("Alert: %(what)s (%(at)s)") % {
         "what": alert.message,
@@ -518,7 +534,9 @@ def make_incident(alert: Alert, *, acting_user: User) -> Any:
 def unread_count(user: Any) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
-    return AlertNotification.objects.filter(user=user, read_at__isnull=True, alert__status__in=UNACKNOWLEDGED_STATES).count()
+    return AlertNotification.objects.filter(
+        user=user, read_at__isnull=True, alert__status__in=UNACKNOWLEDGED_STATES
+    ).count()
 
 
 __all__ = [

@@ -55,7 +55,9 @@ def _limit(value: Any, field: str, label: str) -> Decimal | None:
     except (InvalidOperation, ValueError):
         number = Decimal("NaN")
     if not number.is_finite() or number < 0 or number >= 10000:
-        raise ServiceError(INVALID, _("%(field)s: enter a number from 0 to 9999.9.") % {"field": label}, field=field)
+        raise ServiceError(
+            INVALID, _("%(field)s: enter a number from 0 to 9999.9.") % {"field": label}, field=field
+        )
     return number.quantize(Decimal("0.1"))
 
 
@@ -65,7 +67,11 @@ def _clean(rows: list[ThresholdIn]) -> list[ThresholdIn]:
     for i, r in enumerate(rows):
         where = f"thresholds[{i}]"
         if r.type not in THRESHOLD_TYPES:
-            raise ServiceError(INVALID, _("Reading type: unknown value %(v)s.") % {"v": str(r.type)[:20]}, field=f"{where}.type")
+            raise ServiceError(
+                INVALID,
+                _("Reading type: unknown value %(v)s.") % {"v": str(r.type)[:20]},
+                field=f"{where}.type",
+            )
         part = r.part or ""
         if (r.type == "bp") != (part in BP_PARTS):
             raise ServiceError(
@@ -78,7 +84,9 @@ def _clean(rows: list[ThresholdIn]) -> list[ThresholdIn]:
         high = _limit(r.high, f"{where}.high", _("Upper limit"))
         if low is not None and high is not None and low >= high:
             raise ServiceError(
-                INVALID, _("Upper limit: must be above the lower limit %(low)s.") % {"low": low}, field=f"{where}.high"
+                INVALID,
+                _("Upper limit: must be above the lower limit %(low)s.") % {"low": low},
+                field=f"{where}.high",
             )
         if r.severity and r.severity not in Severity.values:
             raise ServiceError(INVALID, _("Severity: unknown value."), field=f"{where}.severity")
@@ -144,7 +152,9 @@ def set_institution_thresholds(
         raise PermissionDenied("alertrule.change")
     kept, changes = _replace({"institution": institution}, _clean(rows), acting_user)
     if changes:
-        audit.record("update", user=acting_user, obj=institution, changes={"alert_thresholds": [None, changes]})
+        audit.record(
+            "update", user=acting_user, obj=institution, changes={"alert_thresholds": [None, changes]}
+        )
     rulebook.forget_overrides()
     return kept
 
@@ -172,7 +182,9 @@ def staff_of(institution: Institution) -> list[Any]:
     from yiyang.accounts.models import User
 
     return list(
-        User.objects.filter(is_active=True, role_assignments__institution=institution).distinct().order_by("username")
+        User.objects.filter(is_active=True, role_assignments__institution=institution)
+        .distinct()
+        .order_by("username")
     )
 
 
@@ -198,12 +210,15 @@ def set_ladder(institution: Institution, steps: list[StepIn], *, acting_user: Us
         if not 0 <= minutes <= MAX_MINUTES or (minutes == 0 and i < len(steps) - 1):
             raise ServiceError(
                 INVALID,
-                _("Minutes to wait: a whole number from 1 to %(max)s (0 only on the last step).") % {"max": MAX_MINUTES},
+                _("Minutes to wait: a whole number from 1 to %(max)s (0 only on the last step).")
+                % {"max": MAX_MINUTES},
                 field=f"steps[{i}].wait_minutes",
             )
         users = sorted(set(s.user_ids or []))
         if set(users) - staff:
-            raise ServiceError(INVALID, _("Named people: only staff of this institution."), field=f"steps[{i}].user_ids")
+            raise ServiceError(
+                INVALID, _("Named people: only staff of this institution."), field=f"steps[{i}].user_ids"
+            )
         clean.append((s.role, minutes, users))
     ladder, _created = EscalationLadder.objects.get_or_create(institution=institution)
     before = [(s.role, s.wait_minutes) for s in ladder.steps.order_by("position")]
@@ -230,7 +245,12 @@ def ladder_rows(institution: Institution) -> list[dict[str, Any]]:
         steps = list(ladder.steps.prefetch_related("users").order_by("position"))
         if steps:
             return [
-                {"role": s.role, "wait_minutes": s.wait_minutes, "user_ids": [u.pk for u in s.users.all()], "own": True}
+                {
+                    "role": s.role,
+                    "wait_minutes": s.wait_minutes,
+                    "user_ids": [u.pk for u in s.users.all()],
+                    "own": True,
+                }
                 for s in steps
             ]
     return [

@@ -13,7 +13,13 @@ from yiyang.devices import rules
 from yiyang.devices.models import Alert, AlertNotification, ThresholdRule
 from yiyang.devices.services import rules as rule_service
 
+from . import alerts_fixtures
 from .alerts_helpers import make_device, read
+
+_fresh_rules = alerts_fixtures._fresh_rules
+home = alerts_fixtures.home
+resident = alerts_fixtures.resident
+band = alerts_fixtures.band
 
 
 def alerts_of(elder):  # type: ignore[no-untyped-def]

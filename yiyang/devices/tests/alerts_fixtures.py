@@ -1,3 +1,5 @@
+"""Fixtures of the alert tests (imported by each alert test module, so the ingest tests keep their own conftest)."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,7 +29,11 @@ def resident(home):  # type: ignore[no-untyped-def]
     """A resident of the welfare home with no alert yet."""
     from yiyang.core.models import Elder
 
-    return Elder.objects.filter(residence_institution=home, status="active", alerts__isnull=True).order_by("pk").first()
+    return (
+        Elder.objects.filter(residence_institution=home, status="active", alerts__isnull=True)
+        .order_by("pk")
+        .first()
+    )
 
 
 @pytest.fixture
