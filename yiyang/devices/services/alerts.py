@@ -21,10 +21,10 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest
-from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -33,7 +33,7 @@ from yiyang.accounts.roles import Role
 from yiyang.core import audit, clock
 from yiyang.core.actors import system_user
 from yiyang.core.errors import ServiceError
-from yiyang.core.models import AccessGrant, CareTeam, Elder, Institution
+from yiyang.core.models import AccessGrant, Elder, Institution
 from yiyang.core.transitions import SYSTEM_MOVE, Rules, StateMachine, Transition
 
 from .. import rules as rulebook
@@ -537,14 +537,3 @@ def unread_count(user: Any) -> int:
     return AlertNotification.objects.filter(
         user=user, read_at__isnull=True, alert__status__in=UNACKNOWLEDGED_STATES
     ).count()
-
-
-__all__ = [
-    "ALERT",
-    "CareTeam",
-    "make_incident",
-    "make_referral",
-    "move",
-    "raise_alert",
-    "tick",
-]

@@ -1,4 +1,4 @@
-"""Fixtures of the alert tests (imported by each alert test module, so the ingest tests keep their own conftest)."""
+"""Fixtures of the alert tests, imported by each alert test module (the ingest tests keep conftest)."""
 
 from __future__ import annotations
 

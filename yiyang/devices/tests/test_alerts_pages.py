@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from yiyang.care.tests.factories import make_home, make_resident, make_user
+from yiyang.care.tests.factories import make_home, make_user
 from yiyang.devices.models import Alert, EscalationLadder, ThresholdRule
 
 from . import alerts_fixtures
-from .alerts_helpers import make_device, read
+from .alerts_helpers import read
 
 _fresh_rules = alerts_fixtures._fresh_rules
 home = alerts_fixtures.home
