@@ -145,7 +145,7 @@ def load_alerts_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int
             state, level = AlertStatus.NEW, 0
             for action, after, by in path:
                 at = first + dt.timedelta(minutes=after)
-                user = system if by == "system" else handler
+                user = system if by == "system" or handler is None else handler
                 to = {
                     "notify": AlertStatus.NOTIFIED,
                     "auto_escalate": AlertStatus.ESCALATED,

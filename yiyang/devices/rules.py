@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 from django.conf import settings
@@ -33,6 +33,8 @@ from yiyang.core import clock
 from .models.rules import BP_PARTS, THRESHOLD_TYPES, Severity, ThresholdRule
 
 if TYPE_CHECKING:
+    from yiyang.core.models import Elder
+
     from .models.readings import Reading
 
 RULES_FILE = Path(__file__).parent / "data" / "rules.yaml"
@@ -304,7 +306,7 @@ def evaluate(reading: Reading) -> None:
     device = reading.device
     institution_id = device.institution_id
     if institution_id is None and reading.elder_id is not None:
-        elder = reading.elder
+        elder = cast("Elder", reading.elder)
         institution_id = elder.residence_institution_id or elder.managing_institution_id
     needs_limits = reading.type in THRESHOLD_TYPES
     limits = limits_for(reading.elder_id, institution_id) if needs_limits else {}

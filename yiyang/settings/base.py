@@ -163,7 +163,7 @@ CELERY_BEAT_SCHEDULE = {
 #: the embedded demo (eager Celery, no beat) drains from a thread of `manage.py runserver` instead
 MONITORING_DRAIN_THREAD_SECONDS = 0
 #: devices (alerts): the embedded demo runs the alert tick from a thread of `manage.py runserver`
-DEVICES_ALERT_TICK_THREAD_SECONDS = 0
+DEVICES_ALERT_TICK_THREAD_SECONDS = 0.0
 
 NINJA_PAGINATION_PER_PAGE = 20
 

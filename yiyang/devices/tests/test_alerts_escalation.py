@@ -50,7 +50,7 @@ def ladder(home, resident, users):  # type: ignore[no-untyped-def]
 
 def told(alert: Alert, level: int) -> list[str]:
     return [
-        n.user.username if n.user_id else n.contact_name
+        n.user.username if n.user is not None else n.contact_name
         for n in AlertNotification.objects.filter(alert=alert, level=level)
     ]
 

@@ -241,11 +241,11 @@ def elder_thresholds(request: HttpRequest, elder_id: int) -> HttpResponse:
     if request.method == "POST":
         if not can_change:
             raise PermissionDenied
-        rows = []
+        given: list[rule_service.ThresholdIn] = []
         for type_ in THRESHOLD_TYPES:
             for part in BP_PARTS if type_ == "bp" else ("",):
                 k = f"{type_}.{part}" if part else type_
-                rows.append(
+                given.append(
                     rule_service.ThresholdIn(
                         type_,
                         part,
@@ -256,7 +256,7 @@ def elder_thresholds(request: HttpRequest, elder_id: int) -> HttpResponse:
                     )
                 )
         try:
-            rule_service.set_elder_thresholds(elder, rows, acting_user=cast("User", request.user))
+            rule_service.set_elder_thresholds(elder, given, acting_user=cast("User", request.user))
         except ServiceError as exc:
             for err in exc.as_list():
                 errors[err.get("field", "")] = err["message"]
