@@ -163,7 +163,9 @@ class AlertNotification(models.Model):
     )
     contact_name = models.CharField(_("contact"), max_length=40, blank=True)
     contact_phone_masked = models.CharField(_("phone"), max_length=20, blank=True)
-    channel = models.CharField(pgettext_lazy("alert notification", "channel"), max_length=12, default="in_app")
+    channel = models.CharField(
+        pgettext_lazy("alert notification", "channel"), max_length=12, default="in_app"
+    )
     created_at = models.DateTimeField(_("notified at"), default=clock.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
