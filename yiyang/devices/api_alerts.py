@@ -10,6 +10,8 @@
   the alert's elder (201). ``POST /alerts/{id}/incident`` — 501 until the quality app is connected.
 - ``GET``/``PUT /alert-thresholds/elders/{elder_id}`` — the thresholds in force for an elder and their
   origin; a doctor (``alertrule.change``) replaces the elder's own.
+- ``GET``/``PUT /alert-thresholds/institutions/{institution_id}`` — an institution's thresholds; its
+  clinicians (``alertrule.change``) replace them.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pydantic import Field
 from yiyang.core.access import scoped
 from yiyang.core.errors import ServiceError
 from yiyang.core.schemas import TransitionHistoryOut, TransitionIn, TransitionOut
-from yiyang.core.scoping import get_elder_for_user, has_perm, scope_institutions
+from yiyang.core.scoping import get_elder_for_user, get_institution_for_user, has_perm, scope_institutions
 from yiyang.core.transitions import history_out, transition_out
 
 from . import rules as rulebook
@@ -330,3 +332,47 @@ def set_elder_thresholds(request: HttpRequest, elder_id: int, payload: Threshold
     rows = [rule_service.ThresholdIn(**r.dict()) for r in payload.thresholds]
     rule_service.set_elder_thresholds(elder, rows, acting_user=cast("User", request.user))
     return _thresholds_out(elder)
+
+
+class InstitutionThresholdsOut(Schema):
+    institution_id: int
+    thresholds: list[ThresholdOut]
+
+
+def _institution_thresholds_out(institution: Any) -> dict[str, Any]:
+    limits = rulebook.limits_for(None, institution.pk)
+    return {
+        "institution_id": institution.pk,
+        "thresholds": [
+            {
+                "type": lim.type,
+                "part": lim.part,
+                "low": None if lim.low is None else float(lim.low),
+                "high": None if lim.high is None else float(lim.high),
+                "unit": lim.unit,
+                "severity": lim.severity,
+                "origin": lim.origin,
+                "source": lim.source,
+            }
+            for lim in limits.values()
+        ],
+    }
+
+
+@router.get("/alert-thresholds/institutions/{institution_id}", response=InstitutionThresholdsOut)
+@scoped
+def institution_thresholds(request: HttpRequest, institution_id: int) -> dict:
+    """The thresholds in force for an institution's elders (before any elder's own)."""
+    if not has_perm(request.user, "alert.view"):
+        raise PermissionDenied("alert.view")
+    return _institution_thresholds_out(get_institution_for_user(request.user, institution_id))
+
+
+@router.put("/alert-thresholds/institutions/{institution_id}", response=InstitutionThresholdsOut)
+@scoped
+def set_institution_thresholds(request: HttpRequest, institution_id: int, payload: ThresholdsIn) -> dict:
+    """Replace an institution's thresholds (its clinicians: ``alertrule.change``)."""
+    institution = get_institution_for_user(request.user, institution_id)
+    rows = [rule_service.ThresholdIn(**r.dict()) for r in payload.thresholds]
+    rule_service.set_institution_thresholds(institution, rows, acting_user=cast("User", request.user))
+    return _institution_thresholds_out(institution)

@@ -531,7 +531,17 @@ def make_incident(alert: Alert, *, acting_user: User) -> Any:
     return INCIDENT_MAKER(alert, acting_user=acting_user)
 
 
+def mark_read(alert: Alert, user: Any) -> int:
+    """The user has seen the alert: their notification rows about it are read (who read it, when)."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return AlertNotification.objects.filter(alert=alert, user=user, read_at__isnull=True).update(
+        read_at=clock.now()
+    )
+
+
 def unread_count(user: Any) -> int:
+    """Notifications to the user about alerts still waiting for acknowledgement, not yet read."""
     if not getattr(user, "is_authenticated", False):
         return 0
     return AlertNotification.objects.filter(

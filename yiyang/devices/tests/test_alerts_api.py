@@ -176,3 +176,24 @@ def test_a_doctor_sets_an_elders_thresholds_through_the_api(sj_elder, users):
     bad = put("doctor_sj", {"thresholds": [{"type": "spo2", "low": 95, "high": 90}]})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "thresholds[0].high"
     assert ThresholdRule.objects.filter(elder=sj_elder).count() == 2
+
+
+def test_a_centres_clinicians_set_its_thresholds_and_only_theirs(users, sj_elder):
+    from django.test import Client
+
+    from yiyang.accounts.models import ApiToken
+
+    centre = sj_elder.managing_institution
+    url = f"/api/v1/alert-thresholds/institutions/{centre.pk}"
+
+    def put(username: str, data: dict):  # type: ignore[no-untyped-def]
+        token = ApiToken.issue(users[username])
+        return Client().put(url, data, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    r = put("doctor_sj", {"thresholds": [{"type": "glucose", "high": 13.9, "note": "本院糖尿病管理方案"}]})
+    assert r.status_code == 200, r.content
+    got = {(t["type"], t["part"]): t for t in r.json()["thresholds"]}
+    assert got[("glucose", "")]["high"] == 13.9 and got[("glucose", "")]["origin"] == "institution"
+    assert put("doctor_tp", {"thresholds": []}).status_code == 403  # another centre's clinician
+    assert put("yly_admin", {"thresholds": []}).status_code == 403  # not a clinician
+    assert ThresholdRule.objects.filter(institution=centre).count() == 1

@@ -70,6 +70,7 @@ def _board(request: HttpRequest, state: str, error: str = "") -> dict[str, Any]:
             for a in rows
         ],
         "waiting": sum(1 for a in rows if a.status in UNACKNOWLEDGED_STATES),
+        "unread": service.unread_count(request.user),
         "state": state,
         "outcomes": AlertOutcome.choices,
         "now": now,
@@ -129,6 +130,7 @@ def alert_act(request: HttpRequest, pk: int) -> HttpResponse:
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     alert = get_alert_for_user(request.user, pk)
     user = cast("User", request.user)
+    service.mark_read(alert, user)
     referral_targets: list[Any] = []
     if (
         alert.elder_id
