@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yiyang.core import audit, clock
-from yiyang.core.errors import INVALID, REQUIRED, ServiceError
+from yiyang.core.errors import REQUIRED, ServiceError
 from yiyang.core.models import Institution
 from yiyang.core.scoping import has_perm
 from yiyang.core.transitions import Rules, StateMachine, Transition
@@ -53,6 +53,8 @@ from ..models.inspections import OPEN_STATES
 if TYPE_CHECKING:
     from yiyang.accounts.models import User
 
+INVALID = "INVALID"
+EVIDENCE_INVALID = "EVIDENCE_INVALID"
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 EVIDENCE_SIGNATURES = ((b"%PDF-", "pdf"), (b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"))
 #: the shipped checklist each kind of inspection runs unless another is named
