@@ -235,7 +235,7 @@ def load_inspections_demo(*, elders: int, seed: int, today: dt.date) -> dict[str
             inspect(inst, InspectionKind.FIRE, day, by, found)
     StateTransition.objects.bulk_create(history)
     for year in sorted({today.year - 1, today.year}):
-        ensure_obligations(homes, year)
+        ensure_obligations(homes, year, until=today)
     # pre-holiday checks: most homes did one in the fortnight before each holiday (not the missers)
     for ob in FireCheckObligation.objects.filter(
         kind="holiday", met_by__isnull=True, due_date__lte=today

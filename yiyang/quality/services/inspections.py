@@ -533,9 +533,14 @@ def obligation_rows(year: int) -> list[tuple[str, str, dt.date, dt.date]]:
     return rows
 
 
-def ensure_obligations(institutions: Iterable[Institution], year: int) -> int:
-    """Create the year's missing obligations for these institutions; returns how many were made."""
-    rows = obligation_rows(year)
+def ensure_obligations(
+    institutions: Iterable[Institution], year: int, *, until: dt.date | None = None
+) -> int:
+    """Create the year's missing obligations whose window has opened by ``until`` (default today) for
+    these institutions — a check falls due once its month or pre-holiday fortnight begins, so a
+    mid-year QS-5 does not count checks nobody could have made yet; returns how many were made."""
+    until = until or clock.today()
+    rows = [r for r in obligation_rows(year) if r[2] <= until]
     made = 0
     for inst in institutions:
         have = set(FireCheckObligation.objects.filter(institution=inst).values_list("kind", "label"))
@@ -581,7 +586,7 @@ def run_daily(*, today: dt.date | None = None) -> dict[str, int]:
     """Fire-check obligations for the year of every inspected institution; overdue items escalated."""
     today = today or clock.today()
     institutions = Institution.objects.filter(kind__in=INSPECTED_KINDS, is_active=True)
-    made = ensure_obligations(institutions, today.year)
+    made = ensure_obligations(institutions, today.year, until=today)
     escalated = overdue(RectificationItem.objects.filter(escalated_on__isnull=True), today).update(
         escalated_on=today
     )
