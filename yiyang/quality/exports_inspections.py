@@ -15,6 +15,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
@@ -130,7 +131,7 @@ def summary_table(columns: Sequence[tuple[str, list[SummarySection]]]) -> list[d
 def summary_workbook(title: str, headings: Sequence[str], table: list[dict[str, Any]]) -> bytes:
     wb = Workbook()
     ws = wb.active
-    ws.title = _("Summary")
+    ws.title = pgettext("summary", "Summary")
     width = len(headings) + 2
     _head(ws, title, width)
     _append(ws, [_("Item"), *headings, _("Note")])

@@ -11,7 +11,6 @@ import pytest
 from openpyxl import load_workbook
 
 from yiyang.care.tests.factories import make_home, make_user
-from yiyang.core import clock
 from yiyang.core.models import AuditEvent, Institution
 from yiyang.quality.models import RectificationItem
 from yiyang.quality.services.inspections import run_daily

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from yiyang.core import audit, clock
 from yiyang.core.access import scoped
@@ -95,7 +96,11 @@ def _item_errors(exc: ServiceError) -> tuple[dict[str, str], list[str]]:
     for err in exc.as_list():
         field = str(err.get("field", ""))
         if field.startswith("items."):
-            code = field.split(".")[1]
+            # "items.<code>[.judgement|.note|.evidence_ids]"; item codes hold dots themselves ("4.2")
+            code = field[len("items.") :]
+            head, _dot, tail = code.rpartition(".")
+            if tail in ("judgement", "note", "evidence_ids", "evidence"):
+                code = head
             per_item.setdefault(code, err["message"])
         else:
             general.append(err["message"])
@@ -352,7 +357,7 @@ def _summary(request: HttpRequest) -> dict[str, Any]:
         columns = [(one.name, sections([one.pk], year))]
         scope_label = one.name
     else:
-        columns = [(_("Total"), sections([i.pk for i in institutions], year))]
+        columns = [(pgettext("summary", "Total"), sections([i.pk for i in institutions], year))]
         if len(institutions) > 1:
             columns += [(i.name, sections([i.pk], year)) for i in institutions]
         scope_label = institutions[0].name if len(institutions) == 1 else _("All institutions in your region")
