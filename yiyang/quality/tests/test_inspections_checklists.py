@@ -10,8 +10,8 @@ import json
 import pytest
 from django.core.management import call_command
 
-from yiyang.quality.checklists.registry import ChecklistError, get_checklist, parse_checklist, shipped
 from yiyang.core.models import Institution
+from yiyang.quality.checklists.registry import ChecklistError, get_checklist, parse_checklist, shipped
 from yiyang.quality.models import ChecklistVersion
 
 from .inspections_helpers import HOME
