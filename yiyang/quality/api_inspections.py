@@ -307,7 +307,7 @@ def ledger_rows(
     if overdue is True:
         qs = service.overdue(qs, today)
     elif overdue is False:
-        qs = qs.exclude(pk__in=service.overdue(RectificationItem.objects.all(), today).values("pk"))
+        qs = qs.exclude(status__in=OPEN_STATES, deadline__lt=today)
     late = Case(
         When(status__in=OPEN_STATES, deadline__lt=today, then=Value(0)),
         default=Value(1),
