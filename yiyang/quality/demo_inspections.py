@@ -133,7 +133,7 @@ def load_inspections_demo(*, elders: int, seed: int, today: dt.date) -> dict[str
             spec = checklist.item(row.code)
             deadline, estimated = add_working_days(day, checklist.deadline_for(spec))  # type: ignore[arg-type]
             _problem, measure, person = found[row.code]
-            item = RectificationItem.objects.create(
+            rect = RectificationItem.objects.create(
                 institution=inst,
                 inspection=ins,
                 inspection_item=row,
@@ -142,7 +142,7 @@ def load_inspections_demo(*, elders: int, seed: int, today: dt.date) -> dict[str
                 deadline_estimated=estimated,
                 created_at=at,
             )
-            _progress(item, measure, person, by, today)
+            _progress(rect, measure, person, by, today)
             counts["rectifications"] += 1
         return ins
 

@@ -18,6 +18,7 @@ ITEM_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$"
 #: the four judgements, stored as these codes; labels in :class:`yiyang.quality.models.Judgement`
 JUDGEMENTS = ("compliant", "partial", "noncompliant", "not_applicable")
 Rectify = Literal["noncompliant", "partial"]
+DEFAULT_RECTIFY: tuple[Rectify, ...] = ("noncompliant", "partial")
 
 
 class _Spec(BaseModel):
@@ -55,7 +56,7 @@ class Checklist(_Spec):
     kind: Literal["self", "fire"] = "self"
     source: Source
     #: judgements that open a rectification item when the inspection is submitted
-    rectify_on: list[Rectify] = Field(default_factory=lambda: ["noncompliant", "partial"], min_length=1)
+    rectify_on: list[Rectify] = Field(default_factory=lambda: list(DEFAULT_RECTIFY), min_length=1)
     #: working days allowed to rectify a finding
     deadline_days: int = Field(default=10, ge=1, le=120)
     sections: list[Section] = Field(min_length=1)
