@@ -2,14 +2,12 @@
 CJK font, nothing fetched). The layouts are this project's: the official 自查整改表's columns and the
 汇总表's rows were not found, and every file says so in its second line.
 
-Every text cell goes through :func:`safe`: a value starting with ``=``, ``+``, ``-``, ``@`` (or a tab or
-carriage return) would be read by Excel as a formula (CSV/formula injection), so it is written as text
-with a leading apostrophe.
+Every workbook is saved through :func:`yiyang.core.xlsx.workbook_bytes`: a problem or a measure typed as
+``=HYPERLINK(…)`` (or starting with ``+``, ``-``, ``@``) is stored as quoted text, never as a formula.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,28 +18,18 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
 from yiyang.core import clock
+from yiyang.core.xlsx import workbook_bytes
 
 from .models import RectificationItem
 from .summary import SummarySection
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 LAYOUT_NOTE = "本表为本系统整理的版式，非官方表格（官方表样未找到）。"
 
 
-def safe(value: Any) -> Any:
-    """A cell value Excel will not run: text starting like a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _append(ws: Any, values: Sequence[Any]) -> None:
-    ws.append([safe(v) for v in values])
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
+    ws.append(list(values))
 
 
 def _head(ws: Any, title: str, columns: int) -> None:
@@ -105,9 +93,7 @@ def ledger_workbook(rows: Sequence[RectificationItem], title: str) -> bytes:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for col, width in zip("ABCDEFGHI", [6, 22, 12, 44, 36, 14, 12, 14, 24], strict=True):
         ws.column_dimensions[col].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
 
 
 def summary_table(columns: Sequence[tuple[str, list[SummarySection]]]) -> list[dict[str, Any]]:
@@ -149,9 +135,7 @@ def summary_workbook(title: str, headings: Sequence[str], table: list[dict[str, 
     for i in range(len(headings)):
         ws.column_dimensions[chr(ord("B") + i)].width = 16
     ws.column_dimensions[chr(ord("B") + len(headings))].width = 40
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
 
 
 def _plain(value: Any) -> Any:
