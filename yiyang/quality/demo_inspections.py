@@ -12,6 +12,7 @@ Rows are written in bulk, as the services would write them (deadlines in working
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from typing import Any
 
@@ -60,6 +61,15 @@ FIRE_FINDINGS = {
 }
 #: institutions that skipped monthly fire checks, and which months back (1 = last month)
 MISSED = {"江口县德旺乡敬老院": {2, 5, 9}, "凯德街道日间照料中心": {3, 7}, "太平镇日间照料中心": {11}}
+#: yly_admin's home: its recent findings go through every state (the demo's own login)
+SHOWCASE = "江口县社会福利院"
+SHOWCASE_PATHS = (
+    ["start", "submit"],
+    ["start"],
+    [],
+    ["start", "submit", "reopen"],
+    ["start", "submit", "verify"],
+)
 VERIFIED_AT = {
     "江口县社会福利院",
     "江口县太平镇敬老院",
@@ -162,6 +172,9 @@ def load_inspections_demo(*, elders: int, seed: int, today: dt.date) -> dict[str
             ]
         else:
             path = (["start", "submit"], ["start"], [], ["start", "submit", "verify"])[int(roll * 4)]
+        if item.institution.name == SHOWCASE and age <= 45:
+            # yly_admin's home shows every state in turn among its recent findings (some overdue)
+            path = SHOWCASE_PATHS[next(showcase) % len(SHOWCASE_PATHS)]
         state = "open"
         when = item.created_at
         targets = {"start": "in_progress", "submit": "submitted", "verify": "verified", "reopen": "reopened"}
@@ -200,6 +213,7 @@ def load_inspections_demo(*, elders: int, seed: int, today: dt.date) -> dict[str
             item.escalated_on = item.deadline + dt.timedelta(days=1)
         item.save()
 
+    showcase = itertools.count()
     codes = list(FINDINGS)
     for inst in homes:
         by = _admin(inst) or system_user()
