@@ -2,7 +2,7 @@
 
 - ``GET /inspections`` (scoped; ``kind``, ``institution``, ``year``) and ``POST /inspections``
   ``{"institution_id", "kind", "inspected_on", "items": [{"code", "judgement", "note", "evidence_ids"}],
-  "checklist_code", "submit"}`` → 201; submitted, every finding opens a rectification item.
+  "checklist_code", "note"}`` → 201, submitted at once: every finding opens a rectification item.
 - ``GET /inspections/{id}``: the inspection with its items.
 - ``POST /inspection-evidence`` (multipart ``file``, ``institution_id``): a PDF/JPEG/PNG ≤ 10 MB → ``{"id"}``.
 - ``GET /rectifications`` (scoped; ``state``, ``institution``, ``overdue``): overdue first.
@@ -59,7 +59,6 @@ class InspectionIn(Schema):
     items: list[ItemIn] = Field(default_factory=list, max_length=300)
     checklist_code: str = Field("", max_length=40)
     note: str = Field("", max_length=500)
-    submit: bool = True
 
 
 class ItemOut(Schema):
@@ -267,7 +266,6 @@ def create_inspection(request: HttpRequest, payload: InspectionIn) -> Status:
         items=[service.ItemInput(i.code, i.judgement, i.note, i.evidence_ids) for i in payload.items],
         checklist_code=payload.checklist_code or None,
         note=payload.note,
-        submit=payload.submit,
     )
     return Status(201, inspection_out(get_inspection_for_user(request.user, inspection.pk), with_items=True))
 
