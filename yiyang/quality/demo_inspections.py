@@ -63,7 +63,7 @@ FIRE_FINDINGS = {
 MISSED = {"江口县德旺乡敬老院": {2, 5, 9}, "凯德街道日间照料中心": {3, 7}, "太平镇日间照料中心": {11}}
 #: yly_admin's home: its recent findings go through every state (the demo's own login)
 SHOWCASE = "江口县社会福利院"
-SHOWCASE_PATHS = (
+SHOWCASE_PATHS: tuple[list[str], ...] = (
     ["start", "submit"],
     ["start"],
     [],
