@@ -70,6 +70,8 @@ HOME_NAV = [
     ("care:referral-queue", _("Referrals to receive"), "referral.receive"),
     ("monitoring:dashboard", _("Monitoring"), "monitoring.view"),
     ("quality:hub", _("Quality and safety"), "quality.view"),
+    # devices (alerts): the live alert board
+    ("devices:alert-board", _("Alerts"), "alert.view"),
     # an integrated institution (医养结合机构) is also medical: it may run family sickbeds and orders
     ("care:sickbed-list", _("Family sickbeds"), "sickbed.change"),
     ("care:order-desk", _("Home nursing orders"), "order.request"),
