@@ -9,3 +9,8 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["quality"])
+
+# 入住安全风险评估 (quality/api_risk.py)
+from .api_risk import router as _risk_router  # noqa: E402
+
+router.add_router("", _risk_router)

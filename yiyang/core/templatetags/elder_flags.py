@@ -1,7 +1,8 @@
 """Template tags for risk flags (:mod:`yiyang.core.flags`).
 
 - one elder: ``{% elder_risk_flags elder.pk %}``
-- a list: ``{% risk_flags_map rows "elder_id" as fmap %}`` once, then
+- a list: ``{% risk_flags_map rows "elder_id" as fmap %}`` once (a dotted path walks into nested
+  lists: ``{% risk_flags_map rooms "beds.stay.elder_id" as fmap %}``), then
   ``{% include "core/partials/risk_flags.html" with flags=fmap|flags_of:row.elder_id %}`` per row
 - a group's counts: ``{% risk_flag_counts elder_ids %}`` ("跌倒 3 · 走失 1")
 """
@@ -21,18 +22,31 @@ register = template.Library()
 def elder_risk_flags(context: template.Context, elder_id: Any) -> dict[str, Any]:
     user = context.get("user") or getattr(context.get("request"), "user", None)
     flags = core_flags.flags_for(user, [elder_id]).get(int(elder_id), []) if user and elder_id else []
-    return {"flags": flags, "show_none": True}
+    return {"flags": flags}
 
 
 @register.simple_tag(takes_context=True)
 def risk_flags_map(context: template.Context, rows: Any, attr: str = "elder_id") -> dict[int, list]:
     user = context.get("user") or getattr(context.get("request"), "user", None)
-    ids = []
-    for row in rows or []:
-        value = row.get(attr) if isinstance(row, dict) else getattr(row, attr, None)
-        if value:
-            ids.append(value)
+    ids = [v for v in _walk(rows or [], attr.split(".")) if v]
     return core_flags.flags_for(user, ids) if user else {}
+
+
+def _walk(values: Any, path: list[str]) -> list[Any]:
+    """The values at ``path`` ("beds.stay.elder_id") under each row; lists met on the way are flattened."""
+    current = list(values)
+    for part in path:
+        nxt: list[Any] = []
+        for v in current:
+            if v is None:
+                continue
+            got = v.get(part) if isinstance(v, dict) else getattr(v, part, None)
+            if isinstance(got, (list, tuple)):
+                nxt.extend(got)
+            else:
+                nxt.append(got)
+        current = nxt
+    return current
 
 
 @register.filter
