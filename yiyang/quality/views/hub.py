@@ -29,3 +29,16 @@ def hub(request: HttpRequest) -> HttpResponse:
         if has_perm(request.user, perm)
     ]
     return render(request, "quality/hub.html", {"entries": entries})
+
+
+# 入住安全风险评估 (quality/views/risk.py)
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+
+HUB.append(
+    (
+        "quality:risk-list",
+        _("Admission risk assessment"),
+        "risk.view",
+        _("Falls, pressure injury, choking, wandering and scalds screened within 24 h of admission; overdue and reassessments due"),
+    )
+)
