@@ -19,3 +19,9 @@ def load_quality_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, in
     for loader in LOADERS:
         counts.update(loader(elders=elders, seed=seed, today=today))
     return counts
+
+
+# 入住安全风险评估 (quality/demo_risk.py)
+from .demo_risk import load_risk_demo  # noqa: E402
+
+LOADERS.append(load_risk_demo)
