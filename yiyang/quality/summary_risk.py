@@ -44,7 +44,7 @@ def risk_section(institution_ids: Sequence[int], year: int) -> SummarySection:
     rules = risk_rules.rules()
     shown = [lv for lv in risk_rules.LEVELS if rules.shows(lv)]
     rows = [
-        SummaryRow(_("Admissions"), n, _("eldercare and integrated institutions")),
+        SummaryRow(_("Admissions in the year"), n, _("eldercare and integrated institutions")),
         SummaryRow(_("Risk-assessed on time"), k, _("within the county's limit (default 24 h)")),
         SummaryRow(_("Risk-assessed late"), late.count()),
         SummaryRow(_("Not risk-assessed"), n - k - late.count()),

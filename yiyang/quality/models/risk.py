@@ -24,7 +24,7 @@ from yiyang.core import clock
 
 
 class RiskKind(models.TextChoices):
-    ADMISSION = "admission", _("Admission")
+    ADMISSION = "admission", _("On admission")
     CHANGE = "change_of_condition", _("Change of condition")
     INCIDENT = "after_incident", _("After an incident")
     PERIODIC = "periodic", _("Periodic")
