@@ -118,7 +118,9 @@ def pending_admissions(
     now = clock.now()
     rows = []
     for stay in qs:
-        start, due, hours = risk_rules.admission_deadline(stay.admitted_on, stay.created_at, stay.institution.region_id)
+        start, due, hours = risk_rules.admission_deadline(
+            stay.admitted_on, stay.created_at, stay.institution.region_id
+        )
         row = PendingAdmission(stay, start, due, hours, due < now)
         if row.overdue or not overdue_only:
             rows.append(row)
@@ -126,7 +128,9 @@ def pending_admissions(
     return rows
 
 
-def reassessments_due(user: User | AnonymousUser, *, institution_id: int | None = None) -> QuerySet[ReassessmentRequest]:
+def reassessments_due(
+    user: User | AnonymousUser, *, institution_id: int | None = None
+) -> QuerySet[ReassessmentRequest]:
     qs = (
         ReassessmentRequest.objects.filter(institution_q(user), resolved_by__isnull=True)
         .select_related("elder", "institution", "requested_by")
@@ -163,7 +167,9 @@ def flag_source(elder_ids: list[int]) -> dict[int, list[Flag]]:
         flags = [
             Flag(
                 code=f.flag,
-                label=rules.flag(f.flag).label if f.flag in {r.code for r in rules.flags} else f.get_flag_display(),
+                label=rules.flag(f.flag).label
+                if f.flag in {r.code for r in rules.flags}
+                else f.get_flag_display(),
                 level=f.flag_level,
                 level_label=str(levels.get(f.flag_level, f.flag_level)),
                 detail=f"{f.level_name} · {clock.local_date(f.assessment.assessed_at):%Y-%m-%d}",

@@ -151,7 +151,7 @@ def risk_out(ra: RiskAssessment, user: Any) -> dict[str, Any]:
         "institution_id": ra.institution_id,
         "institution_name": ra.institution.name,
         "stay_id": ra.stay_id,
-        "admitted_on": ra.stay.admitted_on if ra.stay_id else None,
+        "admitted_on": ra.stay.admitted_on if ra.stay is not None else None,
         "kind": ra.kind,
         "kind_label": ra.get_kind_display(),
         "assessed_at": ra.assessed_at,
@@ -185,11 +185,16 @@ def _institution(request: HttpRequest, institution_id: int | None) -> Institutio
     own = services.staff_institution_ids(request.user)
     if institution_id is None:
         if len(own) != 1:
-            raise ServiceError("REQUIRED", _("Institution: choose the institution you record for."), field="institution_id")
+            raise ServiceError(
+                "REQUIRED", _("Institution: choose the institution you record for."), field="institution_id"
+            )
         institution_id = own[0]
     if institution_id not in own:
         raise ServiceError(
-            "INVALID", _("Institution: you can record only for the institution you work at."), field="institution_id", status=403
+            "INVALID",
+            _("Institution: you can record only for the institution you work at."),
+            field="institution_id",
+            status=403,
         )
     return Institution.objects.get(pk=institution_id)
 

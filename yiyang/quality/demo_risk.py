@@ -46,7 +46,9 @@ def _answers(rng: random.Random, code: str, frail: bool) -> dict[str, Any]:
     for item in inst.items:
         # safest first: the highest score where higher is better (Braden), else the lowest
         options = sorted(item.options, key=lambda o: o.score, reverse=inst.higher_is_better is True)
-        out[item.code] = (rng.choice(options[1:]) if rng.random() < p and len(options) > 1 else options[0]).code
+        out[item.code] = (
+            rng.choice(options[1:]) if rng.random() < p and len(options) > 1 else options[0]
+        ).code
     return out
 
 
@@ -62,7 +64,9 @@ def _sitting(rng, stay: Stay, kind: str, when: dt.datetime, assessor, frail: boo
         created_at=when,
     )
     if kind == RiskKind.ADMISSION:
-        start, due, hours = risk_rules.admission_deadline(stay.admitted_on, stay.created_at, stay.institution.region_id)
+        start, due, hours = risk_rules.admission_deadline(
+            stay.admitted_on, stay.created_at, stay.institution.region_id
+        )
         ra.clock_start, ra.due_at, ra.rule_hours, ra.on_time = start, due, hours, when <= due
     pairs = []
     for rule in rules.flags:
@@ -127,19 +131,27 @@ def load_risk_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
         if roll < 0.05:
             missing += 1
             continue
-        start, due, _hours = risk_rules.admission_deadline(stay.admitted_on, stay.created_at, stay.institution.region_id)
+        _start, due, _hours = risk_rules.admission_deadline(
+            stay.admitted_on, stay.created_at, stay.institution.region_id
+        )
         if roll < 0.12:
             when = due + dt.timedelta(hours=rng.randint(3, 96))
             late += 1
         else:
             day = stay.admitted_on + dt.timedelta(days=rng.choice([0, 0, 1]))
-            when = dt.datetime.combine(day, dt.time(rng.randint(9, 17), rng.choice([0, 15, 30, 45])), tzinfo=zone)
+            when = dt.datetime.combine(
+                day, dt.time(rng.randint(9, 17), rng.choice([0, 15, 30, 45])), tzinfo=zone
+            )
             when = min(max(when, dt.datetime.combine(stay.admitted_on, dt.time(9, 0), tzinfo=zone)), due)
         when = min(when, now - dt.timedelta(hours=1))
         is_frail = stay.elder_id in frail
         sittings.append(_sitting(rng, stay, RiskKind.ADMISSION, when, system, is_frail))
         # change of condition → request → reassessment of the changed risks
-        if stay.status in ACTIVE_STAY_STATUSES and (today - stay.admitted_on).days > 20 and rng.random() < 0.15:
+        if (
+            stay.status in ACTIVE_STAY_STATUSES
+            and (today - stay.admitted_on).days > 20
+            and rng.random() < 0.15
+        ):
             changed = when + dt.timedelta(days=rng.randint(7, max(8, (today - stay.admitted_on).days - 2)))
             changed = min(changed, now - dt.timedelta(days=1))
             detail = rng.choice(CHANGES)
@@ -154,7 +166,13 @@ def load_risk_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
             if rng.random() < 0.7:  # reassessed the next day
                 flags = rng.sample([r.code for r in risk_rules.rules().flags], 2)
                 re_ra, pairs = _sitting(
-                    rng, stay, RiskKind.CHANGE, min(changed + dt.timedelta(hours=20), now), system, True, flags
+                    rng,
+                    stay,
+                    RiskKind.CHANGE,
+                    min(changed + dt.timedelta(hours=20), now),
+                    system,
+                    True,
+                    flags,
                 )
                 sittings.append((re_ra, pairs))
                 req._demo_resolved = re_ra  # type: ignore[attr-defined]

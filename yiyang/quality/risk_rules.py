@@ -64,7 +64,12 @@ def parse(data: dict[str, Any]) -> Rules:
     if hours < 1 or any(h < 1 for h in regions.values()):
         raise ValueError("admission_hours must be at least 1")
     flags = tuple(
-        FlagRule(str(f["code"]), str(f["label"]), str(f["instrument"]), {str(k): str(v) for k, v in f["levels"].items()})
+        FlagRule(
+            str(f["code"]),
+            str(f["label"]),
+            str(f["instrument"]),
+            {str(k): str(v) for k, v in f["levels"].items()},
+        )
         for f in data["flags"]
     )
     for f in flags:
@@ -95,7 +100,9 @@ def admission_clock(admitted_on: dt.date, recorded_at: dt.datetime) -> dt.dateti
     return min(max(recorded, day_start), day_end)
 
 
-def admission_deadline(admitted_on: dt.date, recorded_at: dt.datetime, region_code: str) -> tuple[dt.datetime, dt.datetime, int]:
+def admission_deadline(
+    admitted_on: dt.date, recorded_at: dt.datetime, region_code: str
+) -> tuple[dt.datetime, dt.datetime, int]:
     """``(clock_start, due_at, hours)`` of an admission at an institution of ``region_code``."""
     start = admission_clock(admitted_on, recorded_at)
     hours = rules().hours_for(region_code)

@@ -58,5 +58,9 @@ def risk_section(institution_ids: Sequence[int], year: int) -> SummarySection:
             .distinct()
             .count()
         )
-        rows.append(SummaryRow(_("Residents flagged: %(risk)s") % {"risk": rule.label}, flagged, _("moderate or high risk")))
+        rows.append(
+            SummaryRow(
+                _("Residents flagged: %(risk)s") % {"risk": rule.label}, flagged, _("moderate or high risk")
+            )
+        )
     return SummarySection(_("Admission risk assessment"), rows)

@@ -12,7 +12,9 @@ from .helpers import with_total
 
 
 def level_code(code: str, answers: dict) -> str:
-    return score(get_instrument(code), answers).level.code
+    level = score(get_instrument(code), answers).level
+    assert level is not None
+    return level.code
 
 
 # 洼田饮水试验 ---------------------------------------------------------------------------------------
@@ -72,4 +74,5 @@ def test_local_form_cut_offs_2_and_5(code, total, level):
     """低危 0–2, 中危 3–5, 高危 ≥6 (the local forms' own cut-offs)."""
     result = score(get_instrument(code), with_total(code, total))
     assert result.total == total
+    assert result.level is not None
     assert result.level.code == level

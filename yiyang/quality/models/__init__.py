@@ -1,7 +1,7 @@
 """Quality models, one module per aggregate; import every model here so Django finds it."""
 
 # 入住安全风险评估 (quality/models/risk.py)
-from .risk import (  # noqa: E402, F401
+from .risk import (  # noqa: F401
     FlagLevel,
     ReassessmentReason,
     ReassessmentRequest,

@@ -140,7 +140,9 @@ class ReassessmentRequest(models.Model):
     """待再评估: a change of condition recorded by staff, or an incident, asks for a new risk assessment;
     the next risk assessment of the elder at that institution resolves it."""
 
-    elder = models.ForeignKey("core.Elder", on_delete=models.PROTECT, related_name="+", verbose_name=_("elder"))
+    elder = models.ForeignKey(
+        "core.Elder", on_delete=models.PROTECT, related_name="+", verbose_name=_("elder")
+    )
     institution = models.ForeignKey(
         "core.Institution", on_delete=models.PROTECT, related_name="+", verbose_name=_("institution")
     )

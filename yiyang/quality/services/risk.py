@@ -50,7 +50,11 @@ def staff_institution_ids(user: User | AnonymousUser) -> list[int]:
     if not user.is_authenticated:
         return []
     return sorted(
-        {a.institution_id for a in user.active_assignments if a.reach == Reach.INSTITUTION and a.institution_id}
+        {
+            a.institution_id
+            for a in user.active_assignments
+            if a.reach == Reach.INSTITUTION and a.institution_id
+        }
     )
 
 
@@ -91,11 +95,14 @@ def _check_screens(screens: Any, kind: str) -> dict[str, dict[str, Any]]:
                     {
                         "field": f"screens.{f.code}",
                         "code": "REQUIRED",
-                        "message": _("%(label)s: an admission assessment screens every risk.") % {"label": f.label},
+                        "message": _("%(label)s: an admission assessment screens every risk.")
+                        % {"label": f.label},
                     }
                 )
     elif not wanted and not errors:
-        errors.append({"field": "screens", "code": "REQUIRED", "message": _("Screens: fill in at least one risk.")})
+        errors.append(
+            {"field": "screens", "code": "REQUIRED", "message": _("Screens: fill in at least one risk.")}
+        )
     for f in wanted:
         answers = screens[f.code]
         try:
@@ -103,7 +110,9 @@ def _check_screens(screens: Any, kind: str) -> dict[str, dict[str, Any]]:
         except AnswerError as exc:
             problems = exc.problems
         for p in problems:
-            errors.append({"field": f"screens.{f.code}.{p.item}", "code": p.code, "message": f"{f.label}：{p.message}"})
+            errors.append(
+                {"field": f"screens.{f.code}.{p.item}", "code": p.code, "message": f"{f.label}：{p.message}"}
+            )
     if errors:
         raise ServiceError(INVALID, _("Some answers cannot be scored."), field="screens", errors=errors)
     return {f.code: screens[f.code] for f in wanted}
@@ -129,14 +138,16 @@ def record_risk_assessment(
     if institution.kind not in ELDERCARE_KINDS:
         raise ServiceError(
             INVALID,
-            _("Institution: %(name)s is not an eldercare or integrated institution.") % {"name": institution.name},
+            _("Institution: %(name)s is not an eldercare or integrated institution.")
+            % {"name": institution.name},
             field="institution_id",
         )
     stay = admission_stay(elder, institution)
     if stay is None:
         raise ServiceError(
             INVALID,
-            _("Elder: %(name)s has no stay at %(institution)s.") % {"name": elder.name, "institution": institution.name},
+            _("Elder: %(name)s has no stay at %(institution)s.")
+            % {"name": elder.name, "institution": institution.name},
             field="elder_id",
         )
     now = clock.now()
@@ -154,10 +165,16 @@ def record_risk_assessment(
     rules = risk_rules.rules()
     try:
         with transaction.atomic():
-            if kind == RiskKind.ADMISSION and RiskAssessment.objects.filter(stay=stay, kind=RiskKind.ADMISSION).exists():
+            if (
+                kind == RiskKind.ADMISSION
+                and RiskAssessment.objects.filter(stay=stay, kind=RiskKind.ADMISSION).exists()
+            ):
                 raise ServiceError(
                     ADMISSION_DONE,
-                    _("Kind: the admission of %(day)s already has its risk assessment; record a reassessment.")
+                    _(
+                        "Kind: the admission of %(day)s already has its risk assessment; "
+                        "record a reassessment."
+                    )
                     % {"day": stay.admitted_on},
                     field="kind",
                     status=409,
@@ -172,7 +189,9 @@ def record_risk_assessment(
                 note=note.strip()[:500],
             )
             if kind == RiskKind.ADMISSION:
-                start, due, hours = risk_rules.admission_deadline(stay.admitted_on, stay.created_at, institution.region_id)
+                start, due, hours = risk_rules.admission_deadline(
+                    stay.admitted_on, stay.created_at, institution.region_id
+                )
                 ra.clock_start, ra.due_at, ra.rule_hours, ra.on_time = start, due, hours, when <= due
             ra.save()
             findings = []
@@ -249,14 +268,22 @@ def request_reassessment(
     if admission_stay(elder, institution) is None:
         raise ServiceError(
             INVALID,
-            _("Elder: %(name)s has no stay at %(institution)s.") % {"name": elder.name, "institution": institution.name},
+            _("Elder: %(name)s has no stay at %(institution)s.")
+            % {"name": elder.name, "institution": institution.name},
             field="elder_id",
         )
     with transaction.atomic():
         req = ReassessmentRequest.objects.create(
-            elder=elder, institution=institution, reason=reason, detail=detail[:300], source_ref=source_ref, requested_by=user
+            elder=elder,
+            institution=institution,
+            reason=reason,
+            detail=detail[:300],
+            source_ref=source_ref,
+            requested_by=user,
         )
-        audit.record("create", user=user, obj=req, changes={"elder": [None, elder.pk], "reason": [None, reason]})
+        audit.record(
+            "create", user=user, obj=req, changes={"elder": [None, elder.pk], "reason": [None, reason]}
+        )
     return req
 
 

@@ -50,7 +50,12 @@ def stay(places, county, where: str, admitted: dt.date) -> Stay:  # type: ignore
 def assessed(s: Stay, on_time: bool | None, kind: str = "admission") -> RiskAssessment:
     user: User = actors.system_user()
     return RiskAssessment.objects.create(
-        elder=s.elder, institution=s.institution, stay=s, kind=kind, assessed_at=s.created_at, assessor=user,
+        elder=s.elder,
+        institution=s.institution,
+        stay=s,
+        kind=kind,
+        assessed_at=s.created_at,
+        assessor=user,
         on_time=on_time,
     )
 
@@ -60,7 +65,9 @@ def test_qs3_counts_on_time_admission_assessments_of_admissions_in_the_period(pl
     assessed(stay(places, county, "integrated", D(2026, 12, 31)), True)  # last day
     assessed(stay(places, county, "home", D(2026, 6, 1)), False)  # late: in the denominator only
     stay(places, county, "home", D(2026, 6, 2))  # never assessed
-    assessed(stay(places, county, "home", D(2026, 6, 3)), None, kind="change_of_condition")  # not an admission one
+    assessed(
+        stay(places, county, "home", D(2026, 6, 3)), None, kind="change_of_condition"
+    )  # not an admission one
     assessed(stay(places, county, "home", D(2025, 12, 31)), True)  # the year before
     assessed(stay(places, county, "hospital", D(2026, 3, 1)), True)  # not an eldercare institution
     c = qs3()

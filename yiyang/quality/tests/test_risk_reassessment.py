@@ -59,7 +59,9 @@ def test_an_incident_at_a_hospital_asks_for_nothing(admit):
 
 def test_staff_record_a_change_of_condition_and_the_resident_is_due(admit, users, client_for, freeze_clock):
     stay = admit(at(D, 9, 0))
-    r = client_for("yly_admin").post(f"/quality/risk/stays/{stay.pk}/change/", {"detail": "脑梗死复发，左侧肢体无力"})
+    r = client_for("yly_admin").post(
+        f"/quality/risk/stays/{stay.pk}/change/", {"detail": "脑梗死复发，左侧肢体无力"}
+    )
     assert r.status_code == 302
     due = [x for x in access_risk.reassessments_due(users["yly_admin"]) if x.elder_id == stay.elder_id]
     assert [(x.reason, x.detail) for x in due] == [("change_of_condition", "脑梗死复发，左侧肢体无力")]
@@ -78,4 +80,6 @@ def test_a_change_of_condition_needs_what_changed(admit, users):
 
 def test_the_officers_cannot_record_a_change(admit, client_for):
     stay = admit(at(D, 9, 0))
-    assert client_for("wjj").post(f"/quality/risk/stays/{stay.pk}/change/", {"detail": "x"}).status_code == 403
+    assert (
+        client_for("wjj").post(f"/quality/risk/stays/{stay.pk}/change/", {"detail": "x"}).status_code == 403
+    )

@@ -39,6 +39,9 @@ HUB.append(
         "quality:risk-list",
         _("Admission risk assessment"),
         "risk.view",
-        _("Falls, pressure injury, choking, wandering and scalds screened within 24 h of admission; overdue and reassessments due"),
+        _(
+            "Falls, pressure injury, choking, wandering and scalds screened within 24 h of admission; "
+            "overdue and reassessments due"
+        ),
     )
 )

@@ -43,7 +43,9 @@ def risk_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     institution_id = _institution_filter(request)
     overdue_only = request.GET.get("overdue") == "1"
-    pending = access_risk.pending_admissions(request.user, institution_id=institution_id, overdue_only=overdue_only)
+    pending = access_risk.pending_admissions(
+        request.user, institution_id=institution_id, overdue_only=overdue_only
+    )
     recent = access_risk.scope_risk_assessments(request.user)
     if institution_id:
         recent = recent.filter(institution_id=institution_id)
@@ -164,7 +166,10 @@ def risk_change(request: HttpRequest, stay_id: int) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Change of condition recorded: %(name)s is due for reassessment.") % {"name": stay.elder.name})
+        messages.success(
+            request,
+            _("Change of condition recorded: %(name)s is due for reassessment.") % {"name": stay.elder.name},
+        )
     return redirect("quality:risk-list")
 
 
