@@ -102,6 +102,11 @@ class PendingAdmission:
     def hours_overdue(self) -> int:
         return max(0, int((clock.now() - self.due_at).total_seconds() // 3600))
 
+    @property
+    def days_overdue(self) -> int:
+        """Whole days past the deadline; the page shows days once it is two days or more."""
+        return self.hours_overdue // 24
+
 
 def pending_admissions(
     user: User | AnonymousUser, *, institution_id: int | None = None, overdue_only: bool = False

@@ -127,8 +127,8 @@ def risk_assess(request: HttpRequest, stay_id: int) -> HttpResponse:
                         general.append(str(e["message"]))
                     else:
                         errors.setdefault(field, str(e["message"]))
-                if not errors and not general:
-                    general.append(exc.message)
+                if errors or not general:
+                    general.insert(0, exc.message)
             else:
                 messages.success(request, _("Risk assessment recorded."))
                 return redirect("quality:risk-detail", ra.pk)
@@ -187,6 +187,7 @@ def risk_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "ra": ra,
             "findings": list(ra.findings.all()) if access_risk.can_read_levels(request.user) else None,
             "labels": {r.code: r.label for r in rules.flags},
+            "instrument_names": {r.instrument: get_instrument(r.instrument).name for r in rules.flags},
             "shows": {lv: rules.shows(lv) for lv in risk_rules.LEVELS},
         },
     )
