@@ -10,6 +10,11 @@ from ninja import Router
 
 router = Router(tags=["quality"])
 
+# inspections and the rectification ledger (quality/api_inspections.py)
+from .api_inspections import router as _inspections_router  # noqa: E402
+
+router.add_router("", _inspections_router)
+
 # 入住安全风险评估 (quality/api_risk.py)
 from .api_risk import router as _risk_router  # noqa: E402
 

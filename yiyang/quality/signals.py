@@ -20,6 +20,16 @@ def connect() -> None:
         connector()
 
 
+# inspections: the year-end summary's section (quality/summary_inspections.py)
+def _connect_inspections() -> None:
+    from .summary_inspections import register
+
+    register()
+
+
+CONNECTORS.append(_connect_inspections)
+
+
 # 入住安全风险评估 (quality/services/risk.py): an incident asks for a reassessment; the residents' risk
 # flags are a source of yiyang.core.flags.
 def _connect_risk() -> None:

@@ -1,5 +1,20 @@
 """Quality models, one module per aggregate; import every model here so Django finds it."""
 
+# inspections, rectification ledger, fire-check obligations (quality/models/inspections.py)
+from .inspections import (  # noqa: F401
+    ChecklistVersion,
+    EvidenceFile,
+    FireCheckObligation,
+    Inspection,
+    InspectionItem,
+    InspectionKind,
+    InspectionStatus,
+    Judgement,
+    ObligationKind,
+    RectificationItem,
+    RectificationStatus,
+)
+
 # 入住安全风险评估 (quality/models/risk.py)
 from .risk import (  # noqa: F401
     FlagLevel,
