@@ -271,3 +271,17 @@ for _role, _perms in INSPECTION_PERMISSIONS.items():
     ROLE_SPECS[_role] = RoleSpec(
         ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
     )
+
+# 入住安全风险评估 (quality app, risk assessments): staff of an eldercare institution read the lists and
+# record changes of condition (risk.request); clinicians fill in the screens (risk.assess — the assessment
+# engine also requires a clinician role for Morse, Braden and the other screens); officers read.
+RISK_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.HEALTH_OFFICER: frozenset({"risk.view"}),
+    Role.CIVIL_OFFICER: frozenset({"risk.view"}),
+    Role.INSTITUTION_ADMIN: frozenset({"risk.view", "risk.request"}),
+    Role.CLINICIAN: frozenset({"risk.view", "risk.assess", "risk.request"}),
+}
+for _role, _perms in RISK_PERMISSIONS.items():
+    ROLE_SPECS[_role] = RoleSpec(
+        ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
+    )

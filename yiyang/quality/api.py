@@ -14,3 +14,8 @@ router = Router(tags=["quality"])
 from .api_inspections import router as _inspections_router  # noqa: E402
 
 router.add_router("", _inspections_router)
+
+# 入住安全风险评估 (quality/api_risk.py)
+from .api_risk import router as _risk_router  # noqa: E402
+
+router.add_router("", _risk_router)

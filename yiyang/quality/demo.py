@@ -29,3 +29,9 @@ def _load_inspections(*, elders: int, seed: int, today: dt.date) -> dict[str, in
 
 
 LOADERS.append(_load_inspections)
+
+
+# 入住安全风险评估 (quality/demo_risk.py)
+from .demo_risk import load_risk_demo  # noqa: E402
+
+LOADERS.append(load_risk_demo)

@@ -33,3 +33,9 @@ SECTIONS: list[Callable[[Sequence[int], int], SummarySection]] = []
 
 def sections(institution_ids: Sequence[int], year: int) -> list[SummarySection]:
     return [build(institution_ids, year) for build in SECTIONS]
+
+
+# 入住安全风险评估 (quality/summary_risk.py)
+from .summary_risk import risk_section  # noqa: E402
+
+SECTIONS.append(risk_section)

@@ -14,3 +14,14 @@ from .inspections import (  # noqa: F401
     RectificationItem,
     RectificationStatus,
 )
+
+# 入住安全风险评估 (quality/models/risk.py)
+from .risk import (  # noqa: F401
+    FlagLevel,
+    ReassessmentReason,
+    ReassessmentRequest,
+    RiskAssessment,
+    RiskFinding,
+    RiskFlagCode,
+    RiskKind,
+)
