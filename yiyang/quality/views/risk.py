@@ -94,7 +94,9 @@ def risk_assess(request: HttpRequest, stay_id: int) -> HttpResponse:
     if not has_perm(request.user, "risk.assess"):
         raise PermissionDenied
     stay = access_risk.get_stay_for_user(request.user, stay_id)
-    has_admission = stay.risk_assessments.filter(kind=RiskKind.ADMISSION).exists()
+    has_admission = (
+        access_risk.scope_risk_assessments(request.user).filter(stay=stay, kind=RiskKind.ADMISSION).exists()
+    )
     errors: dict[str, str] = {}
     general: list[str] = []
     data: dict[str, Any] = {}
