@@ -10,3 +10,20 @@ class DevicesConfig(AppConfig):
     verbose_name = _("Smart care devices")
     #: run by ``manage.py load_demo`` in INSTALLED_APPS order (yiyang.core.demo.load_demo)
     demo_loader = "yiyang.devices.demo.load_devices_demo"
+
+    def ready(self) -> None:
+        # ingestion: the embedded demo has no separate worker process; the process serving
+        # `manage.py runserver` runs the MQTT ingestion worker in a daemon thread (a broker that is down
+        # is logged and retried, never fatal to the server).
+        from django.conf import settings
+
+        if getattr(settings, "DEVICES_INGEST_THREAD", False):
+            from yiyang.monitoring.outbox import serving_with_runserver
+
+            if serving_with_runserver():
+                import logging
+
+                from .services.ingest import run_in_thread
+
+                logging.getLogger("yiyang.devices.ingest").setLevel(logging.INFO)
+                run_in_thread(stats_every=60.0)

@@ -157,9 +157,23 @@ CELERY_BEAT_SCHEDULE = {
     },
     # care: agreements past their end date expire; agreements' grants follow the homes' residents
     "care-daily": {"task": "care.daily", "schedule": crontab(hour=0, minute=30)},
+    # devices (readings): next months' partitions of the readings table made, expired ones dropped
+    "devices-partitions": {"task": "devices.partitions", "schedule": crontab(hour=1, minute=10)},
 }
 #: the embedded demo (eager Celery, no beat) drains from a thread of `manage.py runserver` instead
 MONITORING_DRAIN_THREAD_SECONDS = 0
+
+# devices (ingestion): the MQTT broker the ingestion worker (`manage.py devices ingest`) subscribes to;
+# one fixed client id per worker keeps its persistent session across restarts.
+MQTT_HOST = os.environ.get("MQTT_HOST", "127.0.0.1")
+MQTT_PORT = int(os.environ.get("MQTT_PORT", "1883"))
+MQTT_CLIENT_ID = os.environ.get("MQTT_CLIENT_ID", "yiyang-ingest")
+MQTT_USERNAME = os.environ.get("MQTT_USERNAME", "")
+MQTT_PASSWORD = os.environ.get("MQTT_PASSWORD", "")
+#: months of readings kept (PostgreSQL drops older monthly partitions; SQLite deletes the rows)
+DEVICES_READING_RETENTION_MONTHS = int(os.environ.get("DEVICES_READING_RETENTION_MONTHS", "13"))
+#: the embedded demo runs the ingestion worker in a thread of `manage.py runserver` (yiyang.devices.apps)
+DEVICES_INGEST_THREAD = False
 
 NINJA_PAGINATION_PER_PAGE = 20
 

@@ -16,3 +16,7 @@ YIYANG_BLIND_INDEX_KEY = _keys["blind_index_key"]
 # No Celery beat in the embedded demo: `manage.py runserver` drains the recompute outbox every few
 # seconds from a background thread (yiyang.monitoring.apps).
 MONITORING_DRAIN_THREAD_SECONDS = float(os.environ.get("MONITORING_DRAIN_SECONDS", "3"))
+
+# devices (ingestion): the demo server also runs the MQTT ingestion worker in a thread; with no broker it
+# logs and keeps retrying (DEVICES_INGEST=0 turns it off).
+DEVICES_INGEST_THREAD = os.environ.get("DEVICES_INGEST", "1") != "0"
