@@ -8,3 +8,8 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["devices"])
+
+# the device registry and readings (devices/api_devices.py)
+from .api_devices import router as devices_router  # noqa: E402
+
+router.add_router("", devices_router)

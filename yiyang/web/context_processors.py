@@ -32,6 +32,8 @@ NAV = [
     ("quality:hub", _("Quality and safety"), "quality.view"),
     ("core:region-tree", _("Regions"), None),
 ]
+# devices (registry): the smart-care device registry
+NAV.insert(len(NAV) - 1, ("devices:device-list", _("Devices"), "device.view"))
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

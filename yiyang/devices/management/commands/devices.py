@@ -66,9 +66,7 @@ class Command(BaseCommand):
         )
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_a: worker.stop())
-        self.stdout.write(
-            f"devices ingest: {worker.host}:{worker.port} as {worker.client_id}, topic {TOPIC}"
-        )
+        self.stdout.write(f"devices ingest: {worker.host}:{worker.port} as {worker.client_id}, topic {TOPIC}")
         worker.run()
         self.stdout.write(f"devices ingest stopped: {worker.stats.line()}")
 
