@@ -44,7 +44,7 @@ def _elders_for(user: Any) -> Any:
     return (
         scope_elders(user)
         .filter(Q(residence_institution_id__in=own) | Q(managing_institution_id__in=own), status="active")
-        .order_by("name")[:1000]
+        .order_by("name")
     )
 
 
