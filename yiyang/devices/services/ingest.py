@@ -317,25 +317,41 @@ class Ingestor:
         # Django's bulk_create(ignore_conflicts=True) cannot say which rows were inserted; RETURNING can
         # (PostgreSQL, SQLite ≥ 3.35).
         received = clock.now()
-        ops = connection.ops
-        json_param = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
-        values = ", ".join([f"(%s, %s, %s, %s, %s, {json_param}, %s)"] * len(rows))
-        params: list[Any] = []
-        for b, p in rows:
-            params += [
-                b.device_id,
-                b.elder_id,
-                p.id,
-                ops.adapt_datetimefield_value(p.ts),
-                p.type,
-                json.dumps(p.value),
-                ops.adapt_datetimefield_value(received),
-            ]
         table = Reading._meta.db_table
-        sql = (
-            f"INSERT INTO {table} (device_id, elder_id, message_id, ts, type, value, received_at) "  # noqa: S608
-            f"VALUES {values} ON CONFLICT DO NOTHING RETURNING id, device_id, message_id, ts"
-        )
+        returning = "ON CONFLICT DO NOTHING RETURNING id, device_id, message_id, ts"
+        columns = "(device_id, elder_id, message_id, ts, type, value, received_at)"
+        if connection.vendor == "postgresql":
+            # one array per column: the statement's text stays the same whatever the batch size, so
+            # the driver does not re-scan a query with thousands of placeholders on every batch
+            sql = (
+                f"INSERT INTO {table} {columns} SELECT d, e, m, t, y, v::jsonb, %s FROM unnest("  # noqa: S608
+                f"%s::bigint[], %s::bigint[], %s::text[], %s::timestamptz[], %s::text[], %s::text[]"
+                f") AS u(d, e, m, t, y, v) {returning}"
+            )
+            params: list[Any] = [
+                received,
+                [b.device_id for b, _p in rows],
+                [b.elder_id for b, _p in rows],
+                [p.id for _b, p in rows],
+                [p.ts for _b, p in rows],
+                [p.type for _b, p in rows],
+                [json.dumps(p.value) for _b, p in rows],
+            ]
+        else:
+            ops = connection.ops
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(rows))
+            params = []
+            for b, p in rows:
+                params += [
+                    b.device_id,
+                    b.elder_id,
+                    p.id,
+                    ops.adapt_datetimefield_value(p.ts),
+                    p.type,
+                    json.dumps(p.value),
+                    ops.adapt_datetimefield_value(received),
+                ]
+            sql = f"INSERT INTO {table} {columns} VALUES {values} {returning}"  # noqa: S608
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             inserted = cursor.fetchall()
