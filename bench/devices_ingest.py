@@ -184,6 +184,7 @@ def run_phase(consumer_kind: str, port: int, messages: list, rate: float | None)
             port=port,
             client_id="bench-worker",
             stats_every=3600,
+            stats_file=False,
             ingestor=Ingestor(last_seen_seconds=5),
             session_expiry=0,
         )
@@ -332,8 +333,8 @@ def write_doc(r: dict[str, Any], info: dict[str, Any]) -> None:
         f"- Load average {info['load']} (other helpers' tests shared the 2 cores: absolute rates are noisy,",
         "  the baseline ran in the same run on the same messages).",
         f"- Data: {info['devices']} simulated devices of {info['elders']} demo elders; heart rate, SpO₂,",
-        "  temperature, blood pressure, glucose and occasional events; the readings table partitioned by month "
-        f"({info['partitions']} partitions, {info['rows']:,} rows at the end).",
+        "  temperature, blood pressure, glucose and occasional events; the readings table partitioned by "
+        f"month ({info['partitions']} partitions, {info['rows']:,} rows at the end).",
         "",
         "| consumer | throughput: messages | readings/s | ÷ baseline | steady "
         f"{info['latency_rate']:.0f}/s: p50 ms | p99 ms | max ms |",

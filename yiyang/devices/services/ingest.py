@@ -404,6 +404,7 @@ class Worker:
         batch_wait: float = 0.05,
         stats_every: float = 30.0,
         session_expiry: int = SESSION_EXPIRY_SECONDS,
+        stats_file: bool = True,
         ingestor: Ingestor | None = None,
     ) -> None:
         import paho.mqtt.client as mqtt
@@ -415,6 +416,8 @@ class Worker:
         self.batch_wait = batch_wait
         self.stats_every = stats_every
         self.session_expiry = session_expiry
+        #: write var/devices-ingest-<client id>.json for `manage.py devices stats` (off in tests)
+        self.stats_file = stats_file
         self.ingestor = ingestor or Ingestor()
         self.queue: queue.Queue[Message] = queue.Queue()
         self.connected = threading.Event()
@@ -438,6 +441,9 @@ class Worker:
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.client.on_subscribe = lambda *_a: self.subscribed.set()
+        self.client.on_connect_fail = lambda *_a: logger.warning(
+            "devices: cannot reach the MQTT broker at %s:%s; retrying", self.host, self.port
+        )
 
     @property
     def stats(self) -> Stats:
@@ -501,6 +507,8 @@ class Worker:
 
     def _write_stats(self) -> None:
         logger.info("devices: %s", self.stats.line())
+        if not self.stats_file:
+            return
         try:
             path = stats_path(self.client_id)
             tmp = path.with_suffix(".tmp")

@@ -80,6 +80,7 @@ def start_worker(host: str, port: int, session_expiry: int = 300) -> tuple[Worke
         session_expiry=session_expiry,
         client_id=f"test-ingest-{uuid.uuid4().hex[:8]}",
         stats_every=3600,
+        stats_file=False,
         ingestor=Ingestor(cache_seconds=0, last_seen_seconds=0),
     )
     thread = threading.Thread(target=worker.run, daemon=True)
