@@ -104,7 +104,7 @@ class RawCopy:
         from paho.mqtt.packettypes import PacketTypes
         from paho.mqtt.properties import Properties
 
-        self.q: queue.Queue[tuple[str, bytes]] = queue.Queue()
+        self.q: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.stored = 0
         self.latencies: list[float] = []
         self.stop = threading.Event()

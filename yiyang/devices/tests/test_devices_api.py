@@ -16,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("demo_db")
 
 @pytest.fixture
 def resident() -> Elder:
-    return Elder.objects.filter(residence_institution__name=HOME, status="active").order_by("pk").first()
+    return Elder.objects.filter(residence_institution__name=HOME, status="active").order_by("pk")[0]
 
 
 def test_an_institution_sees_its_own_devices_an_officer_the_regions_an_outsider_none(api_for) -> None:
@@ -27,7 +27,7 @@ def test_an_institution_sees_its_own_devices_an_officer_the_regions_an_outsider_
     assert county["count"] == Device.objects.count()
     outsider = api_for("doctor_tp").get("/api/v1/devices").json()
     assert outsider["count"] == 0
-    some = Device.objects.filter(institution__name=HOME).first()
+    some = Device.objects.filter(institution__name=HOME).order_by("pk")[0]
     assert api_for("doctor_tp").get(f"/api/v1/devices/{some.pk}").status_code == 404
     assert api_for("yly_admin").get(f"/api/v1/devices/{some.pk}").json()["serial"] == some.serial
 
@@ -52,12 +52,12 @@ def test_a_nurse_registers_a_wristband_for_a_resident(api_for, resident) -> None
     body = r.json()
     assert body["elder_id"] == resident.pk and body["institution_name"] == HOME and body["active"]
     device = Device.objects.get(serial="HW-TEST-0001")
-    assert device.registered_by.username == "yly_admin"
+    assert device.registered_by is not None and device.registered_by.username == "yly_admin"
 
 
 def test_registering_answers_field_errors_in_chinese(api_for, resident) -> None:
     api = api_for("yly_admin")
-    taken = Device.objects.first().serial
+    taken = Device.objects.order_by("pk")[0].serial
     r = api.post("/api/v1/devices", {"serial": taken, "kind": "wristband", "elder_id": resident.pk})
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "serial" and "已登记" in r.json()["errors"][0]["message"]
@@ -65,7 +65,7 @@ def test_registering_answers_field_errors_in_chinese(api_for, resident) -> None:
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "serial"
     r = api.post("/api/v1/devices", {"serial": "SMOKE-NOWHERE", "kind": "smoke_detector"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "elder_id"
-    other = Elder.objects.filter(managing_institution__name=TP, residence_institution=None).first()
+    other = Elder.objects.filter(managing_institution__name=TP, residence_institution=None).order_by("pk")[0]
     r = api.post("/api/v1/devices", {"serial": "HW-TEST-0002", "kind": "wristband", "elder_id": other.pk})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "elder_id"
     assert not Device.objects.filter(serial__in=["SMOKE-NOWHERE", "HW-TEST-0002"]).exists()
@@ -73,7 +73,7 @@ def test_registering_answers_field_errors_in_chinese(api_for, resident) -> None:
 
 def test_an_officer_cannot_register_and_only_the_owner_ends_a_device(api_for) -> None:
     assert api_for("wjj").post("/api/v1/devices", {"serial": "X-123", "kind": "wristband"}).status_code == 403
-    device = Device.objects.filter(institution__name=HOME, active_to=None).first()
+    device = Device.objects.filter(institution__name=HOME, active_to=None).order_by("pk")[0]
     assert api_for("wjj").post(f"/api/v1/devices/{device.pk}/end", {}).status_code == 403
     r = api_for("yly_admin").post(f"/api/v1/devices/{device.pk}/end", {})
     assert r.status_code == 200 and r.json()["active_to"] is not None

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.usefixtures("demo_db")
 
 @pytest.fixture
 def resident() -> Elder:
-    return Elder.objects.filter(residence_institution__name=HOME, status="active").order_by("pk").first()
+    return Elder.objects.filter(residence_institution__name=HOME, status="active").order_by("pk")[0]
 
 
 def test_the_home_lists_its_devices_in_chinese(client_for) -> None:
@@ -22,8 +22,8 @@ def test_the_home_lists_its_devices_in_chinese(client_for) -> None:
     text = page.content.decode()
     assert page.status_code == 200
     assert "登记设备" in text and "手环/手表" in text
-    assert Device.objects.filter(institution__name=HOME).first().serial in text
-    other = Device.objects.exclude(institution__name=HOME).first()
+    assert Device.objects.filter(institution__name=HOME).order_by("pk")[0].serial in text
+    other = Device.objects.exclude(institution__name=HOME).order_by("pk")[0]
     assert other.serial not in text
     assert client_for("doctor_tp").get(f"/devices/{other.pk}/").status_code == 404
 

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.usefixtures("demo_live")
 
 @pytest.fixture
 def elder() -> Elder:
-    return Elder.objects.filter(status="active", residence_institution__isnull=False).order_by("pk").first()
+    return Elder.objects.filter(status="active", residence_institution__isnull=False).order_by("pk")[0]
 
 
 def make_device(elder: Elder | None, **extra: Any) -> Device:

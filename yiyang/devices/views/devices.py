@@ -97,7 +97,7 @@ def device_create(request: HttpRequest) -> HttpResponse:
     if not own:
         raise PermissionDenied
     elders = _elders_for(user)
-    initial = {"active_from": clock.today()}
+    initial: dict[str, Any] = {"active_from": clock.today()}
     if request.GET.get("elder"):
         initial["elder"] = request.GET["elder"]
     form = DeviceForm(request.POST or None, elders=elders, initial=initial)
@@ -201,7 +201,7 @@ def device_end(request: HttpRequest, pk: int) -> HttpResponse:
 def elder_readings(request: HttpRequest, elder_id: int) -> HttpResponse:
     """监测数据: an elder's device readings, one chart per type over the last 7 or 30 days (health data)."""
     elder = get_health_elder(request.user, elder_id)
-    core_services.record_view(elder, acting_user=request.user, what=_("Device readings"))
+    core_services.record_view(elder, acting_user=cast("Any", request.user), what=_("Device readings"))
     days = 30 if request.GET.get("days") == "30" else 7
     readings = access.readings_of_elder(request.user, elder)
     charts = []
