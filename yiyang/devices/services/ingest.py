@@ -382,6 +382,19 @@ class Ingestor:
         seconds, not one per reading)."""
         pending, self._last_seen = self._last_seen, {}
         self._last_seen_flushed = time.monotonic()
+        if not pending:
+            return
+        if connection.vendor == "postgresql":
+            # one statement for every device (hundreds of single-row UPDATEs would stall the batch loop)
+            table = Device._meta.db_table
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} AS d SET last_seen_at = u.ts "  # noqa: S608
+                    "FROM unnest(%s::bigint[], %s::timestamptz[]) AS u(id, ts) "
+                    "WHERE d.id = u.id AND (d.last_seen_at IS NULL OR d.last_seen_at < u.ts)",
+                    [list(pending), list(pending.values())],
+                )
+            return
         for device_id, ts in pending.items():
             Device.objects.filter(pk=device_id).exclude(last_seen_at__gte=ts).update(last_seen_at=ts)
 
