@@ -9,3 +9,8 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["quality"])
+
+# inspections and the rectification ledger (quality/api_inspections.py)
+from .api_inspections import router as _inspections_router  # noqa: E402
+
+router.add_router("", _inspections_router)

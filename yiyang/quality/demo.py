@@ -19,3 +19,13 @@ def load_quality_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, in
     for loader in LOADERS:
         counts.update(loader(elders=elders, seed=seed, today=today))
     return counts
+
+
+# inspections, rectification ledger and fire checks (quality/demo_inspections.py)
+def _load_inspections(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
+    from .demo_inspections import load_inspections_demo
+
+    return load_inspections_demo(elders=elders, seed=seed, today=today)
+
+
+LOADERS.append(_load_inspections)

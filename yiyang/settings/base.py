@@ -159,6 +159,11 @@ CELERY_BEAT_SCHEDULE = {
     "care-daily": {"task": "care.daily", "schedule": crontab(hour=0, minute=30)},
     # devices (readings): next months' partitions of the readings table made, expired ones dropped
     "devices-partitions": {"task": "devices.partitions", "schedule": crontab(hour=1, minute=10)},
+    # quality (inspections): the year's fire-check obligations; overdue rectification items escalated
+    "quality-inspections-daily": {
+        "task": "quality.inspections_daily",
+        "schedule": crontab(hour=0, minute=40),
+    },
 }
 #: the embedded demo (eager Celery, no beat) drains from a thread of `manage.py runserver` instead
 MONITORING_DRAIN_THREAD_SECONDS = 0
