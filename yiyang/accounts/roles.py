@@ -255,6 +255,20 @@ for _role, _perms in ALERT_PERMISSIONS.items():
         ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
     )
 
+# Smart-care devices (devices app, issue 17: the device registry and readings). Institution staff register
+# wearables and sensors, bind them to a resident or a place and end them; officers read their region's
+# registry. An elder's readings are health data: read with ``health.view`` through the elder scope.
+DEVICE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.HEALTH_OFFICER: frozenset({"device.view"}),
+    Role.CIVIL_OFFICER: frozenset({"device.view"}),
+    Role.INSTITUTION_ADMIN: frozenset({"device.view", "device.manage"}),
+    Role.CLINICIAN: frozenset({"device.view", "device.manage"}),
+}
+for _role, _perms in DEVICE_PERMISSIONS.items():
+    ROLE_SPECS[_role] = RoleSpec(
+        ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
+    )
+
 # Inspections and the rectification ledger (quality/services/inspections.py). The institution's
 # administrator runs 自查 and 防火检查 and moves its rectification items up to 已提交; 卫健 runs 核查 visits
 # and verifies or reopens; both officers read the region's 台账 (民政: eldercare institutions) and export it.

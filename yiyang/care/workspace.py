@@ -76,6 +76,8 @@ HOME_NAV = [
     ("care:sickbed-list", _("Family sickbeds"), "sickbed.change"),
     ("care:order-desk", _("Home nursing orders"), "order.request"),
 ]
+# devices (registry): a home's wearables and sensors
+HOME_NAV.append(("devices:device-list", _("Devices"), "device.view"))
 #: entries only for those who work where family sickbeds and nursing orders are run (not a home's staff)
 HOMECARE_ENTRIES = frozenset({"care:sickbed-list", "care:order-desk"})
 

@@ -13,3 +13,7 @@ router = Router(tags=["devices"])
 from .api_alerts import router as alerts_router  # noqa: E402
 
 router.add_router("", alerts_router)
+# the device registry and readings (devices/api_devices.py)
+from .api_devices import router as devices_router  # noqa: E402
+
+router.add_router("", devices_router)

@@ -14,6 +14,12 @@ class DevicesConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        # every reading the ingestion worker stores is run through the alert rules (devices/hooks.py)
+        from . import hooks, rules
+
+        if rules.evaluate not in hooks.READING_STORED:
+            hooks.READING_STORED.append(rules.evaluate)
+
         # alerts: the embedded demo has no Celery beat, so `runserver` runs the alert tick (escalation,
         # silent devices) from a background thread, as monitoring drains its outbox
         interval = float(getattr(settings, "DEVICES_ALERT_TICK_THREAD_SECONDS", 0) or 0)
@@ -24,3 +30,16 @@ class DevicesConfig(AppConfig):
                 from .tasks import start_ticker
 
                 start_ticker(interval)
+        # ingestion: the embedded demo has no separate worker process; the process serving
+        # `manage.py runserver` runs the MQTT ingestion worker in a daemon thread (a broker that is down
+        # is logged and retried, never fatal to the server).
+        if getattr(settings, "DEVICES_INGEST_THREAD", False):
+            from yiyang.monitoring.outbox import serving_with_runserver
+
+            if serving_with_runserver():
+                import logging
+
+                from .services.ingest import run_in_thread
+
+                logging.getLogger("yiyang.devices.ingest").setLevel(logging.INFO)
+                run_in_thread(stats_every=60.0)

@@ -25,3 +25,13 @@ def load_devices_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, in
 from .demo_alerts import load_alerts_demo  # noqa: E402
 
 LOADERS.append(load_alerts_demo)
+
+
+# the device registry and readings (devices/demo_devices.py)
+def _load_devices(**kw: object) -> dict[str, int]:
+    from .demo_devices import load_devices
+
+    return load_devices(**kw)  # type: ignore[arg-type]
+
+
+LOADERS.append(_load_devices)

@@ -1,6 +1,6 @@
 """Celery tasks of the devices app. ``devices.alert_tick`` runs every minute on Celery beat
 (``CELERY_BEAT_SCHEDULE``); the embedded demo runs it from a thread of ``runserver`` instead
-(:func:`start_ticker`, ``DEVICES_ALERT_TICK_THREAD_SECONDS``)."""
+(:func:`start_ticker`, ``DEVICES_ALERT_TICK_THREAD_SECONDS``); ``devices.partitions`` runs daily."""
 
 from __future__ import annotations
 
@@ -44,3 +44,10 @@ def start_ticker(interval: float) -> threading.Thread:
     _ticker = threading.Thread(target=loop, name="devices-alert-tick", daemon=True)
     _ticker.start()
     return _ticker
+
+
+@shared_task(name="devices.partitions", ignore_result=True)
+def partitions() -> dict[str, list[str] | int]:
+    from .services.partitions import maintain
+
+    return maintain()

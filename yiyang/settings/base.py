@@ -159,6 +159,8 @@ CELERY_BEAT_SCHEDULE = {
     "care-daily": {"task": "care.daily", "schedule": crontab(hour=0, minute=30)},
     # devices (alerts): escalate unacknowledged alerts up the ladder; "no reading for N minutes"
     "devices-alert-tick": {"task": "devices.alert_tick", "schedule": 60.0},
+    # devices (readings): next months' partitions of the readings table made, expired ones dropped
+    "devices-partitions": {"task": "devices.partitions", "schedule": crontab(hour=1, minute=10)},
     # quality (inspections): the year's fire-check obligations; overdue rectification items escalated
     "quality-inspections-daily": {
         "task": "quality.inspections_daily",
@@ -169,6 +171,18 @@ CELERY_BEAT_SCHEDULE = {
 MONITORING_DRAIN_THREAD_SECONDS = 0
 #: devices (alerts): the embedded demo runs the alert tick from a thread of `manage.py runserver`
 DEVICES_ALERT_TICK_THREAD_SECONDS = 0.0
+
+# devices (ingestion): the MQTT broker the ingestion worker (`manage.py devices ingest`) subscribes to;
+# one fixed client id per worker keeps its persistent session across restarts.
+MQTT_HOST = os.environ.get("MQTT_HOST", "127.0.0.1")
+MQTT_PORT = int(os.environ.get("MQTT_PORT", "1883"))
+MQTT_CLIENT_ID = os.environ.get("MQTT_CLIENT_ID", "yiyang-ingest")
+MQTT_USERNAME = os.environ.get("MQTT_USERNAME", "")
+MQTT_PASSWORD = os.environ.get("MQTT_PASSWORD", "")
+#: months of readings kept (PostgreSQL drops older monthly partitions; SQLite deletes the rows)
+DEVICES_READING_RETENTION_MONTHS = int(os.environ.get("DEVICES_READING_RETENTION_MONTHS", "13"))
+#: the embedded demo runs the ingestion worker in a thread of `manage.py runserver` (yiyang.devices.apps)
+DEVICES_INGEST_THREAD = False
 
 NINJA_PAGINATION_PER_PAGE = 20
 

@@ -18,3 +18,7 @@ YIYANG_BLIND_INDEX_KEY = _keys["blind_index_key"]
 MONITORING_DRAIN_THREAD_SECONDS = float(os.environ.get("MONITORING_DRAIN_SECONDS", "3"))
 # devices (alerts): the same thread-instead-of-beat for the alert tick (escalation, silent devices)
 DEVICES_ALERT_TICK_THREAD_SECONDS = float(os.environ.get("DEVICES_ALERT_TICK_SECONDS", "60"))
+
+# devices (ingestion): the demo server also runs the MQTT ingestion worker in a thread; with no broker it
+# logs and keeps retrying (DEVICES_INGEST=0 turns it off).
+DEVICES_INGEST_THREAD = os.environ.get("DEVICES_INGEST", "1") != "0"

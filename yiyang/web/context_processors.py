@@ -34,6 +34,8 @@ NAV = [
     ("devices:alert-board", _("Alerts"), "alert.view"),
     ("core:region-tree", _("Regions"), None),
 ]
+# devices (registry): the smart-care device registry
+NAV.insert(len(NAV) - 1, ("devices:device-list", _("Devices"), "device.view"))
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
