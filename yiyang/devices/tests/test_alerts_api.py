@@ -81,7 +81,8 @@ def test_acknowledge_then_resolve_with_an_outcome(api_for, alert):
     api = api_for("yly_admin")
     detail = api.get(f"{URL}/{alert.pk}").json()
     assert detail["allowed_actions"] == ["acknowledge", "escalate", "resolve"]
-    assert [n["user"] for n in detail["notifications"]] == ["江口县社会福利院 院长"]
+    # the first rung (carer or nurse on duty) tells the home's nurse
+    assert [n["user"] for n in detail["notifications"]] == ["江口县社会福利院 陈护士"]
 
     r = api.post(f"{URL}/{alert.pk}/transitions", {"action": "acknowledge", "note": "已到房间查看"})
     assert r.status_code == 200, r.content

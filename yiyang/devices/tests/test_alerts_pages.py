@@ -61,10 +61,10 @@ def test_acknowledge_and_resolve_from_the_board_in_place(client_for, alert):
 def test_the_alert_page_shows_who_was_told_and_the_history(client_for, alert):
     from yiyang.devices.models import AlertNotification
 
-    board = client_for("yly_admin").get(BOARD).content.decode()
+    board = client_for("nurse_yly").get(BOARD).content.decode()
     assert "条通知未读" in board
-    html = client_for("yly_admin").get(f"/devices/alerts/{alert.pk}/").content.decode()
-    assert "江口县社会福利院 院长" in html and "通知" in html
+    html = client_for("nurse_yly").get(f"/devices/alerts/{alert.pk}/").content.decode()
+    assert "江口县社会福利院 陈护士" in html and "通知" in html
     # opening the alert reads the notification: who read it, when
     assert AlertNotification.objects.get(alert=alert).read_at is not None
     assert "转诊" in html  # the one-step referral form

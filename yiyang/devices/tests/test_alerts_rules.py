@@ -84,7 +84,7 @@ def test_an_event_alerts_at_once_and_the_first_rung_is_told(band, resident, user
     assert alert.next_escalation_at is not None
     # the home has no carer accounts in the demo: its administrator is told rather than nobody
     told = AlertNotification.objects.filter(alert=alert, level=0)
-    assert [n.user.username for n in told] == ["yly_admin"]
+    assert [n.user.username for n in told] == ["nurse_yly"]  # the home's nurse: the first rung
 
 
 def test_smoke_belongs_to_the_place_not_to_an_elder(home):

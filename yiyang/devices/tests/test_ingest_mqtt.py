@@ -23,6 +23,7 @@ from yiyang.core import clock
 from yiyang.core.models import Elder
 from yiyang.devices import hooks
 from yiyang.devices.models import Device, Reading
+from yiyang.devices.models.alerts import Alert
 from yiyang.devices.services.ingest import Ingestor, Worker
 from yiyang.monitoring.models import RecomputeMark
 
@@ -116,6 +117,7 @@ def test_a_published_reading_is_stored_against_the_bound_elder_and_evaluated(sha
         pub.send(device.serial, payload(2, "bp", {"sys": 168, "dia": 96}))
         pub.send(device.serial, payload(3, "fall", True))
         wait_until(lambda: Reading.objects.filter(device=device).count() == 3, "three readings stored")
+        wait_until(lambda: len(seen) == 3, "every hook ran for the three readings")
     finally:
         hooks.READING_STORED.remove(seen.append)
     rows = {r.type: r for r in Reading.objects.filter(device=device)}
@@ -128,6 +130,8 @@ def test_a_published_reading_is_stored_against_the_bound_elder_and_evaluated(sha
     assert {r.elder_id for r in seen} == {elder.pk}
     device.refresh_from_db()
     assert device.last_seen_at is not None
+    # publish → stored → alert: the fall opened an alert for the elder through the rules hook
+    assert Alert.objects.filter(elder=elder, kind="fall").exists()
     # readings never reach the indicator recompute outbox
     assert not RecomputeMark.objects.filter(source__startswith="devices").exists()
 
