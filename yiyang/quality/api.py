@@ -9,3 +9,8 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["quality"])
+
+# 不良事件 and the pressure-injury register (quality/api_incidents.py)
+from .api_incidents import router as _incidents_router  # noqa: E402
+
+router.add_router("", _incidents_router)
