@@ -19,3 +19,13 @@ def load_quality_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, in
     for loader in LOADERS:
         counts.update(loader(elders=elders, seed=seed, today=today))
     return counts
+
+
+# 不良事件 and the pressure-injury register (quality/demo_incidents.py)
+def _load_incidents(**kwargs: object) -> dict[str, int]:
+    from .demo_incidents import load_incidents_demo
+
+    return load_incidents_demo(**kwargs)  # type: ignore[arg-type]
+
+
+LOADERS.append(_load_incidents)
