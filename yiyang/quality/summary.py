@@ -33,3 +33,13 @@ SECTIONS: list[Callable[[Sequence[int], int], SummarySection]] = []
 
 def sections(institution_ids: Sequence[int], year: int) -> list[SummarySection]:
     return [build(institution_ids, year) for build in SECTIONS]
+
+
+# 不良事件 and the pressure-injury register (quality/summary_incidents.py)
+def _incidents_section(institution_ids: Sequence[int], year: int) -> SummarySection:
+    from .summary_incidents import incidents_section
+
+    return incidents_section(institution_ids, year)
+
+
+SECTIONS.append(_incidents_section)

@@ -80,7 +80,8 @@ def _own_institution(request: HttpRequest) -> Institution:
 def _errors(exc: ServiceError) -> dict[str, str]:
     out: dict[str, str] = {}
     for e in exc.as_list():
-        out.setdefault(e.get("field") or "__all__", e.get("message", ""))
+        field = e.get("field") or "all"
+        out.setdefault("all" if field == "__all__" else field, e.get("message", ""))
     return out
 
 
