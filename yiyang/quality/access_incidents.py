@@ -104,10 +104,3 @@ def get_pressure_injury_for_user(user: User | AnonymousUser, pk: object) -> Pres
 def records_of(injury: PressureInjury) -> QuerySet[PressureInjuryRecord]:
     """The progress records of an already scoped entry, oldest first."""
     return PressureInjuryRecord.objects.filter(injury=injury).select_related("recorded_by")
-
-
-def injuries_of_elder(institution_id: int, elder_id: int | None) -> QuerySet[PressureInjury]:
-    """Unlinked register entries of one resident in one institution (the report form's choice)."""
-    return PressureInjury.objects.filter(
-        institution_id=institution_id, elder_id=elder_id, incident__isnull=True
-    ).order_by("-first_found_on")

@@ -259,7 +259,7 @@ def report(*, acting_user: User | AnonymousUser, institution: Institution, data:
             errors.add("pressure_injury_id", _("Pressure injury: choose one of the register."))
         elif pi_id is not None:
             linked = PressureInjury.objects.filter(
-                pk=pi_id, institution=institution, elder_id=elder_id, incident__isnull=True
+                pk=pi_id, institution=institution, elder_id=elder_id or 0, incident__isnull=True
             ).first()
             if linked is None:
                 errors.add(

@@ -4,6 +4,7 @@ on the day, and a resident of the county hospital (doctor_rmyy's), whose inciden
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -72,7 +73,7 @@ def api_as(demo_db):  # type: ignore[no-untyped-def]
     class Api:
         def __init__(self, user) -> None:  # type: ignore[no-untyped-def]
             self.client = Client()
-            self.headers = {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(user)}"}
+            self.headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(user)}"}
 
         def get(self, path: str, **params):  # type: ignore[no-untyped-def]
             return self.client.get(path, params, **self.headers)

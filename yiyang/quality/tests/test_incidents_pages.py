@@ -3,8 +3,6 @@ the API, the register, the county view per institution, and the summary section.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from yiyang.quality import summary

@@ -279,7 +279,9 @@ def injury_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not can_record:
             raise PermissionDenied
-        data = {k: request.POST.get(k, "") for k in ("recorded_on", "stage", "length_cm", "width_cm", "note")}
+        data: dict[str, Any] = {
+            k: request.POST.get(k, "") for k in ("recorded_on", "stage", "length_cm", "width_cm", "note")
+        }
         data["healed"] = bool(request.POST.get("healed"))
         try:
             services.record_progress(injury, acting_user=request.user, data=data)
@@ -337,7 +339,7 @@ def county_view(request: HttpRequest) -> HttpResponse:
         for k in (*QS2_KINDS, IncidentKind.PRESSURE_INJURY, IncidentKind.MEDICATION_ERROR, IncidentKind.OTHER)
     ]
     institutions = list(access.scope_incident_institutions(request.user).filter(pk__in=list(counts)))
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "institution": inst,
             "cells": [counts[inst.pk].get(k, 0) for k, _label in columns],
