@@ -52,7 +52,7 @@ QS2_KINDS = (
 
 class Severity(models.TextChoices):
     """医疗安全（不良）事件 four-level grading (中国医院协会《医疗安全（不良）事件管理》团体标准
-    T/CHAS 10-4-6-2018): Ⅰ级 警讯事件 (unexpected death or permanent loss of function), Ⅱ级 不良后果
+    T/CHAS 10-4-6-2018): Ⅰ级 警告事件 (unexpected death or permanent loss of function), Ⅱ级 不良后果
     事件 (harm), Ⅲ级 未造成后果事件 (happened, no harm or minor harm that heals fully), Ⅳ级 隐患事件
     (a near miss: caught before it reached the resident)."""
 
