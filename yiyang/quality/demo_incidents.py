@@ -24,6 +24,7 @@ from yiyang.core import actors, clock
 from yiyang.core.models import Institution, InstitutionKind, StateTransition
 
 from .models.incidents import (
+    QS2_KINDS,
     SERIOUS_STAGES,
     Incident,
     IncidentKind,
@@ -168,6 +169,7 @@ def load_incidents_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, 
     )
     history: list[tuple[Incident, str, str, str, dt.datetime, User, str, dict[str, Any]]] = []
     incidents = injuries = 0
+    forced: set[str] = set()
     for home in homes:
         admin, reporter = _staff(home, system)
         stays = list(
@@ -187,10 +189,17 @@ def load_incidents_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, 
         if not spans:
             continue
         weights = [(sp, float((sp[2] - sp[1]).days + 1)) for sp in spans]
+        this_year = [(sp, w) for sp, w in weights if sp[2] >= dt.date(today.year, 1, 1)]
         for kind, rate in RATES.items():
             n = int(days / 1000 * rate + rng.random())
-            for _ in range(n):
-                stay, lo, hi = _pick(rng, weights)
+            # every QS-2 kind happens at least once this year somewhere in the county (a small demo
+            # county would otherwise show a rare kind at 0 ‰, which reads like "no data")
+            force = kind in QS2_KINDS and kind not in forced and bool(this_year)
+            forced.update({kind} if force else set())
+            for k in range(max(n, 1) if force else n):
+                stay, lo, hi = _pick(rng, this_year if force and k == 0 else weights)
+                if force and k == 0:
+                    lo = max(lo, dt.date(today.year, 1, 1))
                 day = lo + dt.timedelta(days=rng.randint(0, (hi - lo).days))
                 at = _at(day, rng)
                 text = TEXT[kind]
@@ -237,7 +246,9 @@ def load_incidents_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, 
                     inc.closed_at = when
                     inc.closure_note = "整改措施已落实"
                     history.append((inc, "close", "analysed", "closed", when, admin, "整改措施已落实", {}))
-                    if rng.random() < 0.05:  # reopened: the measure did not hold, then closed again
+                    if (
+                        age > 45 and rng.random() < 0.05
+                    ):  # reopened: the measure did not hold, then closed again
                         back = when + dt.timedelta(days=10)
                         history.append(
                             (
