@@ -19,6 +19,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yiyang.core import clock
 from yiyang.core.models import Elder, Institution
@@ -65,7 +66,7 @@ class Severity(models.TextChoices):
 class IncidentStatus(models.TextChoices):
     REPORTED = "reported", _("Reported")
     ANALYSED = "analysed", _("Analysed")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("incident", "Closed")
 
 
 class Incident(models.Model):
@@ -93,7 +94,7 @@ class Incident(models.Model):
     )
     kind = models.CharField(_("kind of incident"), max_length=20, choices=IncidentKind.choices)
     occurred_at = models.DateTimeField(_("occurred at"))
-    place = models.CharField(_("place"), max_length=60)
+    place = models.CharField(pgettext_lazy("incident", "place"), max_length=60)
     description = models.TextField(_("what happened"), max_length=2000)
     severity = models.CharField(_("severity"), max_length=4, choices=Severity.choices)
     immediate_action = models.TextField(_("immediate action"), max_length=2000)
@@ -101,11 +102,11 @@ class Incident(models.Model):
     family_informed_at = models.DateTimeField(_("family told at"), null=True, blank=True)
     doctor_informed = models.CharField(_("doctor told"), max_length=40, blank=True)
     doctor_informed_at = models.DateTimeField(_("doctor told at"), null=True, blank=True)
-    follow_up = models.TextField(_("follow-up"), max_length=2000, blank=True)
+    follow_up = models.TextField(pgettext_lazy("incident", "follow-up"), max_length=2000, blank=True)
     cause_analysis = models.TextField(_("cause analysis"), max_length=2000, blank=True)
     improvement = models.TextField(_("improvement measures"), max_length=2000, blank=True)
     closure_note = models.CharField(_("closure note"), max_length=200, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("incident", "closed at"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=IncidentStatus.choices, default=IncidentStatus.REPORTED
     )

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from yiyang.care.models.stays import Stay
 from yiyang.core import audit, clock
@@ -215,7 +215,7 @@ def report(*, acting_user: User | AnonymousUser, institution: Institution, data:
     errors = _Errors()
     kind = _choice(errors, data, "kind", _("Kind of incident"), IncidentKind)
     occurred_at = _moment(errors, data, "occurred_at", _("Occurred at"), required=True)
-    place = _text(errors, data, "place", _("Place"), required=True, limit=60)
+    place = _text(errors, data, "place", pgettext("incident", "Place"), required=True, limit=60)
     description = _text(errors, data, "description", _("What happened"), required=True, limit=MAX_TEXT)
     severity = _choice(errors, data, "severity", _("Severity"), Severity)
     action = _text(errors, data, "immediate_action", _("Immediate action"), required=True, limit=MAX_TEXT)
@@ -223,7 +223,9 @@ def report(*, acting_user: User | AnonymousUser, institution: Institution, data:
     family_at = _moment(errors, data, "family_informed_at", _("Family told at"), required=False)
     doctor = _text(errors, data, "doctor_informed", _("Doctor told"), required=False, limit=40)
     doctor_at = _moment(errors, data, "doctor_informed_at", _("Doctor told at"), required=False)
-    follow_up = _text(errors, data, "follow_up", _("Follow-up"), required=False, limit=MAX_TEXT)
+    follow_up = _text(
+        errors, data, "follow_up", pgettext("incident", "Follow-up"), required=False, limit=MAX_TEXT
+    )
     if family_at and not family:
         errors.add("family_informed", _("Family member told: say who was told."), REQUIRED)
     if doctor_at and not doctor:
@@ -335,7 +337,8 @@ def _close(t: Transition) -> None:
         if len(follow_up) > MAX_TEXT:
             raise ServiceError(
                 INVALID,
-                _("%(field)s: at most %(n)s characters.") % {"field": _("Follow-up"), "n": MAX_TEXT},
+                _("%(field)s: at most %(n)s characters.")
+                % {"field": pgettext("incident", "Follow-up"), "n": MAX_TEXT},
                 field="follow_up",
             )
         t.change("follow_up", t.obj.follow_up, follow_up)
@@ -375,7 +378,7 @@ INCIDENT = StateMachine(
     states=IncidentStatus,
     actions={
         "analyse": gettext_lazy("Record the cause analysis"),
-        "close": gettext_lazy("Close"),
+        "close": pgettext_lazy("incident", "Close"),
         "reopen": gettext_lazy("Reopen"),
     },
     rules={
