@@ -14,3 +14,8 @@ router = Router(tags=["quality"])
 from .api_incidents import router as _incidents_router  # noqa: E402
 
 router.add_router("", _incidents_router)
+
+# inspections and the rectification ledger (quality/api_inspections.py)
+from .api_inspections import router as _inspections_router  # noqa: E402
+
+router.add_router("", _inspections_router)

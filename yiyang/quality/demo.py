@@ -29,3 +29,13 @@ def _load_incidents(**kwargs: object) -> dict[str, int]:
 
 
 LOADERS.append(_load_incidents)
+
+
+# inspections, rectification ledger and fire checks (quality/demo_inspections.py)
+def _load_inspections(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
+    from .demo_inspections import load_inspections_demo
+
+    return load_inspections_demo(elders=elders, seed=seed, today=today)
+
+
+LOADERS.append(_load_inspections)

@@ -20,3 +20,18 @@ urlpatterns += [
     path("pressure-injuries/", _incidents.injury_register, name="injury-register"),
     path("pressure-injuries/<int:pk>/", _incidents.injury_detail, name="injury-detail"),
 ]
+
+# inspections, the rectification ledger and the year-end summary (quality/views/inspections.py)
+from .views import inspections as _inspections  # noqa: E402
+
+urlpatterns += [
+    path("inspections/", _inspections.inspection_list, name="inspection-list"),
+    path("inspections/new/", _inspections.inspection_create, name="inspection-create"),
+    path("inspections/<int:pk>/", _inspections.inspection_detail, name="inspection-detail"),
+    path("rectifications/", _inspections.ledger, name="ledger"),
+    path("rectifications/export.xlsx", _inspections.ledger_export, name="ledger-export"),
+    path("rectifications/<int:pk>/", _inspections.rectification_detail, name="rectification-detail"),
+    path("evidence/<int:pk>/", _inspections.evidence_download, name="evidence"),
+    path("summary/", _inspections.summary_page, name="summary"),
+    path("summary/export.<str:fmt>", _inspections.summary_export, name="summary-export"),
+]

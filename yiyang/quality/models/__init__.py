@@ -11,3 +11,18 @@ from .incidents import (  # noqa: F401
     PressureStage,
     Severity,
 )
+
+# inspections, rectification ledger, fire-check obligations (quality/models/inspections.py)
+from .inspections import (  # noqa: F401
+    ChecklistVersion,
+    EvidenceFile,
+    FireCheckObligation,
+    Inspection,
+    InspectionItem,
+    InspectionKind,
+    InspectionStatus,
+    Judgement,
+    ObligationKind,
+    RectificationItem,
+    RectificationStatus,
+)

@@ -379,7 +379,7 @@ INCIDENT = StateMachine(
     actions={
         "analyse": gettext_lazy("Record the cause analysis"),
         "close": pgettext_lazy("incident", "Close"),
-        "reopen": gettext_lazy("Reopen"),
+        "reopen": pgettext_lazy("incident", "Reopen"),
     },
     rules={
         "analyse": Rules(

@@ -62,3 +62,25 @@ HUB += [
         _("The year's incidents of every institution by kind, and new stage Ⅱ+ pressure injuries."),
     ),
 ]
+
+# inspections, the rectification ledger and the year-end summary (quality/views/inspections.py)
+HUB += [
+    (
+        "quality:inspection-list",
+        _("Self-inspections and fire checks"),
+        "inspection.view",
+        _("Self-inspections, the county's verification visits and monthly fire checks"),
+    ),
+    (
+        "quality:ledger",
+        _("Rectification ledger"),
+        "ledger.view",
+        _("Every problem found, its measure, deadline and state; overdue items first"),
+    ),
+    (
+        "quality:summary",
+        _("Year-end summary"),
+        "quality.summary",
+        _("Per institution and the county summary table, as Excel or PDF"),
+    ),
+]

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('care', '0006_round_urgent_referral'),
         ('core', '0008_institution_kind_mutual_aid_home'),
-        ('quality', '0001_initial'),
+        ('quality', '0002_inspections'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
