@@ -269,6 +269,21 @@ for _role, _perms in DEVICE_PERMISSIONS.items():
         ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
     )
 
+# Incidents and the pressure-injury register (quality.Incident, quality.PressureInjury): the staff of an
+# institution (carers, nurses, doctors, the administrator) report incidents and keep the register; the
+# administrator analyses, closes and reopens; officers read (卫健 of their region, 民政 of the eldercare
+# institutions of their region; scope in quality.access_incidents).
+INCIDENT_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.HEALTH_OFFICER: frozenset({"incident.view"}),
+    Role.CIVIL_OFFICER: frozenset({"incident.view"}),
+    Role.INSTITUTION_ADMIN: frozenset({"incident.view", "incident.report", "incident.manage"}),
+    Role.CLINICIAN: frozenset({"incident.view", "incident.report"}),
+}
+for _role, _perms in INCIDENT_PERMISSIONS.items():
+    ROLE_SPECS[_role] = RoleSpec(
+        ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
+    )
+
 # Inspections and the rectification ledger (quality/services/inspections.py). The institution's
 # administrator runs 自查 and 防火检查 and moves its rectification items up to 已提交; 卫健 runs 核查 visits
 # and verifies or reopens; both officers read the region's 台账 (民政: eldercare institutions) and export it.

@@ -22,7 +22,8 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import connection, models, transaction
-from django.db.models import Count, Exists, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.db.models.lookups import GreaterThanOrEqual
 
 from yiyang.core import clock
@@ -260,26 +261,59 @@ def _model(label: str) -> type[models.Model]:
         raise NoSource(label) from exc
 
 
-def _region_path(query: schema.CountQuery | schema.SumQuery) -> str:
+def _region_path(query: schema.SingleQuery) -> str:
     return "code" if query.region == "self" else query.region
 
 
-def _in_region(query: schema.CountQuery | schema.SumQuery, region_code: str) -> Q:
+def _in_region(query: schema.SingleQuery, region_code: str) -> Q:
     lo, hi = subtree_range(region_code)
     path = _region_path(query)
     return Q(**{f"{path}__gte": lo, f"{path}__lte": hi})
 
 
-AnyQuery = schema.CountQuery | schema.SumQuery | schema.UnionQuery
+AnyQuery = schema.CountQuery | schema.SumQuery | schema.OverlapDaysQuery | schema.UnionQuery
 #: one single-model query and the rows it covers
-RowSet = tuple[schema.CountQuery | schema.SumQuery, QuerySet]
+RowSet = tuple[schema.SingleQuery, QuerySet]
+
+#: the annotation an ``overlap_days`` query sums (each row's days inside the window)
+OVERLAP_DAYS = "overlap_days_in_period"
 
 
-def _single_rows(query: schema.CountQuery | schema.SumQuery, period: Period, region_code: str) -> QuerySet:
+def overlap_window(period: Period) -> tuple[dt.date, dt.date]:
+    """The days an ``overlap_days`` query counts: the period, stopped at today (days not yet lived are
+    not resident-days). For a future period the window is empty (last day before the first)."""
+    return period.start, min(period.end, clock.today())
+
+
+def _overlap_rows(query: schema.OverlapDaysQuery, qs: QuerySet, period: Period) -> QuerySet:
+    """The rows whose [start, end) overlaps the window, each annotated with the days it overlaps.
+
+    Computed in the database (date arithmetic through Django's expressions, so one ``GROUP BY`` per
+    county as for counts): days = min(end or the day after the window, the day after the window)
+    − max(start, the window's first day)."""
+    model = qs.model
+    first, last = overlap_window(period)
+    after = last + dt.timedelta(days=1)
+    resolve_field(model, query.start)
+    resolve_field(model, query.end)
+    qs = qs.filter(**{f"{query.start}__lt": after}).filter(
+        Q(**{f"{query.end}__isnull": True}) | Q(**{f"{query.end}__gt": first})
+    )
+    begin = Greatest(F(query.start), Value(first, output_field=models.DateField()))
+    stop = Least(
+        Coalesce(F(query.end), Value(after, output_field=models.DateField())),
+        Value(after, output_field=models.DateField()),
+    )
+    return qs.annotate(**{OVERLAP_DAYS: ExpressionWrapper(stop - begin, output_field=models.DurationField())})
+
+
+def _single_rows(query: schema.SingleQuery, period: Period, region_code: str) -> QuerySet:
     model = _model(query.model)
     qs = model._default_manager.filter(_in_region(query, region_code))
     for cond in query.where:
         qs = qs.filter(condition_q(model, cond, period))
+    if isinstance(query, schema.OverlapDaysQuery):
+        qs = _overlap_rows(query, qs, period)
     return qs
 
 
@@ -337,11 +371,24 @@ def _aggregate_query(ind: schema.Indicator, part: str) -> AnyQuery:
     return ind.base_query if isinstance(ind.numerator, schema.SubsetQuery) else ind.numerator
 
 
-def grouped(qs: QuerySet, query: schema.CountQuery | schema.SumQuery) -> dict[str, Decimal]:
-    """``{region code: count or sum}`` in one ``GROUP BY`` query."""
+def grouped(qs: QuerySet, query: schema.SingleQuery) -> dict[str, Decimal]:
+    """``{region code: count or sum}`` in one ``GROUP BY`` query (resident-days for ``overlap_days``)."""
+    if isinstance(query, schema.OverlapDaysQuery):
+        rows = qs.order_by().values(rc=F(_region_path(query))).annotate(n=Sum(OVERLAP_DAYS))
+        return {r["rc"]: Decimal(_days(r["n"])) for r in rows}
     agg = Sum(query.field) if isinstance(query, schema.SumQuery) else Count("pk")
     rows = qs.order_by().values(rc=F(_region_path(query))).annotate(n=agg).values_list("rc", "n")
     return {code: Decimal(n or 0) for code, n in rows}
+
+
+def _days(total: Any) -> int:
+    """A summed date difference as whole days (a ``timedelta``; some backends answer a number of
+    microseconds)."""
+    if total is None:
+        return 0
+    if isinstance(total, dt.timedelta):
+        return total.days
+    return int(total) // 86_400_000_000
 
 
 def grouped_sets(sets: list[RowSet]) -> dict[str, Decimal]:

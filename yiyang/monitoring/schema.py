@@ -213,6 +213,24 @@ class SumQuery(_Spec):
     where: list[Condition] = Field(default_factory=list)
 
 
+class OverlapDaysQuery(_Spec):
+    """Sum, over the model's rows in the region that satisfy ``where``, the days each row's span
+    [``start``, ``end``) overlaps the period: resident-days (住养日/床日) from stays.
+
+    The day of ``start`` counts and the day of ``end`` does not (the census rule of 实际占用床日: the
+    admission day counts, the discharge day does not), so a stay that ends on the day it starts adds
+    nothing. A row with no ``end`` is still open and counts up to the period's end. Days after today
+    have not happened: the window stops at today when the period is the current one. Only rows that
+    overlap the window are the query's rows (what a drill-down lists)."""
+
+    type: Literal["overlap_days"]
+    model: str = Field(pattern=MODEL_PATTERN)
+    region: str = Field(min_length=1)
+    start: str = Field(min_length=1)
+    end: str = Field(min_length=1)
+    where: list[Condition] = Field(default_factory=list)
+
+
 class SubsetQuery(_Spec):
     """The denominator's rows that also satisfy ``where`` (counted or summed as the denominator is)."""
 
@@ -239,25 +257,34 @@ class UnionQuery(_Spec):
 
 
 def query_types() -> dict[str, type[_Spec]]:
-    return {"count": CountQuery, "sum": SumQuery, "union": UnionQuery, "subset": SubsetQuery}
+    return {
+        "count": CountQuery,
+        "sum": SumQuery,
+        "overlap_days": OverlapDaysQuery,
+        "union": UnionQuery,
+        "subset": SubsetQuery,
+    }
 
 
 Query = Annotated[
-    CountQuery | SumQuery | UnionQuery | SubsetQuery,
+    CountQuery | SumQuery | OverlapDaysQuery | UnionQuery | SubsetQuery,
     Field(discriminator="type"),
     _known_type("query", query_types),
 ]
 BaseQuery = Annotated[
-    CountQuery | SumQuery | UnionQuery,
+    CountQuery | SumQuery | OverlapDaysQuery | UnionQuery,
     Field(discriminator="type"),
-    _known_type("query", lambda: {"count": CountQuery, "sum": SumQuery, "union": UnionQuery}),
+    _known_type(
+        "query",
+        lambda: {"count": CountQuery, "sum": SumQuery, "overlap_days": OverlapDaysQuery, "union": UnionQuery},
+    ),
 ]
 
 #: a query that reads one model
-SingleQuery = CountQuery | SumQuery
+SingleQuery = CountQuery | SumQuery | OverlapDaysQuery
 
 
-def parts_of(query: CountQuery | SumQuery | UnionQuery) -> list[SingleQuery]:
+def parts_of(query: CountQuery | SumQuery | OverlapDaysQuery | UnionQuery) -> list[SingleQuery]:
     """The single-model queries a query adds up (itself, unless it is a union)."""
     return list(query.parts) if isinstance(query, UnionQuery) else [query]
 
@@ -324,7 +351,7 @@ class Indicator(_Spec):
         return self.denominator is not None
 
     @property
-    def base_query(self) -> CountQuery | SumQuery | UnionQuery:
+    def base_query(self) -> CountQuery | SumQuery | OverlapDaysQuery | UnionQuery:
         """The query that defines the rows a drill-down lists (the denominator's, else the numerator's)."""
         if self.denominator is not None:
             return self.denominator

@@ -10,6 +10,11 @@ from ninja import Router
 
 router = Router(tags=["quality"])
 
+# 不良事件 and the pressure-injury register (quality/api_incidents.py)
+from .api_incidents import router as _incidents_router  # noqa: E402
+
+router.add_router("", _incidents_router)
+
 # inspections and the rectification ledger (quality/api_inspections.py)
 from .api_inspections import router as _inspections_router  # noqa: E402
 

@@ -21,6 +21,16 @@ def load_quality_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, in
     return counts
 
 
+# 不良事件 and the pressure-injury register (quality/demo_incidents.py)
+def _load_incidents(**kwargs: object) -> dict[str, int]:
+    from .demo_incidents import load_incidents_demo
+
+    return load_incidents_demo(**kwargs)  # type: ignore[arg-type]
+
+
+LOADERS.append(_load_incidents)
+
+
 # inspections, rectification ledger and fire checks (quality/demo_inspections.py)
 def _load_inspections(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
     from .demo_inspections import load_inspections_demo

@@ -43,3 +43,15 @@ def _connect_risk() -> None:
 
 
 CONNECTORS.append(_connect_risk)
+
+
+# smart-care alerts (devices app): an alert becomes an incident in one step through the incident service
+def _connect_alert_incidents() -> None:
+    from yiyang.devices.services import alerts as alert_services
+
+    from .services.incidents import open_from_alert
+
+    alert_services.INCIDENT_MAKER = open_from_alert
+
+
+CONNECTORS.append(_connect_alert_incidents)

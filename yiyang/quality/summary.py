@@ -39,3 +39,13 @@ def sections(institution_ids: Sequence[int], year: int) -> list[SummarySection]:
 from .summary_risk import risk_section  # noqa: E402
 
 SECTIONS.append(risk_section)
+
+
+# 不良事件 and the pressure-injury register (quality/summary_incidents.py)
+def _incidents_section(institution_ids: Sequence[int], year: int) -> SummarySection:
+    from .summary_incidents import incidents_section
+
+    return incidents_section(institution_ids, year)
+
+
+SECTIONS.append(_incidents_section)

@@ -8,6 +8,19 @@ app_name = "quality"
 
 urlpatterns: list = [path("", _hub.hub, name="hub")]
 
+# 不良事件 and the pressure-injury register (quality/views/incidents.py)
+from .views import incidents as _incidents  # noqa: E402
+
+urlpatterns += [
+    path("incidents/", _incidents.incident_list, name="incident-list"),
+    path("incidents/new/", _incidents.incident_report, name="incident-report"),
+    path("incidents/county/", _incidents.county_view, name="incident-county"),
+    path("incidents/<int:pk>/", _incidents.incident_detail, name="incident-detail"),
+    path("incidents/<int:pk>/transition/", _incidents.incident_move, name="incident-transition"),
+    path("pressure-injuries/", _incidents.injury_register, name="injury-register"),
+    path("pressure-injuries/<int:pk>/", _incidents.injury_detail, name="injury-detail"),
+]
+
 # inspections, the rectification ledger and the year-end summary (quality/views/inspections.py)
 from .views import inspections as _inspections  # noqa: E402
 

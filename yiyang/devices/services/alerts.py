@@ -513,10 +513,9 @@ def make_referral(
     return referral
 
 
-#: INCIDENT HOOK (issue 12, quality app — being built in parallel; NOT DONE HERE). When the quality app
-#: offers a service that opens an incident (不良事件) from an alert, register it at merge:
-#: ``INCIDENT_MAKER = quality.services.incidents.open_from_alert`` with the signature
-#: ``(alert, *, acting_user) -> incident``. Until then :func:`make_incident` refuses with 501.
+#: The service that opens an incident (不良事件) from an alert, ``(alert, *, acting_user) -> incident``:
+#: the quality app plugs in ``quality.services.incidents.open_from_alert`` when it starts
+#: (quality/signals.py), so devices never imports quality. Without it :func:`make_incident` answers 501.
 INCIDENT_MAKER: Callable[..., Any] | None = None
 
 

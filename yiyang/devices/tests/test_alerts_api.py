@@ -147,9 +147,21 @@ def test_an_alert_becomes_a_draft_referral_in_one_step(api_for, alert, resident)
     assert again.status_code == 409
 
 
-def test_an_incident_is_not_connected_yet(api_for, alert):
+def test_an_alert_becomes_an_incident_in_one_step(api_for, alert):
+    """The quality app plugs its incident service in: the home's staff turn the alert into a 不良事件
+    report (kind, moment, resident from the alert); an officer, who reports nothing, is refused."""
+    from yiyang.quality.models import Incident
+
+    assert api_for("wjj").post(f"{URL}/{alert.pk}/incident").status_code == 403
     r = api_for("yly_admin").post(f"{URL}/{alert.pk}/incident")
-    assert r.status_code == 501
+    assert r.status_code == 201, r.content
+    incident = Incident.objects.get(pk=r.json()["incident_id"])
+    assert (incident.elder_id, incident.kind, incident.occurred_at) == (
+        alert.elder_id,
+        "fall",
+        alert.first_at,
+    )
+    assert f"#{alert.pk}" in incident.description
 
 
 def test_a_doctor_sets_an_elders_thresholds_through_the_api(sj_elder, users):

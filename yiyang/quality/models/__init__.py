@@ -1,5 +1,17 @@
 """Quality models, one module per aggregate; import every model here so Django finds it."""
 
+# 不良事件 and the pressure-injury register (quality/models/incidents.py)
+from .incidents import (  # noqa: F401
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+    PressureInjury,
+    PressureInjuryRecord,
+    PressureOrigin,
+    PressureStage,
+    Severity,
+)
+
 # inspections, rectification ledger, fire-check obligations (quality/models/inspections.py)
 from .inspections import (  # noqa: F401
     ChecklistVersion,

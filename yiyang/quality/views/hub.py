@@ -33,9 +33,37 @@ def hub(request: HttpRequest) -> HttpResponse:
     return render(request, "quality/hub.html", {"entries": entries})
 
 
-# inspections, the rectification ledger and the year-end summary (quality/views/inspections.py)
+# 不良事件 and the pressure-injury register (quality/views/incidents.py)
 from django.utils.translation import gettext_lazy as _  # noqa: E402
 
+HUB += [
+    (
+        "quality:incident-report",
+        _("Report an incident"),
+        "incident.report",
+        _("A fall, choking, scald, wandering away, a pressure injury… reported the same day."),
+    ),
+    (
+        "quality:incident-list",
+        _("Incidents"),
+        "incident.view",
+        _("Every incident with its analysis, improvement measures and closure."),
+    ),
+    (
+        "quality:injury-register",
+        _("Pressure-injury register"),
+        "incident.view",
+        _("Stage, site, new in the institution or present on admission, progress to healing."),
+    ),
+    (
+        "quality:incident-county",
+        _("Incidents per institution"),
+        "incident.view",
+        _("The year's incidents of every institution by kind, and new stage Ⅱ+ pressure injuries."),
+    ),
+]
+
+# inspections, the rectification ledger and the year-end summary (quality/views/inspections.py)
 HUB += [
     (
         "quality:inspection-list",

@@ -1,0 +1,106 @@
+"""Who may read which incident and pressure-injury entry (the pattern of :mod:`yiyang.care.access_stays`).
+
+Incidents and the register belong to an institution: its staff read those of the institutions they work
+at; a 卫健 officer those of every institution in their region; a 民政 officer those of the eldercare
+institutions in their region (``incident.view``). Out of scope and missing are both 404
+(``get_*_for_user``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from yiyang.core.models import ELDERCARE_KINDS, Institution
+from yiyang.core.reach import Reach
+from yiyang.core.regions import subtree_prefix
+from yiyang.core.scoping import NOTHING, has_perm
+
+from .models.incidents import Incident, PressureInjury, PressureInjuryRecord
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from yiyang.accounts.models import User
+
+M = TypeVar("M", bound=Model)
+
+SCOPED_MODELS: tuple[type[Model], ...] = (Incident, PressureInjury, PressureInjuryRecord)
+
+
+def institution_q(user: User | AnonymousUser, path: str = "institution") -> Q:
+    """The rows (``path`` to an :class:`Institution`; "" for institutions themselves) whose incidents
+    ``user`` may read."""
+    own = f"{path}_id" if path else "pk"
+    p = f"{path}__" if path else ""
+    if not user.is_authenticated or not user.is_active or not has_perm(user, "incident.view"):
+        return NOTHING
+    q = NOTHING
+    for a in user.active_assignments:
+        if a.reach == Reach.INSTITUTION and a.institution_id:
+            q |= Q(**{own: a.institution_id})
+        elif a.reach == Reach.REGION and a.region_id:
+            q |= Q(**{f"{p}region__code__startswith": subtree_prefix(a.region_id)})
+        elif a.reach == Reach.REGION_ELDERCARE and a.region_id:
+            q |= Q(
+                **{
+                    f"{p}region__code__startswith": subtree_prefix(a.region_id),
+                    f"{p}kind__in": ELDERCARE_KINDS,
+                }
+            )
+    return q
+
+
+def _one(qs: QuerySet[M], pk: object) -> M:
+    try:
+        number = int(pk)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not 0 < number < 2**53:
+        raise Http404
+    row = qs.filter(pk=number).first()
+    if row is None:
+        raise Http404
+    return row
+
+
+def scope_incident_institutions(user: User | AnonymousUser) -> QuerySet[Institution]:
+    """Institutions whose incidents ``user`` may read (the filter list, the county view's rows)."""
+    return Institution.objects.filter(institution_q(user, "")).order_by("region_id", "name")
+
+
+def get_incident_institution_for_user(user: User | AnonymousUser, pk: object) -> Institution:
+    return _one(scope_incident_institutions(user).select_related("region"), pk)
+
+
+def scope_incidents(user: User | AnonymousUser) -> QuerySet[Incident]:
+    """Incidents ``user`` may read, latest first."""
+    return (
+        Incident.objects.filter(institution_q(user))
+        .select_related("institution", "elder", "reported_by")
+        .order_by("-occurred_at", "-pk")
+    )
+
+
+def get_incident_for_user(user: User | AnonymousUser, pk: object) -> Incident:
+    return _one(scope_incidents(user), pk)
+
+
+def scope_pressure_injuries(user: User | AnonymousUser) -> QuerySet[PressureInjury]:
+    """Register entries ``user`` may read, latest found first."""
+    return (
+        PressureInjury.objects.filter(institution_q(user))
+        .select_related("institution", "elder", "incident")
+        .order_by("-first_found_on", "-pk")
+    )
+
+
+def get_pressure_injury_for_user(user: User | AnonymousUser, pk: object) -> PressureInjury:
+    return _one(scope_pressure_injuries(user), pk)
+
+
+def records_of(injury: PressureInjury) -> QuerySet[PressureInjuryRecord]:
+    """The progress records of an already scoped entry, oldest first."""
+    return PressureInjuryRecord.objects.filter(injury=injury).select_related("recorded_by")
