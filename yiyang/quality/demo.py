@@ -19,3 +19,13 @@ def load_quality_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, in
     for loader in LOADERS:
         counts.update(loader(elders=elders, seed=seed, today=today))
     return counts
+
+
+# staff, certificates and training (quality/demo_staff.py)
+def _load_staff(**kw: object) -> dict[str, int]:
+    from .demo_staff import load_staff_demo
+
+    return load_staff_demo(**kw)  # type: ignore[arg-type]
+
+
+LOADERS.append(_load_staff)
