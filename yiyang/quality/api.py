@@ -9,3 +9,8 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["quality"])
+
+# staff, certificates and training (quality/api_staff.py)
+from .api_staff import router as _staff_router  # noqa: E402
+
+router.add_router("", _staff_router)

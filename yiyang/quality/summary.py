@@ -33,3 +33,9 @@ SECTIONS: list[Callable[[Sequence[int], int], SummarySection]] = []
 
 def sections(institution_ids: Sequence[int], year: int) -> list[SummarySection]:
     return [build(institution_ids, year) for build in SECTIONS]
+
+
+# staff credentials and training (quality/summary_staff.py)
+from .summary_staff import build_staff_section  # noqa: E402
+
+SECTIONS.append(build_staff_section)

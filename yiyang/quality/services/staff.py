@@ -330,9 +330,10 @@ def create_session(
     data: SessionData,
     organiser: Institution | None = None,
     region: Region | None = None,
+    attendances: Sequence[AttendanceRow] = (),
 ) -> TrainingSession:
     """A training session of the acting user's institution (``organiser``), or — an officer — of the
-    county (``region``, their own region)."""
+    county (``region``, their own region), with its attendance when given (one transaction)."""
     require_perm(acting_user, "training.manage")
     if organiser is not None:
         _require_keeper(acting_user, organiser)
@@ -362,6 +363,8 @@ def create_session(
             "hours": [None, str(session.hours)],
         },
     )
+    if attendances:
+        record_attendance(session, acting_user=acting_user, rows=attendances)
     return session
 
 
