@@ -34,6 +34,19 @@ class StaffPost(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+#: the posts' names as the county's staff lists write them (a spreadsheet row may give these)
+POST_NAMES_ZH = {
+    "医师": StaffPost.DOCTOR,
+    "护士": StaffPost.NURSE,
+    "护理员": StaffPost.CARER,
+    "康复治疗师": StaffPost.THERAPIST,
+    "药师": StaffPost.PHARMACIST,
+    "医技": StaffPost.TECHNICIAN,
+    "管理人员": StaffPost.MANAGER,
+    "其他": StaffPost.OTHER,
+}
+
+
 class StaffQuerySet(models.QuerySet):
     def active_on(self, day: dt.date) -> StaffQuerySet:
         """In post on ``day``: hired on or before it (or no hire date), not yet left."""

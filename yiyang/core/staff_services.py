@@ -23,7 +23,7 @@ from . import audit, clock, crypto, errors
 from .identity import mask_phone
 from .models import Institution, Sex
 from .scoping import require_perm
-from .staff import Staff, StaffPost
+from .staff import POST_NAMES_ZH, Staff, StaffPost
 from .staff_access import managed_staff_institutions
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def clean_staff_row(row: Mapping[str, Any]) -> StaffData:
     sex = _choice(row.get("sex"), [*Sex.choices, ("M", "男"), ("F", "女")])
     if sex is None:
         fail("sex", _("Sex: choose male or female."), errors.REQUIRED)
-    post = _choice(row.get("post"), StaffPost.choices)
+    post = _choice(row.get("post"), [*StaffPost.choices, *((v, k) for k, v in POST_NAMES_ZH.items())])
     if post is None:
         fail("post", _("Post: choose one of the listed posts."), errors.REQUIRED)
     phone = re.sub(r"\s+", "", str(row.get("phone") or ""))

@@ -30,7 +30,9 @@ def compute(code: str, period: str = "2026-06") -> engine.Computed:
 
 
 def carer(inst, *, hired=D(2020, 1, 1), left=None, post=StaffPost.CARER) -> Staff:  # type: ignore[no-untyped-def]
-    return Staff.objects.create(institution=inst, name="护理员", sex="F", post=post, hired_on=hired, left_on=left)
+    return Staff.objects.create(
+        institution=inst, name="护理员", sex="F", post=post, hired_on=hired, left_on=left
+    )
 
 
 def cert(staff: Staff, *, issued=D(2024, 1, 1), until=None, kind=QualificationKind.CARER) -> Qualification:  # type: ignore[no-untyped-def]
@@ -84,13 +86,28 @@ def test_training_indicators_count_sessions_person_times_hours_and_share_trained
     home = make_institution(TOWN_A, InstitutionKind.ELDERCARE_HOME)
     a, b, c_ = carer(home), carer(home), carer(home)
     s1 = TrainingSession.objects.create(
-        topic="fire", title="消防", organiser=home, region=home.region, held_on=D(2026, 3, 1), hours=Decimal("2")
+        topic="fire",
+        title="消防",
+        organiser=home,
+        region=home.region,
+        held_on=D(2026, 3, 1),
+        hours=Decimal("2"),
     )
     s2 = TrainingSession.objects.create(
-        topic="first_aid", title="急救", organiser=None, region_id=COUNTY, held_on=D(2026, 5, 1), hours=Decimal("6")
+        topic="first_aid",
+        title="急救",
+        organiser=None,
+        region_id=COUNTY,
+        held_on=D(2026, 5, 1),
+        hours=Decimal("6"),
     )
     TrainingSession.objects.create(  # the year before: outside 2026
-        topic="fire", title="消防", organiser=home, region=home.region, held_on=D(2025, 12, 31), hours=Decimal("2")
+        topic="fire",
+        title="消防",
+        organiser=home,
+        region=home.region,
+        held_on=D(2025, 12, 31),
+        hours=Decimal("2"),
     )
     Attendance.objects.create(session=s1, staff=a, attended=True, hours=Decimal("2"))
     Attendance.objects.create(session=s1, staff=b, attended=True, hours=Decimal("2"))
