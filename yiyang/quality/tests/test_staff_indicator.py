@@ -53,8 +53,9 @@ def test_ir12_counts_a_certificate_through_its_last_day_and_not_a_day_more(count
     c = compute("IR-12")
     assert (c.numerator, c.denominator) == (2, 6)
     assert c.value == Decimal("33.3333")
-    # a month later the June certificate has ended
-    assert compute("IR-12", "2026-07").numerator == 1
+    # a month later the June certificate has ended and the one issued on 1 July counts
+    assert compute("IR-12", "2026-07").numerator == 2
+    assert compute("IR-12", "2026-05").numerator == 3  # in May both June-ending certificates were valid
 
 
 def test_ir12_counts_only_carers_in_post_at_eldercare_and_integrated_institutions(county):
