@@ -40,7 +40,7 @@ from .scoping import (
     scope_elders,
     scope_institutions,
 )
-from .search import filter_elders, list_order
+from .search import ID_LIKE, filter_elders, list_order
 from .transitions import history_out, transition_out
 
 if TYPE_CHECKING:
@@ -77,10 +77,7 @@ def _page(page: int, page_size: int) -> tuple[int, int]:
     return max(1, page), min(max(1, page_size), MAX_PAGE_SIZE)
 
 
-@router.get("/elders", response=ElderPage)
-@scoped
-def list_elders(request: HttpRequest, filters: Query[ElderQuery]) -> dict:
-    """List elders in your scope. ``q`` matches name characters, pinyin initials or a full ID number."""
+def _elder_page(request: HttpRequest, filters: ElderQuery) -> dict:
     form = ElderFilterForm(filters.dict())
     if not form.is_valid():
         raise _form_errors(form)
@@ -90,6 +87,24 @@ def list_elders(request: HttpRequest, filters: Query[ElderQuery]) -> dict:
     count = qs.count()
     rows = presenters.with_related(list_order(qs, count))[(page - 1) * size : page * size]
     return {"count": count, "page": page, "page_size": size, "results": presenters.elder_rows(rows)}
+
+
+@router.get("/elders", response=ElderPage)
+@scoped
+def list_elders(request: HttpRequest, filters: Query[ElderQuery]) -> dict:
+    """List elders in your scope. ``q`` matches name characters or pinyin initials; to find an elder by
+    full ID number, POST it to ``/elders/search`` — a number in a URL ends up in access logs."""
+    if ID_LIKE.match(filters.q.replace(" ", "")):
+        message = _("q: do not put an ID number in a URL; send it in the body of POST /api/v1/elders/search.")
+        raise ServiceError("ID_IN_URL", message, field="q", status=400)
+    return _elder_page(request, filters)
+
+
+@router.post("/elders/search", response=ElderPage)
+@scoped
+def search_elders(request: HttpRequest, filters: ElderQuery) -> dict:
+    """The same list and filters as ``GET /elders``, sent in the body: use it to search by full ID number."""
+    return _elder_page(request, filters)
 
 
 def _elder_form_data(payload: dict[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.http import HttpResponse
@@ -11,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from . import clock
+from .xlsx import workbook_bytes
 
 MAX_ROWS = 50_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,9 +56,7 @@ def elders_workbook(rows: list[dict[str, Any]]) -> bytes:
         )
     for col, width in zip("ABCDEFGHIJKL", [10, 6, 12, 6, 22, 14, 28, 14, 24, 22, 22, 8], strict=True):
         ws.column_dimensions[col].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
 
 
 def elders_workbook_response(rows: list[dict[str, Any]]) -> HttpResponse:

@@ -100,7 +100,7 @@ class ElderOut(Schema):
     sex: str
     birth_date: dt.date
     age: int
-    id_number: str  # masked: first 6, last 4
+    id_number: str  # masked: first 6, last 2
     phone: str  # masked
     region: str
     region_path: str

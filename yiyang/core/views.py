@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -10,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.db.models.functions import Substr
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -34,39 +35,91 @@ from .search import ID_LIKE, LIST_ORDER, filter_elders, list_order
 PAGE_SIZE = 20
 
 
-def _filtered(request: HttpRequest) -> tuple[ElderFilterForm, Any]:
-    params = request.GET.copy()
+#: session key of the full ID numbers searched for, by token (so a number never appears in a URL)
+SEARCH_TOKENS = "elder_search_tokens"
+#: how many such searches a session remembers (the oldest is forgotten first)
+SEARCH_TOKENS_KEPT = 20
+
+
+def _list_params(request: HttpRequest) -> tuple[QueryDict, bool]:
+    """The list's filters from the query string or the POSTed search form; ``sq`` names a full ID number
+    kept in the session by :func:`_public_query`. Also says whether ``sq`` named one this session does
+    not hold (another browser, or a session that ended): that search finds nothing, never everyone."""
+    params = (request.POST if request.method == "POST" else request.GET).copy()
+    params.pop("csrfmiddlewaretoken", None)
+    token = params.pop("sq", [""])[-1]
+    expired = False
+    if token:
+        q = request.session.get(SEARCH_TOKENS, {}).get(token, "")
+        expired = not q
+        params["q"] = q
+    return params, expired
+
+
+def _public_query(request: HttpRequest, params: QueryDict) -> str:
+    """The list's query string as a URL may carry it: a full ID number is swapped for a session token.
+
+    URLs end up in access logs, browser history and proxies (issue 15: ID search by GET). The search
+    form POSTs; the address bar, the pager and the export link get ``sq=<token>`` instead of the number.
+    """
+    query = params.copy()
+    query.pop("page", None)
+    q = query.get("q", "").replace(" ", "")
+    if ID_LIKE.match(q):
+        tokens: dict[str, str] = dict(request.session.get(SEARCH_TOKENS, {}))
+        token = next((t for t, v in tokens.items() if v == q), "") or secrets.token_urlsafe(9)
+        tokens.pop(token, None)
+        tokens[token] = q
+        request.session[SEARCH_TOKENS] = dict(list(tokens.items())[-SEARCH_TOKENS_KEPT:])
+        query.pop("q")
+        query["sq"] = token
+    return query.urlencode()
+
+
+def _filtered(request: HttpRequest) -> tuple[ElderFilterForm, Any, QueryDict]:
+    params, expired = _list_params(request)
     if "status" not in params:
         params["status"] = "active"
     form = ElderFilterForm(params)
     qs = scope_elders(request.user)
-    if form.is_valid():
+    if expired:
+        form.is_valid()
+        form.add_error("q", _("This ID-number search has expired: type the number again."))
+        qs = qs.none()
+    elif form.is_valid():
         qs = filter_elders(qs, **{k: v for k, v in form.cleaned_data.items() if v})
     else:
         qs = qs.none()
-    return form, qs
+    return form, qs, params
 
 
 @scoped
 @login_required
 def elder_list(request: HttpRequest) -> HttpResponse:
-    form, qs = _filtered(request)
+    form, qs, params = _filtered(request)
+    query = _public_query(request, params)
+    url = f"{request.path}?{query}"
+    if request.method == "POST" and not request.htmx:
+        return redirect(url)  # the form without JavaScript: back to a URL that holds no ID number
+    if request.method == "GET" and ID_LIKE.match(request.GET.get("q", "").replace(" ", "")):
+        return redirect(url)  # an old link or a typed URL: take the number out of the address bar
     paginator = Paginator(presenters.with_related(qs.order_by(*LIST_ORDER)), PAGE_SIZE)
     paginator.object_list = presenters.with_related(list_order(qs, paginator.count))  # same order
-    page = paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(params.get("page"))
     rows = presenters.elder_rows(page.object_list)
-    query = request.GET.copy()
-    query.pop("page", None)
     ctx = {
         "form": form,
         "page": page,
         "rows": rows,
-        "query": query.urlencode(),
+        "query": query,
         "can_add": has_perm(request.user, "elder.add"),
         "can_export": has_perm(request.user, "elder.export"),
     }
     template = "core/partials/elder_results.html" if request.htmx else "core/elder_list.html"
-    return render(request, template, ctx)
+    response = render(request, template, ctx)
+    if request.htmx and request.method == "POST":
+        response["HX-Push-Url"] = url
+    return response
 
 
 @scoped
@@ -75,7 +128,7 @@ def elder_export(request: HttpRequest) -> HttpResponse:
     """Excel export of the filtered list (masked personal fields); every exported elder is audited."""
     if not has_perm(request.user, "elder.export"):
         raise PermissionDenied
-    form, qs = _filtered(request)
+    form, qs, _params = _filtered(request)
     elders = list(presenters.with_related(list_order(qs, qs.count()))[: exports.MAX_ROWS])
     filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
     if ID_LIKE.match(filters.get("q", "").replace(" ", "")):

