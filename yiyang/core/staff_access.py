@@ -8,7 +8,7 @@ attendance) are scoped through :func:`staff_scope_q` with their path to the staf
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -17,7 +17,7 @@ from .models import ELDERCARE_KINDS, Institution
 from .reach import Reach
 from .regions import subtree_range
 from .scoping import NOTHING, has_perm
-from .staff import Staff
+from .staff import Staff, StaffQuerySet
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -33,7 +33,7 @@ def institution_q(user: AnyUser, path: str = "") -> Q:
     if not user.is_authenticated or not user.is_active:
         return NOTHING
     q = NOTHING
-    for a in user.active_assignments:
+    for a in cast("User", user).active_assignments:
         if a.reach == Reach.REGION and a.region_id:
             q |= Q(**{f"{p}region__code__range": subtree_range(a.region_id)})
         elif a.reach == Reach.REGION_ELDERCARE and a.region_id:
@@ -48,10 +48,11 @@ def staff_scope_q(user: AnyUser, path: str = "") -> Q:
     return institution_q(user, f"{path}__institution" if path else "institution")
 
 
-def scope_staff(user: AnyUser, perm: str = "staff.view") -> QuerySet[Staff]:
+def scope_staff(user: AnyUser, perm: str = "staff.view") -> StaffQuerySet:
+    qs = cast(StaffQuerySet, Staff.objects.all())
     if not has_perm(user, perm):
-        return Staff.objects.none()
-    return Staff.objects.filter(staff_scope_q(user)).select_related("institution")
+        return qs.none()
+    return qs.filter(staff_scope_q(user)).select_related("institution")
 
 
 def get_staff_for_user(user: AnyUser, pk: object, perm: str = "staff.view") -> Staff:
@@ -80,6 +81,6 @@ def managed_staff_institutions(user: AnyUser) -> list[Institution]:
         return []
     return [
         a.institution
-        for a in user.active_assignments
+        for a in cast("User", user).active_assignments
         if a.reach == Reach.INSTITUTION and a.institution is not None
     ]

@@ -60,7 +60,7 @@ TEAMS: dict[str, list[tuple[str, int, int]]] = {
     InstitutionKind.DAY_CARE_CENTRE: [(P.CARER, 2, 3), (P.MANAGER, 1, 1)],
     InstitutionKind.MUTUAL_AID_HOME: [(P.OTHER, 1, 1)],
 }
-ISSUERS = {
+ISSUERS: dict[str, str] = {
     QualificationKind.PHYSICIAN: "贵州省卫生健康委员会",
     QualificationKind.NURSE: "贵州省卫生健康委员会",
     QualificationKind.CARER: "铜仁市职业技能鉴定中心",
@@ -96,10 +96,10 @@ def load_staff_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]
             if (
                 a.reach != Reach.INSTITUTION
                 or a.institution is None
-                or (a.institution_id, user.username) in linked
+                or (a.institution.pk, user.username) in linked
             ):
                 continue
-            linked.add((a.institution_id, user.username))
+            linked.add((a.institution.pk, user.username))
             display = (user.display_name or user.username).split()[-1]
             phone = synthetic_phone(rng)
             rows.append(
@@ -115,7 +115,7 @@ def load_staff_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]
                 )
             )
     for inst in institutions:
-        for post, lo, hi in TEAMS.get(inst.kind, []):
+        for post, lo, hi in TEAMS.get(inst.kind) or []:
             for _ in range(rng.randint(lo, hi)):
                 sex = "F" if post in (P.NURSE, P.CARER) and rng.random() < 0.85 else rng.choice("MF")
                 phone = synthetic_phone(rng)

@@ -27,7 +27,9 @@ class StaffForm(forms.Form):
         help_text=_("Stored encrypted and shown masked; leave empty to keep the stored number."),
     )
     hired_on = forms.DateField(label=_("Hired on"), required=False, widget=DATE)
-    user = forms.ModelChoiceField(queryset=None, label=_("User account"), required=False)
+    user: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, label=_("User account"), required=False
+    )
 
     def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

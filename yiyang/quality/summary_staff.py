@@ -15,7 +15,7 @@ from yiyang.core import clock
 from yiyang.core.staff import Staff, StaffPost
 
 from .models import Attendance, TrainingSession
-from .services.staff import carers
+from .services.staff import carer_counts
 from .summary import SummaryRow, SummarySection
 
 
@@ -29,9 +29,7 @@ def build_staff_section(institution_ids: Sequence[int], year: int) -> SummarySec
             section.rows.append(
                 SummaryRow(_("Staff in post: %(post)s") % {"post": label}, by_post[value], _("persons"))
             )
-    pool = carers(staff, day)
-    total = pool.count()
-    certified = pool.filter(certified=True).count()
+    total, certified = carer_counts(staff, day)
     section.rows.append(SummaryRow(_("Carers in post (eldercare institutions)"), total, _("persons")))
     section.rows.append(SummaryRow(_("Carers holding a valid certificate"), certified, _("persons")))
     rate = (Decimal(100) * certified / total).quantize(Decimal("0.1")) if total else None

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
@@ -146,7 +146,7 @@ def clean_qualification(row: dict[str, Any]) -> QualificationData:
     return QualificationData(
         kind=kind,
         number=number,
-        issued_on=issued,
+        issued_on=cast(dt.date, issued),
         valid_until=until,
         level=level,
         issuer=issuer,
@@ -217,6 +217,14 @@ def carers(staff: QuerySet[Staff], day: dt.date) -> QuerySet[Staff]:
     )
 
 
+def carer_counts(staff: QuerySet[Staff], day: dt.date) -> tuple[int, int]:
+    """``(carers in post, of whom certified)`` on ``day`` — IR-12's denominator and numerator."""
+    from django.db.models import Count
+
+    row = carers(staff, day).aggregate(total=Count("pk"), certified=Count("pk", filter=Q(certified=True)))
+    return row["total"] or 0, row["certified"] or 0
+
+
 def uncertified(staff: QuerySet[Staff], day: dt.date) -> list[dict[str, Any]]:
     """持证提醒: carers without a valid certificate on ``day``, then certified carers whose certificate
     ends within :data:`EXPIRY_WARNING_DAYS` days — each with the latest certificate and why listed."""
@@ -238,18 +246,18 @@ def uncertified(staff: QuerySet[Staff], day: dt.date) -> list[dict[str, Any]]:
     horizon = day + dt.timedelta(days=EXPIRY_WARNING_DAYS)
     out: list[dict[str, Any]] = []
     for s in rows:
-        q = latest.get(s.pk)
+        cert = latest.get(s.pk)
         if not s.certified:  # type: ignore[attr-defined]
-            reason = "expired" if q is not None and q.valid_until and q.valid_until < day else "none"
-            out.append({"staff": s, "certificate": q, "reason": reason, "expiring": False})
-        elif q is not None and q.valid_until and q.valid_until <= horizon:
+            reason = "expired" if cert is not None and cert.valid_until and cert.valid_until < day else "none"
+            out.append({"staff": s, "certificate": cert, "reason": reason, "expiring": False})
+        elif cert is not None and cert.valid_until and cert.valid_until <= horizon:
             out.append(
                 {
                     "staff": s,
-                    "certificate": q,
+                    "certificate": cert,
                     "reason": "expiring",
                     "expiring": True,
-                    "days": (q.valid_until - day).days,
+                    "days": (cert.valid_until - day).days,
                 }
             )
     return out
@@ -307,7 +315,7 @@ def clean_session(row: dict[str, Any]) -> SessionData:
     return SessionData(
         topic=topic,
         title=title,
-        held_on=held_on,
+        held_on=cast(dt.date, held_on),
         hours=(hours or Decimal(0)).quantize(Decimal("0.1")),
         place=place,
         content=content,

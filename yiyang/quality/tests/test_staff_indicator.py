@@ -29,13 +29,17 @@ def compute(code: str, period: str = "2026-06") -> engine.Computed:
     return engine.compute_indicator(get_indicator(code), COUNTY, parse_period(period))[COUNTY]
 
 
-def carer(inst, *, hired=D(2020, 1, 1), left=None, post=StaffPost.CARER) -> Staff:  # type: ignore[no-untyped-def]
+HIRED = D(2020, 1, 1)
+ISSUED = D(2024, 1, 1)
+
+
+def carer(inst, *, hired=HIRED, left=None, post=StaffPost.CARER) -> Staff:  # type: ignore[no-untyped-def]
     return Staff.objects.create(
         institution=inst, name="护理员", sex="F", post=post, hired_on=hired, left_on=left
     )
 
 
-def cert(staff: Staff, *, issued=D(2024, 1, 1), until=None, kind=QualificationKind.CARER) -> Qualification:  # type: ignore[no-untyped-def]
+def cert(staff: Staff, *, issued=ISSUED, until=None, kind=QualificationKind.CARER) -> Qualification:  # type: ignore[no-untyped-def]
     level = CarerLevel.LEVEL_5 if kind == QualificationKind.CARER else ""
     return Qualification.objects.create(
         staff=staff, kind=kind, level=level, number="S1", issued_on=issued, valid_until=until

@@ -147,7 +147,7 @@ def test_a_scan_download_is_audited_and_out_of_scope_is_404(client_for, settings
 
 def test_carers_without_a_valid_certificate_and_expiring_ones_are_listed(client_for, today):
     home = _staff_of(WELFARE).institution
-    none = Staff.objects.create(institution=home, name="无证甲", sex="F", post=StaffPost.CARER)
+    Staff.objects.create(institution=home, name="无证甲", sex="F", post=StaffPost.CARER)
     expired = Staff.objects.create(institution=home, name="过期乙", sex="F", post=StaffPost.CARER)
     Qualification.objects.create(
         staff=expired,

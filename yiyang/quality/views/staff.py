@@ -94,12 +94,10 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     if q:
         qs = qs.filter(name__contains=q)
     rows = list(qs.order_by("institution__name", "post", "name")[:500])
-    carers = services.carers(
+    total, certified = services.carer_counts(
         scope_staff(request.user).filter(institution_id=inst_id) if inst_id else scope_staff(request.user),
         today,
     )
-    certified = carers.filter(certified=True).count()
-    total = carers.count()
     return _render(
         request,
         "quality/staff/list.html",
@@ -270,7 +268,7 @@ def staff_reveal(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("reason", exc.message)
     if not request.htmx:  # type: ignore[attr-defined]
         if value is None:
-            messages.error(request, "；".join(m for errs in form.errors.values() for m in errs))
+            messages.error(request, "；".join(str(m) for errs in form.errors.values() for m in errs))
         else:
             messages.info(request, _("Phone: %(value)s (this view has been recorded)") % {"value": value})
         return redirect("quality:staff-detail", staff.pk)
@@ -309,15 +307,15 @@ def uncertified(request: HttpRequest) -> HttpResponse:
     if inst_id:
         qs = qs.filter(institution_id=inst_id)
     rows = services.uncertified(qs, today)
-    carers = services.carers(qs, today)
+    total, certified = services.carer_counts(qs, today)
     return _render(
         request,
         "quality/staff/uncertified.html",
         {
             "missing": [r for r in rows if not r["expiring"]],
             "expiring": [r for r in rows if r["expiring"]],
-            "total": carers.count(),
-            "certified": carers.filter(certified=True).count(),
+            "total": total,
+            "certified": certified,
             "today": today,
             "days": services.EXPIRY_WARNING_DAYS,
             "institutions": list(staff_institutions(request.user).filter(kind__in=services.CARER_KINDS)),
