@@ -206,23 +206,28 @@ def remove_qualification(q: Qualification, *, acting_user: User) -> None:
     q.delete()
 
 
+def _holds_valid_certificate(day: dt.date) -> Exists:
+    return Exists(
+        Qualification.objects.filter(valid_q(day), staff=OuterRef("pk"), kind=QualificationKind.CARER)
+    )
+
+
+def _carers_in_post(staff: QuerySet[Staff], day: dt.date) -> QuerySet[Staff]:
+    return staff.active_on(day).filter(  # type: ignore[attr-defined]
+        post=StaffPost.CARER, institution__kind__in=CARER_KINDS, institution__is_active=True
+    )
+
+
 def carers(staff: QuerySet[Staff], day: dt.date) -> QuerySet[Staff]:
     """Carers in post on ``day`` at the institutions IR-12 counts, each annotated with ``certified``
     (a valid 养老护理员 certificate on ``day``)."""
-    valid = Qualification.objects.filter(valid_q(day), staff=OuterRef("pk"), kind=QualificationKind.CARER)
-    return (
-        staff.active_on(day)  # type: ignore[attr-defined]
-        .filter(post=StaffPost.CARER, institution__kind__in=CARER_KINDS, institution__is_active=True)
-        .annotate(certified=Exists(valid))
-    )
+    return _carers_in_post(staff, day).annotate(certified=_holds_valid_certificate(day))
 
 
 def carer_counts(staff: QuerySet[Staff], day: dt.date) -> tuple[int, int]:
     """``(carers in post, of whom certified)`` on ``day`` — IR-12's denominator and numerator."""
-    from django.db.models import Count
-
-    row = carers(staff, day).aggregate(total=Count("pk"), certified=Count("pk", filter=Q(certified=True)))
-    return row["total"] or 0, row["certified"] or 0
+    pool = _carers_in_post(staff, day)
+    return pool.count(), pool.filter(_holds_valid_certificate(day)).count()
 
 
 def uncertified(staff: QuerySet[Staff], day: dt.date) -> list[dict[str, Any]]:
