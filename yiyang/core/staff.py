@@ -82,7 +82,7 @@ class Staff(models.Model):
 
     class Meta:
         verbose_name = _("staff member")
-        verbose_name_plural = _("staff")
+        verbose_name_plural = _("staff members")
         ordering = ["institution_id", "post", "name", "pk"]
         indexes = [models.Index(fields=["institution", "post", "left_on"], name="core_staff_inst_post")]
         constraints = [

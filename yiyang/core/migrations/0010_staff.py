@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': 'staff member',
-                'verbose_name_plural': 'staff',
+                'verbose_name_plural': 'staff members',
                 'ordering': ['institution_id', 'post', 'name', 'pk'],
                 'indexes': [models.Index(fields=['institution', 'post', 'left_on'], name='core_staff_inst_post')],
                 'constraints': [models.CheckConstraint(condition=models.Q(('left_on__isnull', True), ('hired_on__isnull', True), ('left_on__gte', models.F('hired_on')), _connector='OR'), name='core_staff_left_after_hired')],
