@@ -1,4 +1,4 @@
-"""Token issue for API clients: POST /api/v1/auth/token {"username", "password"} → {"token"}."""
+"""API tokens: POST /api/v1/auth/token {"username", "password"} → {"token"}; POST /api/v1/auth/logout."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from yiyang.core import audit
-from yiyang.core.access import public
+from yiyang.core.access import public, scoped
 from yiyang.core.errors import ServiceError
 
-from .models import ApiToken
+from .models import ApiToken, token_lifetime
 
 router = Router(tags=["auth"])
 
@@ -30,8 +30,8 @@ class TokenOut(Schema):
 @router.post("/token", response={200: TokenOut}, auth=None)
 @public
 def issue_token(request: HttpRequest, payload: TokenIn) -> dict:
-    """Exchange a username and password for a bearer token (valid 12 hours). Failed attempts count
-    towards the same lock-out as the login page."""
+    """Exchange a username and password for a bearer token (valid 2 hours unless ended sooner by
+    log-out or a password change). Failed attempts count towards the same lock-out as the login page."""
     try:
         user = authenticate(request, username=payload.username, password=payload.password)
     except AxesBackendPermissionDenied:
@@ -47,4 +47,30 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> dict:
         raise ServiceError("BAD_CREDENTIALS", _("Wrong username or password."), field="password", status=401)
     key = ApiToken.issue(user)
     audit.record("login", user=user, object_type="accounts.user", object_id=str(user.pk), channel="api")
-    return {"token": key, "expires_in": 12 * 3600}
+    return {"token": key, "expires_in": int(token_lifetime().total_seconds())}
+
+
+class LogoutIn(Schema):
+    #: also end the user's other tokens (every API client they signed in)
+    all: bool = False
+
+
+class LogoutOut(Schema):
+    ended: int
+
+
+@router.post("/logout", response={200: LogoutOut})
+@scoped
+def logout(request: HttpRequest, payload: LogoutIn | None = None) -> dict:
+    """End the token this request was sent with (or, with ``{"all": true}``, every token of the user).
+    A session-authenticated call with ``all`` ends the user's tokens; the session itself ends at
+    /accounts/logout/."""
+    user = request.user
+    if payload is not None and payload.all:
+        ended = ApiToken.end_all(user)  # type: ignore[arg-type]
+    else:
+        header = request.headers.get("Authorization", "")
+        key = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        ended, _deleted = ApiToken.objects.filter(user=user, key_hash=ApiToken.hash_key(key)).delete()
+    audit.record("logout", user=user, object_type="accounts.user", object_id=str(user.pk), channel="api")
+    return {"ended": ended}

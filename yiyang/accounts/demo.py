@@ -36,7 +36,10 @@ DEMO_USERS = [
     # Batch 2: the hospital doctor who receives referrals and does rounds, and a township nurse.
     DemoUser("doctor_rmyy", "江口县人民医院 张医生", "clinician", institution="江口县人民医院"),
     DemoUser("nurse_sj", "双江街道中心卫生院 吴护士", "clinician", institution="江口县双江街道中心卫生院"),
+    # 三权分立: three administrators, none a superuser (issue 15)
     DemoUser("sysadmin", "系统管理员", "sysadmin", is_staff=True),
+    DemoUser("secadmin", "安全管理员", "security_admin", is_staff=True),
+    DemoUser("auditadmin", "审计管理员", "audit_admin", is_staff=True),
 ]
 
 
@@ -50,7 +53,7 @@ def load_accounts_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, i
             password=DEMO_PASSWORD,
             display_name=spec.display_name,
             is_staff=spec.is_staff,
-            is_superuser=spec.is_staff,
+            is_superuser=False,
         )
         RoleAssignment.objects.create(
             user=user,

@@ -16,7 +16,16 @@ from yiyang.core.actors import is_system
 
 from .roles import ROLE_SPECS, Binding, Role
 
-TOKEN_LIFETIME = dt.timedelta(hours=12)
+#: how long an API token lives unless it is ended sooner (log-out, password change); short, so a
+#: leaked token is worth little (issue 15). ``settings.API_TOKEN_LIFETIME_MINUTES`` overrides it.
+TOKEN_LIFETIME = dt.timedelta(hours=2)
+
+
+def token_lifetime() -> dt.timedelta:
+    from django.conf import settings
+
+    minutes = getattr(settings, "API_TOKEN_LIFETIME_MINUTES", None)
+    return dt.timedelta(minutes=int(minutes)) if minutes else TOKEN_LIFETIME
 
 
 class User(AbstractUser):
@@ -129,7 +138,14 @@ class ApiToken(models.Model):
         return hashlib.sha256(key.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User, *, lifetime: dt.timedelta = TOKEN_LIFETIME) -> str:
+    def issue(cls, user: User, *, lifetime: dt.timedelta | None = None) -> str:
         key = secrets.token_urlsafe(32)
-        cls.objects.create(user=user, key_hash=cls.hash_key(key), expires_at=clock.now() + lifetime)
+        expires = clock.now() + (lifetime or token_lifetime())
+        cls.objects.create(user=user, key_hash=cls.hash_key(key), expires_at=expires)
         return key
+
+    @classmethod
+    def end_all(cls, user: User) -> int:
+        """End every token of ``user`` (log-out from the pages, password change); returns how many."""
+        deleted, _ = cls.objects.filter(user=user).delete()
+        return deleted

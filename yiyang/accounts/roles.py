@@ -20,6 +20,8 @@ class Role(models.TextChoices):
     INSTITUTION_ADMIN = "institution_admin", _("Institution administrator")
     CLINICIAN = "clinician", _("Doctor / nurse / carer")
     SYSADMIN = "sysadmin", _("System administrator")
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+    AUDIT_ADMIN = "audit_admin", _("Audit administrator")
     FAMILY_DOCTOR = "family_doctor", _("Family doctor team member")
 
 
@@ -112,15 +114,21 @@ ROLE_SPECS: dict[str, RoleSpec] = {
         ),
         Reach.TEAM,
     ),
-    # Accounts and reference data; no health data unless also given a scoped role.
+    # 三权分立 (等保 2.0 第三级; issue 15): three administrators, none with health data, none able to give
+    # itself a role. 系统管理员: accounts and reference data (regions, institutions).
     Role.SYSADMIN: RoleSpec(
         Binding.NONE,
-        frozenset(
-            {"institution.view", "institution.add", "institution.change", "audit.view_all", "user.manage"}
-        ),
+        frozenset({"institution.view", "institution.add", "institution.change", "user.manage"}),
         Reach.REFERENCE,
     ),
+    # 安全管理员: who holds which role (and so which grants of data), and the security policy.
+    Role.SECURITY_ADMIN: RoleSpec(Binding.NONE, frozenset({"role.manage", "user.view"}), Reach.REFERENCE),
+    # 审计管理员: reads and exports the audit trail, nothing else.
+    Role.AUDIT_ADMIN: RoleSpec(Binding.NONE, frozenset({"audit.view_all"}), Reach.REFERENCE),
 }
+
+#: the administrators' roles (三权分立): an account holds these or data roles, never both
+ADMIN_ROLES = frozenset({Role.SYSADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 
 # Monitoring (indicators, declarations, scorecards, reports upwards). 卫健 sees every indicator, records
 # declarations, reviews scorecards and files reports; 民政 and eldercare-home staff see the eldercare

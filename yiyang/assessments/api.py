@@ -25,7 +25,7 @@ from . import error_codes, services
 from .describe import describe_instrument
 from .engine import AnswerError, score
 from .models import AssessmentResponse
-from .queries import due_list, get_response_for_user, history
+from .queries import due_list, get_response_for_user, history, may_read_items
 from .registry import UnknownInstrument, all_instruments, get_instrument
 from .schema import Instrument
 from .schemas import (
@@ -100,9 +100,11 @@ def describe(request: HttpRequest, code: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------
 
 
-def response_out(response: AssessmentResponse) -> dict[str, Any]:
+def response_out(response: AssessmentResponse, *, items: bool = True) -> dict[str, Any]:
+    """The response as the API shows it; with ``items=False`` (a reader without health access) the
+    answers, scores, judgements and note are left out: the level and the category remain."""
     superseded_by = getattr(response, "superseded_by", None)
-    return {
+    out = {
         "id": response.pk,
         "elder": response.elder_id,
         "instrument": response.instrument_code,
@@ -123,7 +125,12 @@ def response_out(response: AssessmentResponse) -> dict[str, Any]:
         "superseded_by": superseded_by.pk if superseded_by else None,
         "reassessment_due": response.reassessment_due,
         "note": response.note,
+        "category": services.ability_category(response.instrument_code, response.level_code) or "",
+        "items_shown": items,
     }
+    if not items:
+        out.update(answers={}, total=None, subscores={}, level_reason="", result={}, note="")
+    return out
 
 
 @router.post("/elders/{elder_id}/assessments", response={201: ResponseOut})
@@ -151,7 +158,8 @@ def create_assessment(request: HttpRequest, elder_id: int, payload: ResponseIn) 
 def list_assessments(request: HttpRequest, elder_id: int, instrument: str = "") -> list[dict[str, Any]]:
     """The elder's assessments, newest first (drafts and corrected ones included)."""
     elder = get_elder_for_user(request.user, elder_id)
-    rows = [response_out(r) for r in history(elder, instrument or None, user=request.user)]
+    items = may_read_items(request.user)
+    rows = [response_out(r, items=items) for r in history(elder, instrument or None, user=request.user)]
     core_services.record_view(elder, acting_user=request.user)
     return rows
 
@@ -161,7 +169,7 @@ def list_assessments(request: HttpRequest, elder_id: int, instrument: str = "") 
 def get_assessment(request: HttpRequest, response_id: int) -> dict[str, Any]:
     response = get_response_for_user(request.user, response_id)
     core_services.record_view(response.elder, acting_user=request.user)
-    return response_out(response)
+    return response_out(response, items=may_read_items(request.user))
 
 
 @router.put("/assessments/responses/{response_id}", response=ResponseOut)

@@ -33,6 +33,17 @@ def readable_instruments(user: User | AnonymousUser) -> list[str]:
     return [i.code for i in all_instruments() if has_perm(user, i.read_permission)]
 
 
+#: the permission that shows an assessment's item answers, sub-totals and judgements; without it a
+#: reader (民政, which places and funds eldercare by ability level) sees the level and the category only
+ITEMS_PERMISSION = "health.view"
+
+
+def may_read_items(user: User | AnonymousUser) -> bool:
+    """Whether ``user`` may read item answers (dementia, psychiatric diagnoses, falls, suicide events are
+    answers of GB/T 42195, MZ/T 039 and 长护): health readers may; 民政 gets level and category."""
+    return has_perm(user, ITEMS_PERMISSION)
+
+
 def scope_responses(user: User | AnonymousUser) -> QuerySet[AssessmentResponse]:
     """Responses of elders in scope, of instruments the user may read."""
     return AssessmentResponse.objects.filter(

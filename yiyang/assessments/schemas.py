@@ -102,3 +102,7 @@ class ResponseOut(Schema):
     superseded_by: int | None
     reassessment_due: dt.date | None
     note: str
+    #: 失能 / 半失能 (``disabled`` / ``semi_disabled``) from the level, or ""
+    category: str = ""
+    #: False when the reader may see only the level and the category (no answers, scores or note)
+    items_shown: bool = True

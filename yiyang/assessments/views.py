@@ -23,7 +23,15 @@ from yiyang.core.scoping import get_elder_for_user
 from . import services
 from .engine import subtotals
 from .models import AssessmentResponse
-from .queries import changes_since, correction_of, due_list, get_response_for_user, history, previous_of
+from .queries import (
+    changes_since,
+    correction_of,
+    due_list,
+    get_response_for_user,
+    history,
+    may_read_items,
+    previous_of,
+)
 from .registry import UnknownInstrument, all_instruments, get_instrument
 from .schema import Instrument
 
@@ -260,7 +268,22 @@ def assessment_result(request: HttpRequest, rid: int) -> HttpResponse:
         and services.can_assess(request.user, instrument),
         "has_report": response.is_final and instrument.code == REPORT_INSTRUMENT,
         "hash_ok": services.hash_matches(response) if response.is_final else None,
+        "items_visible": True,
+        "category": services.ability_category(response.instrument_code, response.level_code),
     }
+    if not may_read_items(request.user):
+        # 民政 and other readers without health access: the level and the category, nothing that
+        # holds an answer (issue 15)
+        ctx.update(
+            sections=[],
+            score_rules=[],
+            levels=[],
+            level_changes=[],
+            changes=[],
+            rows=[],
+            has_report=False,
+            items_visible=False,
+        )
     return render(request, "assessments/result.html", ctx)
 
 
@@ -271,6 +294,7 @@ def elder_history(request: HttpRequest, pk: int) -> HttpResponse:
     elder = get_elder_for_user(request.user, pk)
     responses = list(history(elder, user=request.user))
     core_services.record_view(elder, acting_user=request.user)
+    items = may_read_items(request.user)
     groups = []
     chart: dict[str, Any] = {}
     for instrument in all_instruments():
@@ -281,16 +305,17 @@ def elder_history(request: HttpRequest, pk: int) -> HttpResponse:
         points = [
             {
                 "date": clock.local_date(r.assessed_at).isoformat(),
-                "total": r.total,
+                "total": r.total if items else None,
                 "level": r.level_name,
             }
             for r in sorted(rows, key=lambda r: (r.assessed_at, r.pk))
             if r.is_final and r.pk not in superseded
         ]
         groups.append({"instrument": instrument, "rows": rows, "superseded": superseded, "points": points})
-        if points:
+        if points and items:
             chart[instrument.code] = {"name": instrument.name, "points": points}
     ctx = {
+        "items_visible": items,
         "elder": elder,
         "groups": groups,
         "chart": chart,
@@ -317,6 +342,8 @@ def report_pdf(request: HttpRequest, rid: int) -> HttpResponse:
     response = get_response_for_user(request.user, rid)
     if response.instrument_code != REPORT_INSTRUMENT or not response.is_final:
         raise Http404
+    if not may_read_items(request.user):
+        raise PermissionDenied  # the report lists every answer; 民政 reads the level on the result page
     instrument = _instrument_or_404(response.instrument_code, response.instrument_version)
     result = response.result
     applied = {c["rule"] for c in result.get("level_changes", [])}

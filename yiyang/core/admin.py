@@ -1,14 +1,18 @@
 """Django admin holds reference data only (regions, institutions). Elders are deliberately not
 registered: personal data is reachable only through the scoped pages and API. Audit rows are
-read-only here."""
+read-only here, and only for the audit administrator (三权分立). Pages open by role permission
+(:mod:`yiyang.core.admin_access`), never by a superuser flag."""
 
 from django.contrib import admin
 
+from .admin_access import RolePermissionAdmin
 from .models import AuditEvent, BedCapacity, Department, Institution, Region
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(RolePermissionAdmin):
+    view_permission = "institution.change"
+    change_permission = "institution.change"
     list_display = ("code", "name", "level", "parent")
     list_filter = ("level",)
     search_fields = ("code", "name")
@@ -26,7 +30,9 @@ class DepartmentInline(admin.TabularInline):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin):
+class InstitutionAdmin(RolePermissionAdmin):
+    view_permission = "institution.change"
+    change_permission = "institution.change"
     list_display = ("name", "kind", "grade", "ownership", "region", "is_active")
     list_filter = ("kind", "grade", "ownership", "is_active")
     search_fields = ("name", "uscc")
@@ -52,16 +58,11 @@ class InstitutionAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(RolePermissionAdmin):
+    """The audit administrator reads the trail; nobody adds, changes or deletes a row (the database
+    refuses it too)."""
+
+    view_permission = "audit.view_all"
     list_display = ("at", "username", "action", "object_type", "object_id", "field", "ip", "channel")
     list_filter = ("action", "channel", "object_type")
     search_fields = ("username", "object_id")
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
