@@ -161,7 +161,9 @@ def load_staff_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, int]
                     until = today + dt.timedelta(days=rng.randint(0, 59))
                 else:
                     until = today + dt.timedelta(days=rng.randint(90, 1400))
-                issued = until - dt.timedelta(days=3 * 365)
+                issued = min(
+                    until - dt.timedelta(days=3 * 365), today - dt.timedelta(days=rng.randint(30, 400))
+                )
                 level = rng.choice([CarerLevel.LEVEL_5] * 4 + [CarerLevel.LEVEL_4] * 3 + [CarerLevel.LEVEL_3])
                 quals.append(_q(rng, s, QualificationKind.CARER, issued, until, "S0005200", level=level))
             if rng.random() < 0.8:

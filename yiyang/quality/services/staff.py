@@ -488,7 +488,6 @@ def hours_by_institution(institutions: QuerySet[Institution], year: int) -> list
             person_times=Count("pk"),
             hours=Sum("hours"),
             sessions=Count("session", distinct=True),
-            trained=Count("staff", distinct=True),
         )
     )
     by_inst = {r["staff__institution_id"]: r for r in att}
@@ -499,13 +498,25 @@ def hours_by_institution(institutions: QuerySet[Institution], year: int) -> list
         .annotate(n=Count("pk"))
         .values_list("institution_id", "n")
     )
+    # trained = in post on ``day`` and attended in the year (TR-3's rule), so the share never passes 100%
+    attended = Attendance.objects.filter(
+        staff=OuterRef("pk"), attended=True, session__held_on__range=(start, end)
+    )
+    trained_counts = dict(
+        Staff.objects.filter(institution__in=institutions)
+        .active_on(day)  # type: ignore[attr-defined]
+        .filter(Exists(attended))
+        .values("institution_id")
+        .annotate(n=Count("pk"))
+        .values_list("institution_id", "n")
+    )
     out = []
     for inst in institutions.order_by("region_id", "name"):
         r = by_inst.get(inst.pk, {})
         n = staff_counts.get(inst.pk, 0)
         if not n and not r:
             continue
-        trained = r.get("trained", 0)
+        trained = trained_counts.get(inst.pk, 0)
         out.append(
             {
                 "institution": inst,

@@ -130,3 +130,13 @@ def test_the_demo_county_has_numbers_for_ir12_and_training(demo_db):
     for code in ("IR-12", "TR-1", "TR-2", "TR-3", "TR-4"):
         c = engine.compute_indicator(get_indicator(code), "520621000000", period)["520621000000"]
         assert c.value is not None and c.numerator, code
+
+
+def test_the_demo_certificates_are_issued_in_the_past_and_some_expired_or_expiring(demo_db):
+    from yiyang.core import clock
+
+    today = clock.today()
+    carers = Qualification.objects.filter(kind=QualificationKind.CARER)
+    assert not Qualification.objects.filter(issued_on__gt=today).exists()
+    assert carers.filter(valid_until__lt=today).exists()
+    assert carers.filter(valid_until__gte=today, valid_until__lte=today + dt.timedelta(days=60)).exists()

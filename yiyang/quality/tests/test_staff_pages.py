@@ -16,7 +16,7 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from yiyang.core.models import AuditEvent
+from yiyang.core.models import AuditEvent, Institution
 from yiyang.core.staff import Staff, StaffPost
 from yiyang.quality.models import Attendance, Qualification, QualificationKind, TrainingSession
 from yiyang.quality.services import staff as services
@@ -251,3 +251,13 @@ def test_a_home_admin_adds_edits_and_records_a_departure(client_for, today):
     assert staff.left_on == today and not staff.is_active_on(today)
     # officers cannot change a home's staff
     assert client_for("mzj").get(f"/quality/staff/{staff.pk}/edit/").status_code == 403
+
+
+def test_the_county_training_hours_never_show_more_than_all_staff_trained(client_for, today):
+    rows = services.hours_by_institution(Institution.objects.all(), today.year)
+    assert rows
+    for r in rows:
+        assert r["trained"] <= r["staff"]
+        assert r["share"] is None or r["share"] <= 100
+    body = client_for("wjj").get("/quality/trainings/hours/").content.decode()
+    assert "江口县社会福利院" in body
