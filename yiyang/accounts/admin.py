@@ -4,13 +4,13 @@ administrator gives and takes roles, through :mod:`yiyang.accounts.services` (ch
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -65,13 +65,14 @@ class RoleAssignmentForm(forms.ModelForm):
         self.acting_user = acting_user
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         if self.errors:
             return data
         try:
             services.check_assignment(self.acting_user, data["user"], data["role"])
         except ServiceError as exc:
-            raise ValidationError({exc.field if exc.field in self.fields else None: exc.message}) from None
+            field = exc.field if exc.field in self.fields else NON_FIELD_ERRORS
+            raise ValidationError({field: exc.message}) from None
         return data
 
 
@@ -91,7 +92,7 @@ class RoleAssignmentAdmin(RolePermissionAdmin):
         return obj is None and super().has_change_permission(request, obj)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        acting = request.user
+        acting = cast(User, request.user)
 
         class Form(RoleAssignmentForm):
             def __init__(self, *args: Any, **kw: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
@@ -12,7 +14,7 @@ from yiyang.core import audit
 from yiyang.core.access import public, scoped
 from yiyang.core.errors import ServiceError
 
-from .models import ApiToken, token_lifetime
+from .models import ApiToken, User, token_lifetime
 
 router = Router(tags=["auth"])
 
@@ -65,9 +67,9 @@ def logout(request: HttpRequest, payload: LogoutIn | None = None) -> dict:
     """End the token this request was sent with (or, with ``{"all": true}``, every token of the user).
     A session-authenticated call with ``all`` ends the user's tokens; the session itself ends at
     /accounts/logout/."""
-    user = request.user
+    user = cast(User, request.user)
     if payload is not None and payload.all:
-        ended = ApiToken.end_all(user)  # type: ignore[arg-type]
+        ended = ApiToken.end_all(user)
     else:
         header = request.headers.get("Authorization", "")
         key = header[7:].strip() if header.lower().startswith("bearer ") else ""

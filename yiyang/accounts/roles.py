@@ -239,6 +239,23 @@ for _role, _perms in QUALITY_PERMISSIONS.items():
         ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
     )
 
+# Inspections and the rectification ledger (quality/services/inspections.py). The institution's
+# administrator runs 自查 and 防火检查 and moves its rectification items up to 已提交; 卫健 runs 核查 visits
+# and verifies or reopens; both officers read the region's 台账 (民政: eldercare institutions) and export it.
+INSPECTION_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.HEALTH_OFFICER: frozenset(
+        {"inspection.view", "inspection.verify", "ledger.view", "ledger.export", "quality.summary"}
+    ),
+    Role.CIVIL_OFFICER: frozenset({"inspection.view", "ledger.view", "ledger.export", "quality.summary"}),
+    Role.INSTITUTION_ADMIN: frozenset(
+        {"inspection.view", "inspection.self", "ledger.view", "ledger.export", "quality.summary"}
+    ),
+}
+for _role, _perms in INSPECTION_PERMISSIONS.items():
+    ROLE_SPECS[_role] = RoleSpec(
+        ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
+    )
+
 # Staff credentials and training (core.Staff, quality: Qualification, TrainingSession, Attendance). The
 # institution administrator keeps the staff list, certificates and the institution's training sessions;
 # officers read the staff of their region (民政: of eldercare institutions), reveal a phone with a

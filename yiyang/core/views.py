@@ -99,7 +99,8 @@ def elder_list(request: HttpRequest) -> HttpResponse:
     form, qs, params = _filtered(request)
     query = _public_query(request, params)
     url = f"{request.path}?{query}"
-    if request.method == "POST" and not request.htmx:
+    htmx = bool(getattr(request, "htmx", False))  # django-htmx's middleware sets it
+    if request.method == "POST" and not htmx:
         return redirect(url)  # the form without JavaScript: back to a URL that holds no ID number
     if request.method == "GET" and ID_LIKE.match(request.GET.get("q", "").replace(" ", "")):
         return redirect(url)  # an old link or a typed URL: take the number out of the address bar
@@ -115,9 +116,9 @@ def elder_list(request: HttpRequest) -> HttpResponse:
         "can_add": has_perm(request.user, "elder.add"),
         "can_export": has_perm(request.user, "elder.export"),
     }
-    template = "core/partials/elder_results.html" if request.htmx else "core/elder_list.html"
+    template = "core/partials/elder_results.html" if htmx else "core/elder_list.html"
     response = render(request, template, ctx)
-    if request.htmx and request.method == "POST":
+    if htmx and request.method == "POST":
         response["HX-Push-Url"] = url
     return response
 

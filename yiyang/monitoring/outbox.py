@@ -166,6 +166,12 @@ def start_drainer(interval: float) -> threading.Thread:
             finally:
                 close_old_connections()
 
+    try:  # runs left "running" by a server that was stopped mid-run fail now, not never
+        from .services import fail_stale_runs
+
+        fail_stale_runs()
+    except Exception:
+        logger.exception("monitoring: stale runs could not be marked failed")
     _drainer = threading.Thread(target=loop, name="monitoring-drain", daemon=True)
     _drainer.start()
     return _drainer

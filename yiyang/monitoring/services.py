@@ -46,6 +46,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+#: a recompute names at most this many periods (issue 15: 10,000 periods meant hours of CPU); five years
+#: of months, quarters and years is 85
+MAX_RECOMPUTE_PERIODS = 100
+#: a run still "running" this long after it started was left by a worker that died
+STALE_RUN_MINUTES = 120
 EVIDENCE_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx", ".ofd"}
 
 
@@ -112,11 +117,31 @@ def request_recompute(
 ) -> ComputeRun:
     """Queue a recompute of the region subtree for the periods (every indicator unless named)."""
     require_perm(acting_user, "indicator.recompute")
-    labels = [_period(p).label for p in periods]
+    if len(set(periods)) > MAX_RECOMPUTE_PERIODS:
+        raise ServiceError(
+            error_codes.INVALID_PERIOD,
+            _("periods: at most %(n)d periods per recompute; %(given)d were given.")
+            % {"n": MAX_RECOMPUTE_PERIODS, "given": len(set(periods))},
+            field="periods",
+        )
+    labels = list(dict.fromkeys(_period(p).label for p in periods))
     codes = [_indicator(c).code for c in indicators] if indicators else [i.code for i in all_indicators()]
     run = _create_run(acting_user=acting_user, region=region, labels=labels, codes=codes, reason=reason)
     transaction.on_commit(lambda: dispatch([run.pk]))
     return run
+
+
+def fail_stale_runs(*, older_than: dt.timedelta | None = None) -> int:
+    """Mark failed the runs left running by a worker that died (issue 15: a crashed run stayed
+    "running" forever, and its progress bar with it). Called when a worker or the demo server starts;
+    a run counts as stale when it started longer ago than any run takes (``STALE_RUN_MINUTES``)."""
+    limit = older_than or dt.timedelta(minutes=STALE_RUN_MINUTES)
+    return ComputeRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=clock.now() - limit).update(
+        status=RunStatus.FAILED,
+        # stored as text, in the site's language (the run list shows the error as it is)
+        error=_("Interrupted: the worker stopped while the run was in progress."),
+        finished_at=clock.now(),
+    )
 
 
 def dispatch(run_ids: list[int]) -> None:

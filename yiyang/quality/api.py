@@ -10,6 +10,11 @@ from ninja import Router
 
 router = Router(tags=["quality"])
 
+# inspections and the rectification ledger (quality/api_inspections.py)
+from .api_inspections import router as _inspections_router  # noqa: E402
+
+router.add_router("", _inspections_router)
+
 # staff, certificates and training (quality/api_staff.py)
 from .api_staff import router as _staff_router  # noqa: E402
 

@@ -21,6 +21,16 @@ def load_quality_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, in
     return counts
 
 
+# inspections, rectification ledger and fire checks (quality/demo_inspections.py)
+def _load_inspections(*, elders: int, seed: int, today: dt.date) -> dict[str, int]:
+    from .demo_inspections import load_inspections_demo
+
+    return load_inspections_demo(elders=elders, seed=seed, today=today)
+
+
+LOADERS.append(_load_inspections)
+
+
 # staff, certificates and training (quality/demo_staff.py)
 def _load_staff(**kw: object) -> dict[str, int]:
     from .demo_staff import load_staff_demo

@@ -18,3 +18,13 @@ CONNECTORS: list = []
 def connect() -> None:
     for connector in CONNECTORS:
         connector()
+
+
+# inspections: the year-end summary's section (quality/summary_inspections.py)
+def _connect_inspections() -> None:
+    from .summary_inspections import register
+
+    register()
+
+
+CONNECTORS.append(_connect_inspections)

@@ -157,6 +157,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # care: agreements past their end date expire; agreements' grants follow the homes' residents
     "care-daily": {"task": "care.daily", "schedule": crontab(hour=0, minute=30)},
+    # quality (inspections): the year's fire-check obligations; overdue rectification items escalated
+    "quality-inspections-daily": {
+        "task": "quality.inspections_daily",
+        "schedule": crontab(hour=0, minute=40),
+    },
 }
 #: the embedded demo (eager Celery, no beat) drains from a thread of `manage.py runserver` instead
 MONITORING_DRAIN_THREAD_SECONDS = 0

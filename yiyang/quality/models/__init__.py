@@ -1,5 +1,20 @@
 """Quality models, one module per aggregate; import every model here so Django finds it."""
 
+# inspections, rectification ledger, fire-check obligations (quality/models/inspections.py)
+from .inspections import (  # noqa: F401
+    ChecklistVersion,
+    EvidenceFile,
+    FireCheckObligation,
+    Inspection,
+    InspectionItem,
+    InspectionKind,
+    InspectionStatus,
+    Judgement,
+    ObligationKind,
+    RectificationItem,
+    RectificationStatus,
+)
+
 # staff credentials and training (quality/models/staff.py)
 from .staff import (  # noqa: F401
     Attendance,

@@ -31,3 +31,28 @@ def hub(request: HttpRequest) -> HttpResponse:
         if has_perm(request.user, perm)
     ]
     return render(request, "quality/hub.html", {"entries": entries})
+
+
+# inspections, the rectification ledger and the year-end summary (quality/views/inspections.py)
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+
+HUB += [
+    (
+        "quality:inspection-list",
+        _("Self-inspections and fire checks"),
+        "inspection.view",
+        _("Self-inspections, the county's verification visits and monthly fire checks"),
+    ),
+    (
+        "quality:ledger",
+        _("Rectification ledger"),
+        "ledger.view",
+        _("Every problem found, its measure, deadline and state; overdue items first"),
+    ),
+    (
+        "quality:summary",
+        _("Year-end summary"),
+        "quality.summary",
+        _("Per institution and the county summary table, as Excel or PDF"),
+    ),
+]

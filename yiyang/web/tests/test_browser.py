@@ -219,6 +219,7 @@ def test_searching_by_full_id_number_never_puts_the_number_in_a_url(
     from yiyang.core.scoping import scope_elders
 
     elder = scope_elders(_user("wjj")).filter(status="active").order_by("pk").first()
+    assert elder is not None
     full_id = crypto.decrypt(elder.id_number_encrypted)
     base = live_server.url
     page = chromium.page()
