@@ -24,11 +24,11 @@ def build_staff_section(institution_ids: Sequence[int], year: int) -> SummarySec
     staff = Staff.objects.filter(institution_id__in=list(institution_ids))
     section = SummarySection(title=_("Staff credentials and training"))
     by_post = dict(staff.active_on(day).values("post").annotate(n=Count("pk")).values_list("post", "n"))
+    # every post has its row, 0 included: the county 汇总表 lines institutions up row by row
     for value, label in StaffPost.choices:
-        if by_post.get(value):
-            section.rows.append(
-                SummaryRow(_("Staff in post: %(post)s") % {"post": label}, by_post[value], _("persons"))
-            )
+        section.rows.append(
+            SummaryRow(_("Staff in post: %(post)s") % {"post": label}, by_post.get(value, 0), _("persons"))
+        )
     total, certified = carer_counts(staff, day)
     section.rows.append(SummaryRow(_("Carers in post (eldercare institutions)"), total, _("persons")))
     section.rows.append(SummaryRow(_("Carers holding a valid certificate"), certified, _("persons")))

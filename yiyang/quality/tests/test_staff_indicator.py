@@ -140,3 +140,14 @@ def test_the_demo_certificates_are_issued_in_the_past_and_some_expired_or_expiri
     assert not Qualification.objects.filter(issued_on__gt=today).exists()
     assert carers.filter(valid_until__lt=today).exists()
     assert carers.filter(valid_until__gte=today, valid_until__lte=today + dt.timedelta(days=60)).exists()
+
+
+def test_the_summary_section_has_the_same_rows_for_every_institution(demo_db):
+    from yiyang.core.models import Institution
+    from yiyang.quality.summary_staff import build_staff_section
+
+    labels = None
+    for inst in Institution.objects.order_by("pk")[:10]:
+        rows = [r.label for r in build_staff_section([inst.pk], 2026).rows]
+        assert labels is None or rows == labels
+        labels = rows
