@@ -36,6 +36,8 @@ DEMO_USERS = [
     # Batch 2: the hospital doctor who receives referrals and does rounds, and a township nurse.
     DemoUser("doctor_rmyy", "江口县人民医院 张医生", "clinician", institution="江口县人民医院"),
     DemoUser("nurse_sj", "双江街道中心卫生院 吴护士", "clinician", institution="江口县双江街道中心卫生院"),
+    # The welfare home's nurse: fills in the admission risk screens (quality), handles alerts (devices)
+    DemoUser("nurse_yly", "江口县社会福利院 陈护士", "clinician", institution="江口县社会福利院"),
     # 三权分立: three administrators, none a superuser (issue 15)
     DemoUser("sysadmin", "系统管理员", "sysadmin", is_staff=True),
     DemoUser("secadmin", "安全管理员", "security_admin", is_staff=True),

@@ -239,6 +239,22 @@ for _role, _perms in QUALITY_PERMISSIONS.items():
         ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
     )
 
+# Alerts of smart-care devices (devices app, issue 17: rules and alerts). Staff of an institution and
+# family-doctor teams see and handle their alerts (acknowledge, escalate, resolve); those who change an
+# elder's health record set the elder's alert thresholds; the administrator keeps the institution's
+# escalation ladder; county officers read their region's alerts.
+ALERT_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.HEALTH_OFFICER: frozenset({"alert.view"}),
+    Role.CIVIL_OFFICER: frozenset({"alert.view"}),
+    Role.INSTITUTION_ADMIN: frozenset({"alert.view", "alert.handle", "alertladder.change"}),
+    Role.CLINICIAN: frozenset({"alert.view", "alert.handle", "alertrule.change"}),
+    Role.FAMILY_DOCTOR: frozenset({"alert.view", "alert.handle", "alertrule.change"}),
+}
+for _role, _perms in ALERT_PERMISSIONS.items():
+    ROLE_SPECS[_role] = RoleSpec(
+        ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
+    )
+
 # Inspections and the rectification ledger (quality/services/inspections.py). The institution's
 # administrator runs 自查 and 防火检查 and moves its rectification items up to 已提交; 卫健 runs 核查 visits
 # and verifies or reopens; both officers read the region's 台账 (民政: eldercare institutions) and export it.
@@ -252,6 +268,20 @@ INSPECTION_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
 }
 for _role, _perms in INSPECTION_PERMISSIONS.items():
+    ROLE_SPECS[_role] = RoleSpec(
+        ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
+    )
+
+# 入住安全风险评估 (quality app, risk assessments): staff of an eldercare institution read the lists and
+# record changes of condition (risk.request); clinicians fill in the screens (risk.assess — the assessment
+# engine also requires a clinician role for Morse, Braden and the other screens); officers read.
+RISK_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.HEALTH_OFFICER: frozenset({"risk.view"}),
+    Role.CIVIL_OFFICER: frozenset({"risk.view"}),
+    Role.INSTITUTION_ADMIN: frozenset({"risk.view", "risk.request"}),
+    Role.CLINICIAN: frozenset({"risk.view", "risk.assess", "risk.request"}),
+}
+for _role, _perms in RISK_PERMISSIONS.items():
     ROLE_SPECS[_role] = RoleSpec(
         ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
     )

@@ -70,6 +70,8 @@ HOME_NAV = [
     ("care:referral-queue", _("Referrals to receive"), "referral.receive"),
     ("monitoring:dashboard", _("Monitoring"), "monitoring.view"),
     ("quality:hub", _("Quality and safety"), "quality.view"),
+    # devices (alerts): the live alert board
+    ("devices:alert-board", _("Alerts"), "alert.view"),
     # an integrated institution (医养结合机构) is also medical: it may run family sickbeds and orders
     ("care:sickbed-list", _("Family sickbeds"), "sickbed.change"),
     ("care:order-desk", _("Home nursing orders"), "order.request"),
@@ -121,6 +123,12 @@ def build(user: User, institution: Institution) -> Workspace:
         {"level": r["care_level"] or "", "n": r["n"]}
         for r in active.values("care_level").annotate(n=Count("pk")).order_by("care_level")
     ]
+    # risk flags per care level (quality admission risk assessment, via core.flags in the template)
+    by_level_elders: dict[str, list[int]] = {}
+    for level, elder_id in active.values_list("care_level", "elder_id"):
+        by_level_elders.setdefault(level or "", []).append(elder_id)
+    for r in ws.by_level:
+        r["elder_ids"] = by_level_elders.get(r["level"], [])
     ws.admissions_today = list(
         Stay.objects.filter(institution=institution, admitted_on=today).select_related("elder", "bed")
     )

@@ -8,3 +8,8 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["devices"])
+
+# alerts, their transitions, alert thresholds (devices/api_alerts.py)
+from .api_alerts import router as alerts_router  # noqa: E402
+
+router.add_router("", alerts_router)

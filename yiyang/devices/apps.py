@@ -10,3 +10,17 @@ class DevicesConfig(AppConfig):
     verbose_name = _("Smart care devices")
     #: run by ``manage.py load_demo`` in INSTALLED_APPS order (yiyang.core.demo.load_demo)
     demo_loader = "yiyang.devices.demo.load_devices_demo"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        # alerts: the embedded demo has no Celery beat, so `runserver` runs the alert tick (escalation,
+        # silent devices) from a background thread, as monitoring drains its outbox
+        interval = float(getattr(settings, "DEVICES_ALERT_TICK_THREAD_SECONDS", 0) or 0)
+        if interval > 0 and settings.CELERY_TASK_ALWAYS_EAGER:
+            from yiyang.monitoring.outbox import serving_with_runserver
+
+            if serving_with_runserver():
+                from .tasks import start_ticker
+
+                start_ticker(interval)

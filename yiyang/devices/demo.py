@@ -19,3 +19,9 @@ def load_devices_demo(*, elders: int, seed: int, today: dt.date) -> dict[str, in
     for loader in LOADERS:
         counts.update(loader(elders=elders, seed=seed, today=today))
     return counts
+
+
+# alerts in every state for the demo homes (devices/demo_alerts.py)
+from .demo_alerts import load_alerts_demo  # noqa: E402
+
+LOADERS.append(load_alerts_demo)

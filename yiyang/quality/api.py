@@ -15,6 +15,11 @@ from .api_inspections import router as _inspections_router  # noqa: E402
 
 router.add_router("", _inspections_router)
 
+# 入住安全风险评估 (quality/api_risk.py)
+from .api_risk import router as _risk_router  # noqa: E402
+
+router.add_router("", _risk_router)
+
 # staff, certificates and training (quality/api_staff.py)
 from .api_staff import router as _staff_router  # noqa: E402
 

@@ -31,6 +31,12 @@ def _load_inspections(*, elders: int, seed: int, today: dt.date) -> dict[str, in
 LOADERS.append(_load_inspections)
 
 
+# 入住安全风险评估 (quality/demo_risk.py)
+from .demo_risk import load_risk_demo  # noqa: E402
+
+LOADERS.append(load_risk_demo)
+
+
 # staff, certificates and training (quality/demo_staff.py)
 def _load_staff(**kw: object) -> dict[str, int]:
     from .demo_staff import load_staff_demo

@@ -28,3 +28,18 @@ def _connect_inspections() -> None:
 
 
 CONNECTORS.append(_connect_inspections)
+
+
+# 入住安全风险评估 (quality/services/risk.py): an incident asks for a reassessment; the residents' risk
+# flags are a source of yiyang.core.flags.
+def _connect_risk() -> None:
+    from yiyang.core.flags import register_flag_source
+
+    from .access_risk import flag_source
+    from .services.risk import on_incident_reported
+
+    incident_reported.connect(on_incident_reported, dispatch_uid="quality.risk.on_incident_reported")
+    register_flag_source(flag_source)
+
+
+CONNECTORS.append(_connect_risk)

@@ -35,6 +35,11 @@ def sections(institution_ids: Sequence[int], year: int) -> list[SummarySection]:
     return [build(institution_ids, year) for build in SECTIONS]
 
 
+# 入住安全风险评估 (quality/summary_risk.py)
+from .summary_risk import risk_section  # noqa: E402
+
+SECTIONS.append(risk_section)
+
 # staff credentials and training (quality/summary_staff.py)
 from .summary_staff import build_staff_section  # noqa: E402
 

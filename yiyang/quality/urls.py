@@ -23,6 +23,16 @@ urlpatterns += [
     path("summary/export.<str:fmt>", _inspections.summary_export, name="summary-export"),
 ]
 
+# 入住安全风险评估 (quality/views/risk.py)
+from .views import risk as _risk  # noqa: E402
+
+urlpatterns += [
+    path("risk/", _risk.risk_list, name="risk-list"),
+    path("risk/stays/<int:stay_id>/assess/", _risk.risk_assess, name="risk-assess"),
+    path("risk/stays/<int:stay_id>/change/", _risk.risk_change, name="risk-change"),
+    path("risk/<int:pk>/", _risk.risk_detail, name="risk-detail"),
+]
+
 # staff, certificates and training (quality/views/staff.py)
 from .views import staff as _staff  # noqa: E402
 

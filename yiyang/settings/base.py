@@ -157,6 +157,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # care: agreements past their end date expire; agreements' grants follow the homes' residents
     "care-daily": {"task": "care.daily", "schedule": crontab(hour=0, minute=30)},
+    # devices (alerts): escalate unacknowledged alerts up the ladder; "no reading for N minutes"
+    "devices-alert-tick": {"task": "devices.alert_tick", "schedule": 60.0},
     # quality (inspections): the year's fire-check obligations; overdue rectification items escalated
     "quality-inspections-daily": {
         "task": "quality.inspections_daily",
@@ -165,6 +167,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 #: the embedded demo (eager Celery, no beat) drains from a thread of `manage.py runserver` instead
 MONITORING_DRAIN_THREAD_SECONDS = 0
+#: devices (alerts): the embedded demo runs the alert tick from a thread of `manage.py runserver`
+DEVICES_ALERT_TICK_THREAD_SECONDS = 0.0
 
 NINJA_PAGINATION_PER_PAGE = 20
 

@@ -16,3 +16,5 @@ YIYANG_BLIND_INDEX_KEY = _keys["blind_index_key"]
 # No Celery beat in the embedded demo: `manage.py runserver` drains the recompute outbox every few
 # seconds from a background thread (yiyang.monitoring.apps).
 MONITORING_DRAIN_THREAD_SECONDS = float(os.environ.get("MONITORING_DRAIN_SECONDS", "3"))
+# devices (alerts): the same thread-instead-of-beat for the alert tick (escalation, silent devices)
+DEVICES_ALERT_TICK_THREAD_SECONDS = float(os.environ.get("DEVICES_ALERT_TICK_SECONDS", "60"))

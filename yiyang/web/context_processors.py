@@ -30,6 +30,8 @@ NAV = [
     ("core:institution-list", _("Institutions"), "institution.view"),
     ("care:occupancy", _("Bed occupancy"), "stay.view"),
     ("quality:hub", _("Quality and safety"), "quality.view"),
+    # devices (alerts): the live alert board
+    ("devices:alert-board", _("Alerts"), "alert.view"),
     ("core:region-tree", _("Regions"), None),
 ]
 

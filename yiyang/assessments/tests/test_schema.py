@@ -188,6 +188,10 @@ def test_system_check_passes_on_the_shipped_definitions():
         "minicog",
         "ltc",
         "satisfaction",
+        # admission risk assessment screens (quality app, issue 12)
+        "kubota",
+        "wandering",
+        "scald",
     }
 
 

@@ -15,6 +15,17 @@ from .inspections import (  # noqa: F401
     RectificationStatus,
 )
 
+# 入住安全风险评估 (quality/models/risk.py)
+from .risk import (  # noqa: F401
+    FlagLevel,
+    ReassessmentReason,
+    ReassessmentRequest,
+    RiskAssessment,
+    RiskFinding,
+    RiskFlagCode,
+    RiskKind,
+)
+
 # staff credentials and training (quality/models/staff.py)
 from .staff import (  # noqa: F401
     Attendance,

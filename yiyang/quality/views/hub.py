@@ -56,3 +56,19 @@ HUB += [
         _("Per institution and the county summary table, as Excel or PDF"),
     ),
 ]
+
+
+# 入住安全风险评估 (quality/views/risk.py)
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+
+HUB.append(
+    (
+        "quality:risk-list",
+        _("Admission risk assessment"),
+        "risk.view",
+        _(
+            "Falls, pressure injury, choking, wandering and scalds screened within 24 h of admission; "
+            "overdue and reassessments due"
+        ),
+    )
+)

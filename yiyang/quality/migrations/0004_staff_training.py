@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0010_staff'),
-        ('quality', '0002_inspections'),
+        ('quality', '0003_risk'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
