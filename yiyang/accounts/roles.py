@@ -314,3 +314,19 @@ for _role, _perms in RISK_PERMISSIONS.items():
     ROLE_SPECS[_role] = RoleSpec(
         ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
     )
+
+# Staff credentials and training (core.Staff, quality: Qualification, TrainingSession, Attendance). The
+# institution administrator keeps the staff list, certificates and the institution's training sessions;
+# officers read the staff of their region (民政: of eldercare institutions), reveal a phone with a
+# reason, and organise county sessions (training.manage with no institution: their region).
+STAFF_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.HEALTH_OFFICER: frozenset({"staff.view", "staff.reveal", "training.view", "training.manage"}),
+    Role.CIVIL_OFFICER: frozenset({"staff.view", "staff.reveal", "training.view", "training.manage"}),
+    Role.INSTITUTION_ADMIN: frozenset(
+        {"staff.view", "staff.manage", "staff.reveal", "training.view", "training.manage"}
+    ),
+}
+for _role, _perms in STAFF_PERMISSIONS.items():
+    ROLE_SPECS[_role] = RoleSpec(
+        ROLE_SPECS[_role].binding, ROLE_SPECS[_role].permissions | _perms, ROLE_SPECS[_role].reach
+    )

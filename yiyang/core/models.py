@@ -695,3 +695,8 @@ class StateTransition(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise PermissionError("state history is append-only")
+
+
+# Staff of institutions (工作人员; issue 12): the model lives in its own module, imported here so Django
+# registers it with the registry app.
+from .staff import Staff, StaffPost  # noqa: E402, F401

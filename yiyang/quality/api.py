@@ -24,3 +24,8 @@ router.add_router("", _inspections_router)
 from .api_risk import router as _risk_router  # noqa: E402
 
 router.add_router("", _risk_router)
+
+# staff, certificates and training (quality/api_staff.py)
+from .api_staff import router as _staff_router  # noqa: E402
+
+router.add_router("", _staff_router)

@@ -45,3 +45,13 @@ LOADERS.append(_load_inspections)
 from .demo_risk import load_risk_demo  # noqa: E402
 
 LOADERS.append(load_risk_demo)
+
+
+# staff, certificates and training (quality/demo_staff.py)
+def _load_staff(**kw: object) -> dict[str, int]:
+    from .demo_staff import load_staff_demo
+
+    return load_staff_demo(**kw)  # type: ignore[arg-type]
+
+
+LOADERS.append(_load_staff)

@@ -49,3 +49,9 @@ def _incidents_section(institution_ids: Sequence[int], year: int) -> SummarySect
 
 
 SECTIONS.append(_incidents_section)
+
+
+# staff credentials and training (quality/summary_staff.py)
+from .summary_staff import build_staff_section  # noqa: E402
+
+SECTIONS.append(build_staff_section)

@@ -45,3 +45,20 @@ urlpatterns += [
     path("risk/stays/<int:stay_id>/change/", _risk.risk_change, name="risk-change"),
     path("risk/<int:pk>/", _risk.risk_detail, name="risk-detail"),
 ]
+
+# staff, certificates and training (quality/views/staff.py)
+from .views import staff as _staff  # noqa: E402
+
+urlpatterns += [
+    path("staff/", _staff.staff_list, name="staff-list"),
+    path("staff/new/", _staff.staff_create, name="staff-create"),
+    path("staff/uncertified/", _staff.uncertified, name="staff-uncertified"),
+    path("staff/<int:pk>/", _staff.staff_detail, name="staff-detail"),
+    path("staff/<int:pk>/edit/", _staff.staff_edit, name="staff-edit"),
+    path("staff/<int:pk>/reveal/", _staff.staff_reveal, name="staff-reveal"),
+    path("qualifications/<int:pk>/evidence/", _staff.qualification_evidence, name="qualification-evidence"),
+    path("trainings/", _staff.training_list, name="training-list"),
+    path("trainings/new/", _staff.training_create, name="training-create"),
+    path("trainings/hours/", _staff.training_hours, name="training-hours"),
+    path("trainings/<int:pk>/", _staff.training_detail, name="training-detail"),
+]

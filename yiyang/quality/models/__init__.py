@@ -37,3 +37,13 @@ from .risk import (  # noqa: F401
     RiskFlagCode,
     RiskKind,
 )
+
+# staff credentials and training (quality/models/staff.py)
+from .staff import (  # noqa: F401
+    Attendance,
+    CarerLevel,
+    Qualification,
+    QualificationKind,
+    TrainingSession,
+    TrainingTopic,
+)

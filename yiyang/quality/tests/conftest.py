@@ -96,3 +96,11 @@ def admit(users, welfare, freeze_clock):  # type: ignore[no-untyped-def]
         )
 
     return make
+
+
+# staff credentials and training: the hand-built 测试县 (monitoring's factories) for indicator tests
+@pytest.fixture
+def county(demo_db):  # type: ignore[no-untyped-def]
+    from yiyang.monitoring.tests import factories
+
+    return factories.make_county()

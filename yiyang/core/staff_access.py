@@ -1,0 +1,86 @@
+"""Who may read which staff record (工作人员): the scoping functions for :class:`~yiyang.core.staff.Staff`.
+
+An institution's staff see their own institution's staff (with ``staff.view``); a 卫健 officer the
+staff of every institution in their region subtree; a 民政 officer those of the eldercare institutions
+in theirs. Out of scope and missing are both 404. Records that hang off a staff row (credentials,
+attendance) are scoped through :func:`staff_scope_q` with their path to the staff row.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .models import ELDERCARE_KINDS, Institution
+from .reach import Reach
+from .regions import subtree_range
+from .scoping import NOTHING, has_perm
+from .staff import Staff, StaffQuerySet
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from yiyang.accounts.models import User
+
+    AnyUser = User | AnonymousUser
+
+
+def institution_q(user: AnyUser, path: str = "") -> Q:
+    """Rows whose institution (at ``path``, "" for institutions themselves) is in the user's staff scope."""
+    p = f"{path}__" if path else ""
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    q = NOTHING
+    for a in cast("User", user).active_assignments:
+        if a.reach == Reach.REGION and a.region_id:
+            q |= Q(**{f"{p}region__code__range": subtree_range(a.region_id)})
+        elif a.reach == Reach.REGION_ELDERCARE and a.region_id:
+            q |= Q(**{f"{p}region__code__range": subtree_range(a.region_id), f"{p}kind__in": ELDERCARE_KINDS})
+        elif a.reach == Reach.INSTITUTION and a.institution_id:
+            q |= Q(**{f"{p}pk" if p else "pk": a.institution_id})
+    return q
+
+
+def staff_scope_q(user: AnyUser, path: str = "") -> Q:
+    """Rows whose staff member (at ``path``) the user may see."""
+    return institution_q(user, f"{path}__institution" if path else "institution")
+
+
+def scope_staff(user: AnyUser, perm: str = "staff.view") -> StaffQuerySet:
+    qs = cast(StaffQuerySet, Staff.objects.all())
+    if not has_perm(user, perm):
+        return qs.none()
+    return qs.filter(staff_scope_q(user)).select_related("institution")
+
+
+def get_staff_for_user(user: AnyUser, pk: object, perm: str = "staff.view") -> Staff:
+    try:
+        number = int(pk)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not 0 < number < 2**63:
+        raise Http404
+    row = scope_staff(user, perm).filter(pk=number).first()
+    if row is None:
+        raise Http404
+    return row
+
+
+def staff_institutions(user: AnyUser) -> QuerySet[Institution]:
+    """Institutions whose staff the user may read (the filter choices of the staff pages)."""
+    if not has_perm(user, "staff.view"):
+        return Institution.objects.none()
+    return Institution.objects.filter(institution_q(user)).order_by("region_id", "name")
+
+
+def managed_staff_institutions(user: AnyUser) -> list[Institution]:
+    """Institutions whose staff the user keeps (an institution administrator: their own)."""
+    if not has_perm(user, "staff.manage"):
+        return []
+    return [
+        a.institution
+        for a in cast("User", user).active_assignments
+        if a.reach == Reach.INSTITUTION and a.institution is not None
+    ]
