@@ -19,12 +19,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Model, Q, QuerySet
-from django.http import Http404
 
 from yiyang.core.models import InstitutionKind
 from yiyang.core.reach import Reach
 from yiyang.core.regions import subtree_prefix
-from yiyang.core.scoping import NOTHING, has_perm, scope_elders
+from yiyang.core.scoping import NOTHING, has_perm, row_or_404, scope_elders
 
 from .models import Agreement, Bed, HomeVisit, InHouseClinic, PlannedRound, Round, RoundFinding
 
@@ -50,16 +49,7 @@ SCOPED_MODELS: tuple[type[Model], ...] = (Agreement, InHouseClinic, Bed)
 
 
 def _one(qs: QuerySet[M], pk: object) -> M:
-    try:
-        number = int(pk)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < number < 2**63:
-        raise Http404
-    row = qs.filter(pk=number).first()
-    if row is None:
-        raise Http404
-    return row
+    return row_or_404(qs, pk)
 
 
 def institution_party_q(user: AnyUser, home_field: str, medical_field: str | None = None) -> Q:

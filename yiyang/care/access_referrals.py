@@ -21,7 +21,7 @@ from django.http import Http404
 
 from yiyang.core.reach import Reach
 from yiyang.core.regions import subtree_range
-from yiyang.core.scoping import NOTHING, has_perm
+from yiyang.core.scoping import NOTHING, has_perm, row_or_404
 
 from .models.referrals import Referral, ReferralStatus
 
@@ -75,16 +75,7 @@ def scope_referrals(user: AnyUser) -> QuerySet[Referral]:
 
 
 def get_referral_for_user(user: AnyUser, pk: object) -> Referral:
-    try:
-        number = int(pk)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < number < 2**63:
-        raise Http404
-    row = scope_referrals(user).filter(pk=number).first()
-    if row is None:
-        raise Http404
-    return row
+    return row_or_404(scope_referrals(user), pk)
 
 
 @dataclass

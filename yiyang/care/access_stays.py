@@ -16,7 +16,7 @@ from django.http import Http404
 from yiyang.core.models import ELDERCARE_KINDS, Elder, ElderStatus, Institution
 from yiyang.core.reach import Reach
 from yiyang.core.regions import subtree_prefix
-from yiyang.core.scoping import NOTHING, has_perm
+from yiyang.core.scoping import NOTHING, has_perm, row_or_404
 
 from .models.stays import ACTIVE_STAY_STATUSES, Bed, CareNote, Stay
 
@@ -52,16 +52,7 @@ def institution_q(user: User | AnonymousUser, path: str = "institution") -> Q:
 
 
 def _one(qs: QuerySet[M], pk: object) -> M:
-    try:
-        number = int(pk)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < number < 2**63:
-        raise Http404
-    row = qs.filter(pk=number).first()
-    if row is None:
-        raise Http404
-    return row
+    return row_or_404(qs, pk)
 
 
 def scope_bed_institutions(user: User | AnonymousUser) -> QuerySet[Institution]:

@@ -22,16 +22,18 @@ from __future__ import annotations
 import datetime as dt
 from functools import reduce
 from operator import or_
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Lookup, Q, QuerySet
+from django.db.models import F, Lookup, Model, Q, QuerySet
 from django.http import Http404
 
 from . import clock
 from .models import ELDERCARE_KINDS, AccessGrant, Elder, Institution
 from .reach import Reach
 from .regions import subtree_prefix, subtree_range
+
+M = TypeVar("M", bound=Model)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -67,6 +69,23 @@ def has_perm(user: User | AnonymousUser, perm: str) -> bool:
     if not user.is_authenticated:
         return False
     return perm in user.permissions()
+
+
+def row_or_404(qs: QuerySet[M], pk: object) -> M:
+    """The row ``pk`` of an already scoped queryset, else 404 — out of scope and missing look alike.
+
+    ``pk`` comes from a URL or a JSON body: anything that is not a positive integer a database key can
+    hold (a word, 10**30, which overflows SQLite and PostgreSQL bigints) is a 404, never a 500."""
+    try:
+        number = int(pk)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not 0 < number < 2**63:
+        raise Http404
+    row = qs.filter(pk=number).first()
+    if row is None:
+        raise Http404
+    return row
 
 
 def require_perm(user: User | AnonymousUser, perm: str) -> None:

@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from .models import ELDERCARE_KINDS, Institution
 from .reach import Reach
 from .regions import subtree_range
-from .scoping import NOTHING, has_perm
+from .scoping import NOTHING, has_perm, row_or_404
 from .staff import Staff, StaffQuerySet
 
 if TYPE_CHECKING:
@@ -56,16 +55,7 @@ def scope_staff(user: AnyUser, perm: str = "staff.view") -> StaffQuerySet:
 
 
 def get_staff_for_user(user: AnyUser, pk: object, perm: str = "staff.view") -> Staff:
-    try:
-        number = int(pk)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < number < 2**63:
-        raise Http404
-    row = scope_staff(user, perm).filter(pk=number).first()
-    if row is None:
-        raise Http404
-    return row
+    return row_or_404(scope_staff(user, perm), pk)
 
 
 def staff_institutions(user: AnyUser) -> QuerySet[Institution]:

@@ -27,13 +27,12 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Model, Q, QuerySet
-from django.http import Http404
 
 from yiyang.care.access import institution_party_q
 from yiyang.core.models import ELDERCARE_KINDS
 from yiyang.core.reach import Reach
 from yiyang.core.regions import subtree_prefix, subtree_range
-from yiyang.core.scoping import NOTHING, granted_elder_ids, has_perm, scope_elders
+from yiyang.core.scoping import NOTHING, granted_elder_ids, has_perm, row_or_404, scope_elders
 
 from .models import Device, Reading
 from .models.alerts import Alert, AlertNotification
@@ -60,16 +59,7 @@ def scope_devices(user: AnyUser) -> QuerySet[Device]:
 
 
 def get_device_for_user(user: AnyUser, pk: object) -> Device:
-    try:
-        number = int(pk)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < number < 2**63:
-        raise Http404
-    device = scope_devices(user).filter(pk=number).first()
-    if device is None:
-        raise Http404
-    return device
+    return row_or_404(scope_devices(user), pk)
 
 
 def active_q(day: dt.date) -> Q:
@@ -128,16 +118,7 @@ def scope_alerts(user: AnyUser) -> QuerySet[Alert]:
 
 
 def get_alert_for_user(user: AnyUser, pk: object) -> Alert:
-    try:
-        number = int(pk)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < number < 2**63:
-        raise Http404
-    row = scope_alerts(user).filter(pk=number).first()
-    if row is None:
-        raise Http404
-    return row
+    return row_or_404(scope_alerts(user), pk)
 
 
 def notifications_of(alert: Alert) -> QuerySet[AlertNotification]:

@@ -20,9 +20,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Model, QuerySet
-from django.http import Http404
 
-from yiyang.core.scoping import has_perm, region_scope_q, scope_institutions
+from yiyang.core.scoping import has_perm, region_scope_q, row_or_404, scope_institutions
 
 from .models import ComputeRun, Declaration, Report, ScorecardAssessment
 
@@ -49,16 +48,7 @@ def _can_view_indicators(user: AnyUser) -> bool:
 
 def _one(qs: QuerySet[M], pk: object) -> M:
     """The row ``pk`` of a scoped queryset, else 404 (also for a pk that is not a number)."""
-    try:
-        number = int(pk)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < number < 2**63:
-        raise Http404
-    row = qs.filter(pk=number).first()
-    if row is None:
-        raise Http404
-    return row
+    return row_or_404(qs, pk)
 
 
 def scope_reports(user: AnyUser) -> QuerySet[Report]:

@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Model, Q, QuerySet
-from django.http import Http404
 
 from yiyang.core.models import ELDERCARE_KINDS, Institution
 from yiyang.core.reach import Reach
 from yiyang.core.regions import subtree_prefix
-from yiyang.core.scoping import NOTHING, has_perm
+from yiyang.core.scoping import NOTHING, has_perm, row_or_404
 
 from .models.incidents import Incident, PressureInjury, PressureInjuryRecord
 
@@ -54,16 +53,7 @@ def institution_q(user: User | AnonymousUser, path: str = "institution") -> Q:
 
 
 def _one(qs: QuerySet[M], pk: object) -> M:
-    try:
-        number = int(pk)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < number < 2**53:
-        raise Http404
-    row = qs.filter(pk=number).first()
-    if row is None:
-        raise Http404
-    return row
+    return row_or_404(qs, pk)
 
 
 def scope_incident_institutions(user: User | AnonymousUser) -> QuerySet[Institution]:

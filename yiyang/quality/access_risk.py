@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Model, Q, QuerySet
-from django.http import Http404
 
 from yiyang.care.models.stays import ACTIVE_STAY_STATUSES, Stay
 from yiyang.core import clock
@@ -23,7 +22,7 @@ from yiyang.core.flags import Flag
 from yiyang.core.models import ELDERCARE_KINDS, Institution
 from yiyang.core.reach import Reach
 from yiyang.core.regions import subtree_prefix
-from yiyang.core.scoping import NOTHING, has_perm
+from yiyang.core.scoping import NOTHING, has_perm, row_or_404
 
 from . import risk_rules
 from .models.risk import FlagLevel, ReassessmentRequest, RiskAssessment, RiskFinding, RiskKind
@@ -56,16 +55,7 @@ def can_read_levels(user: User | AnonymousUser) -> bool:
 
 
 def _one(qs: QuerySet, pk: object) -> Model:
-    try:
-        number = int(pk)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < number < 2**63:
-        raise Http404
-    row = qs.filter(pk=number).first()
-    if row is None:
-        raise Http404
-    return row
+    return row_or_404(qs, pk)
 
 
 def scope_institutions(user: User | AnonymousUser) -> QuerySet[Institution]:
