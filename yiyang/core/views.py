@@ -41,6 +41,14 @@ SEARCH_TOKENS = "elder_search_tokens"
 SEARCH_TOKENS_KEPT = 20
 
 
+def _decrypted(stored: str) -> str:
+    """A searched number kept in the session, or "" if it cannot be read (a retired field key)."""
+    try:
+        return crypto.decrypt(stored)
+    except Exception:  # cryptography's InvalidToken, or a value that is not a token at all
+        return ""
+
+
 def _list_params(request: HttpRequest) -> tuple[QueryDict, bool]:
     """The list's filters from the query string or the POSTed search form; ``sq`` names a full ID number
     kept in the session by :func:`_public_query`. Also says whether ``sq`` named one this session does
@@ -50,7 +58,8 @@ def _list_params(request: HttpRequest) -> tuple[QueryDict, bool]:
     token = params.pop("sq", [""])[-1]
     expired = False
     if token:
-        q = request.session.get(SEARCH_TOKENS, {}).get(token, "")
+        stored = request.session.get(SEARCH_TOKENS, {}).get(token, "")
+        q = _decrypted(stored)
         expired = not q
         params["q"] = q
     return params, expired
@@ -66,10 +75,11 @@ def _public_query(request: HttpRequest, params: QueryDict) -> str:
     query.pop("page", None)
     q = query.get("q", "").replace(" ", "")
     if ID_LIKE.match(q):
+        # the session table is not encrypted: the number is kept there as the field key encrypts it
         tokens: dict[str, str] = dict(request.session.get(SEARCH_TOKENS, {}))
-        token = next((t for t, v in tokens.items() if v == q), "") or secrets.token_urlsafe(9)
+        token = next((t for t, v in tokens.items() if _decrypted(v) == q), "") or secrets.token_urlsafe(9)
         tokens.pop(token, None)
-        tokens[token] = q
+        tokens[token] = crypto.encrypt(q)
         request.session[SEARCH_TOKENS] = dict(list(tokens.items())[-SEARCH_TOKENS_KEPT:])
         query.pop("q")
         query["sq"] = token

@@ -84,3 +84,13 @@ def test_the_api_refuses_an_id_number_in_the_query_string_and_finds_it_in_a_post
     assert [r["id"] for r in found.json()["results"]] == [sj_elder.pk]
     # name searches by GET keep working
     assert api.get("/api/v1/elders", q=sj_elder.name).status_code == 200
+
+
+def test_the_session_keeps_the_searched_number_encrypted(client_for, sj_elder):
+    from django.contrib.sessions.models import Session
+
+    c = client_for("doctor_sj")
+    number = _full_id(sj_elder)
+    c.post("/elders/", {"q": number})
+    stored = Session.objects.get(session_key=c.session.session_key)
+    assert number not in stored.session_data and number not in str(stored.get_decoded())
