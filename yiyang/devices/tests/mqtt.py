@@ -11,16 +11,34 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError
+
+T = TypeVar("T")
+
+
+def retry_locked(read: Callable[[], T], timeout: float = 30.0) -> T:
+    """Run a read while the worker thread writes. The SQLite test database lives in memory with a shared
+    cache, where a reader meets "database table is locked" at once (the busy timeout does not apply to
+    shared-cache table locks); the read is simply tried again. PostgreSQL never raises it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return read()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def wait_until(check: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
     """Poll ``check`` until it holds; fail naming ``what`` if it never does (a guard against a hang,
     not a speed requirement)."""
     deadline = time.monotonic() + timeout
-    while not check():
+    while not retry_locked(check):
         if time.monotonic() > deadline:
             pytest.fail(f"gave up waiting: {what}")
         time.sleep(0.05)

@@ -27,7 +27,7 @@ from yiyang.devices.models.alerts import Alert
 from yiyang.devices.services.ingest import Ingestor, Worker
 from yiyang.monitoring.models import RecomputeMark
 
-from .mqtt import PrivateBroker, require_shared_broker, wait_until
+from .mqtt import PrivateBroker, require_shared_broker, retry_locked, wait_until
 
 pytestmark = pytest.mark.usefixtures("demo_live")
 
@@ -120,7 +120,7 @@ def test_a_published_reading_is_stored_against_the_bound_elder_and_evaluated(sha
         wait_until(lambda: len(seen) == 3, "every hook ran for the three readings")
     finally:
         hooks.READING_STORED.remove(seen.append)
-    rows = {r.type: r for r in Reading.objects.filter(device=device)}
+    rows = retry_locked(lambda: {r.type: r for r in Reading.objects.filter(device=device)})
     assert {r.elder_id for r in rows.values()} == {elder.pk}
     assert rows["heart_rate"].value == 118
     assert rows["bp"].value == {"sys": 168, "dia": 96}
@@ -131,7 +131,7 @@ def test_a_published_reading_is_stored_against_the_bound_elder_and_evaluated(sha
     device.refresh_from_db()
     assert device.last_seen_at is not None
     # publish → stored → alert: the fall opened an alert for the elder through the rules hook
-    assert Alert.objects.filter(elder=elder, kind="fall").exists()
+    wait_until(lambda: Alert.objects.filter(elder=elder, kind="fall").exists(), "the fall alert")
     # readings never reach the indicator recompute outbox
     assert not RecomputeMark.objects.filter(source__startswith="devices").exists()
 
@@ -145,7 +145,10 @@ def test_a_redelivered_message_is_stored_once(shared, elder) -> None:
     pub.send(device.serial, payload(8, "spo2", 97))
     wait_until(lambda: Reading.objects.filter(device=device).count() == 2, "two readings")
     wait_until(lambda: worker.stats.duplicates >= 1, "the second delivery counted as a duplicate")
-    assert sorted(Reading.objects.filter(device=device).values_list("message_id", flat=True)) == ["m7", "m8"]
+    stored = retry_locked(
+        lambda: sorted(Reading.objects.filter(device=device).values_list("message_id", flat=True))
+    )
+    assert stored == ["m7", "m8"]
 
 
 def test_a_bad_payload_is_logged_with_its_reason_and_the_worker_goes_on(shared, elder, caplog) -> None:
@@ -160,7 +163,7 @@ def test_a_bad_payload_is_logged_with_its_reason_and_the_worker_goes_on(shared, 
             lambda: Reading.objects.filter(device=device).exists(), "the good reading after the bad ones"
         )
     assert rejections(worker, device.serial) == ["bad_json", "invalid_payload", "invalid_payload"]
-    assert Reading.objects.filter(device=device).get().message_id == "m3"
+    assert retry_locked(lambda: Reading.objects.filter(device=device).get().message_id) == "m3"
     assert "bad_json" in caplog.text
     assert "value of bp must be" in caplog.text
     assert "spo2 out of range: 140" in caplog.text
@@ -183,7 +186,7 @@ def test_unknown_unbound_and_inactive_devices_are_rejected_never_stored(shared, 
     assert rejections(worker, place_only.serial) == ["unbound_device"]
     assert rejections(worker, ended.serial) == ["inactive_device"]
     assert worker.stats.rejected["unknown_device"] >= 1
-    assert not Reading.objects.filter(device__in=[place_only, ended]).exists()
+    assert not retry_locked(lambda: Reading.objects.filter(device__in=[place_only, ended]).exists())
 
 
 def test_no_reading_is_lost_when_the_broker_restarts_during_a_stream(tmp_path, elder) -> None:
@@ -207,7 +210,9 @@ def test_no_reading_is_lost_when_the_broker_restarts_during_a_stream(tmp_path, e
             f"all {total} readings",
             timeout=120,
         )
-        ids = set(Reading.objects.filter(device=device).values_list("message_id", flat=True))
+        ids = retry_locked(
+            lambda: set(Reading.objects.filter(device=device).values_list("message_id", flat=True))
+        )
         assert ids == {f"m{n}" for n in range(total)}
         assert thread.is_alive()
     finally:
