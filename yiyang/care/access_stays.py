@@ -13,10 +13,8 @@ from typing import TYPE_CHECKING, TypeVar
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from yiyang.core.models import ELDERCARE_KINDS, Elder, ElderStatus, Institution
-from yiyang.core.reach import Reach
-from yiyang.core.regions import subtree_prefix
-from yiyang.core.scoping import NOTHING, has_perm, row_or_404
+from yiyang.core.models import Elder, ElderStatus, Institution
+from yiyang.core.scoping import NOTHING, has_perm, institution_reach_q, row_or_404
 
 from .models.stays import ACTIVE_STAY_STATUSES, Bed, CareNote, Stay
 
@@ -31,24 +29,7 @@ M = TypeVar("M", bound=Model)
 def institution_q(user: User | AnonymousUser, path: str = "institution") -> Q:
     """The rows (``path``: to an :class:`Institution`, "" for institutions themselves) whose beds and
     stays ``user`` may read."""
-    own = f"{path}_id" if path else "pk"
-    p = f"{path}__" if path else ""
-    if not user.is_authenticated or not user.is_active or not has_perm(user, "stay.view"):
-        return NOTHING
-    q = NOTHING
-    for a in user.active_assignments:
-        if a.reach == Reach.INSTITUTION and a.institution_id:
-            q |= Q(**{own: a.institution_id})
-        elif a.reach == Reach.REGION and a.region_id:
-            q |= Q(**{f"{p}region__code__startswith": subtree_prefix(a.region_id)})
-        elif a.reach == Reach.REGION_ELDERCARE and a.region_id:
-            q |= Q(
-                **{
-                    f"{p}region__code__startswith": subtree_prefix(a.region_id),
-                    f"{p}kind__in": ELDERCARE_KINDS,
-                }
-            )
-    return q
+    return institution_reach_q(user, path) if has_perm(user, "stay.view") else NOTHING
 
 
 def _one(qs: QuerySet[M], pk: object) -> M:

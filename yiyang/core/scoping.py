@@ -71,6 +71,25 @@ def has_perm(user: User | AnonymousUser, perm: str) -> bool:
     return perm in user.permissions()
 
 
+def institution_reach_q(user: User | AnonymousUser, path: str = "institution") -> Q:
+    """Rows whose institution (at ``path``; "" for institutions themselves) the user's assignments reach:
+    their own institution, their region's (卫健), or their region's eldercare ones (民政). The caller
+    checks the permission; this is the reach that every institution-held record shares."""
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    own = f"{path}_id" if path else "pk"
+    p = f"{path}__" if path else ""
+    q = NOTHING
+    for a in user.active_assignments:
+        if a.reach == Reach.INSTITUTION and a.institution_id:
+            q |= Q(**{own: a.institution_id})
+        elif a.reach == Reach.REGION and a.region_id:
+            q |= Q(**{f"{p}region__code__range": subtree_range(a.region_id)})
+        elif a.reach == Reach.REGION_ELDERCARE and a.region_id:
+            q |= Q(**{f"{p}region__code__range": subtree_range(a.region_id), f"{p}kind__in": ELDERCARE_KINDS})
+    return q
+
+
 def row_or_404(qs: QuerySet[M], pk: object) -> M:
     """The row ``pk`` of an already scoped queryset, else 404 — out of scope and missing look alike.
 

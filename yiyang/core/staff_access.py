@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING, cast
 
 from django.db.models import Q, QuerySet
 
-from .models import ELDERCARE_KINDS, Institution
+from .models import Institution
 from .reach import Reach
-from .regions import subtree_range
-from .scoping import NOTHING, has_perm, row_or_404
+from .scoping import has_perm, institution_reach_q, row_or_404
 from .staff import Staff, StaffQuerySet
 
 if TYPE_CHECKING:
@@ -28,18 +27,7 @@ if TYPE_CHECKING:
 
 def institution_q(user: AnyUser, path: str = "") -> Q:
     """Rows whose institution (at ``path``, "" for institutions themselves) is in the user's staff scope."""
-    p = f"{path}__" if path else ""
-    if not user.is_authenticated or not user.is_active:
-        return NOTHING
-    q = NOTHING
-    for a in cast("User", user).active_assignments:
-        if a.reach == Reach.REGION and a.region_id:
-            q |= Q(**{f"{p}region__code__range": subtree_range(a.region_id)})
-        elif a.reach == Reach.REGION_ELDERCARE and a.region_id:
-            q |= Q(**{f"{p}region__code__range": subtree_range(a.region_id), f"{p}kind__in": ELDERCARE_KINDS})
-        elif a.reach == Reach.INSTITUTION and a.institution_id:
-            q |= Q(**{f"{p}pk" if p else "pk": a.institution_id})
-    return q
+    return institution_reach_q(user, path)
 
 
 def staff_scope_q(user: AnyUser, path: str = "") -> Q:

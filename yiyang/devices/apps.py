@@ -24,7 +24,7 @@ class DevicesConfig(AppConfig):
         # silent devices) from a background thread, as monitoring drains its outbox
         interval = float(getattr(settings, "DEVICES_ALERT_TICK_THREAD_SECONDS", 0) or 0)
         if interval > 0 and settings.CELERY_TASK_ALWAYS_EAGER:
-            from yiyang.monitoring.outbox import serving_with_runserver
+            from yiyang.core.runtime import serving_with_runserver
 
             if serving_with_runserver():
                 from .tasks import start_ticker
@@ -34,7 +34,7 @@ class DevicesConfig(AppConfig):
         # `manage.py runserver` runs the MQTT ingestion worker in a daemon thread (a broker that is down
         # is logged and retried, never fatal to the server).
         if getattr(settings, "DEVICES_INGEST_THREAD", False):
-            from yiyang.monitoring.outbox import serving_with_runserver
+            from yiyang.core.runtime import serving_with_runserver
 
             if serving_with_runserver():
                 import logging

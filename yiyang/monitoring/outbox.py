@@ -20,8 +20,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import os
-import sys
 import threading
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
@@ -31,6 +29,7 @@ from django.db.models import Q
 
 from yiyang.core import clock
 from yiyang.core.regions import RegionLevel, level_of
+from yiyang.core.runtime import serving_with_runserver  # noqa: F401  (monitoring.apps and tests call it here)
 
 from .models import RecomputeMark
 
@@ -131,16 +130,6 @@ def claim(limit: int) -> list[RecomputeMark]:
 # --------------------------------------------------------------------------------------------------
 
 _drainer: threading.Thread | None = None
-
-
-def serving_with_runserver(argv: list[str] | None = None, environ: dict | None = None) -> bool:
-    """Whether this process is the one ``manage.py runserver`` serves requests from (not the autoreload
-    watcher that spawns it, not a test run or another management command)."""
-    argv = sys.argv if argv is None else argv
-    environ = os.environ if environ is None else environ
-    if len(argv) < 2 or argv[1] != "runserver":
-        return False
-    return "--noreload" in argv or environ.get("RUN_MAIN") == "true"
 
 
 def start_drainer(interval: float) -> threading.Thread:

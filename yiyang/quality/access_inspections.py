@@ -15,7 +15,7 @@ from django.db.models import Model, Q, QuerySet
 from yiyang.core.models import ELDERCARE_KINDS, Institution
 from yiyang.core.reach import Reach
 from yiyang.core.regions import subtree_prefix
-from yiyang.core.scoping import NOTHING, has_perm, row_or_404
+from yiyang.core.scoping import NOTHING, has_perm, institution_reach_q, row_or_404
 
 from .models import EvidenceFile, FireCheckObligation, Inspection, RectificationItem
 
@@ -36,24 +36,7 @@ INSPECTED_KINDS = ("eldercare_home", "day_care_centre", "integrated_care")
 
 def institution_q(user: AnyUser, field: str = "institution") -> Q:
     """Rows whose institution (``field``) the user reads: their own, or their region's."""
-    if not user.is_authenticated or not user.is_active:
-        return NOTHING
-    q = NOTHING
-    for a in user.active_assignments:
-        if a.reach == Reach.REFERENCE:
-            continue
-        if a.reach == Reach.REGION and a.region_id:
-            q |= Q(**{f"{field}__region__code__startswith": subtree_prefix(a.region_id)})
-        elif a.reach == Reach.REGION_ELDERCARE and a.region_id:
-            q |= Q(
-                **{
-                    f"{field}__region__code__startswith": subtree_prefix(a.region_id),
-                    f"{field}__kind__in": sorted(ELDERCARE_KINDS),
-                }
-            )
-        elif a.reach == Reach.INSTITUTION and a.institution_id:
-            q |= Q(**{f"{field}_id": a.institution_id})
-    return q
+    return institution_reach_q(user, field)
 
 
 def _one(qs: QuerySet[M], pk: object) -> M:
